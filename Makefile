@@ -1,0 +1,102 @@
+# smartofficed — plain Makefile.  `make help` lists the targets.
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR     = $(PREFIX)/bin
+DATADIR    = $(PREFIX)/share/smartoffice
+MANDIR     = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+CC      ?= cc
+PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng
+CFLAGS  ?= -O2 -g
+override CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -pthread \
+           -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+           -DSO_DATADIR='"$(DATADIR)"'
+override LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+
+BUILD   ?= build
+# Every .c under the four module folders belongs to the daemon; main.c alone
+# is left out of the library that the tests link against.
+LIB_SRC  = $(sort $(wildcard daemon/*.c devices/*.c models/*.c ui-bridge/*.c))
+LIB_SRC := $(filter-out daemon/main.c,$(LIB_SRC))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all run test unit integration bench install uninstall clean deps help sanitize valgrind
+all: $(BUILD)/smartofficed $(TOOL_BIN)
+
+help:
+	@echo "make deps        install missing Debian packages (needs root)"
+	@echo "make             build $(BUILD)/smartofficed"
+	@echo "make run         deps + build + run the daemon (demo session without a microphone)"
+	@echo "make test        deps + build + unit and integration tests"
+	@echo "make bench       speech, latency, CPU and memory figures"
+	@echo "make sanitize    the test suite under ASan/UBSan"
+	@echo "make valgrind    the unit tests and one daemon run under valgrind"
+	@echo "make install     PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+deps:
+	@tools/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsmartoffice.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/smartofficed: $(BUILD)/daemon/main.o $(BUILD)/libsmartoffice.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+
+run: deps all
+	$(BUILD)/smartofficed --config smartofficed.conf
+
+unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+integration: all
+	@BUILD=$(BUILD) tests/run-integration
+
+test: deps all unit
+	@BUILD=$(BUILD) tests/run-integration
+
+bench: deps all
+	@BUILD=$(BUILD) tests/bench/run
+
+sanitize:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration
+
+valgrind: all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run-valgrind
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/demo \
+	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(BUILD)/smartofficed $(DESTDIR)$(BINDIR)/smartofficed
+	install -m 0644 models/catalogue.json $(DESTDIR)$(DATADIR)/catalogue.json
+	install -m 0644 ui-bridge/web/* $(DESTDIR)$(DATADIR)/web/
+	install -m 0644 ui-bridge/js/* $(DESTDIR)$(DATADIR)/js/ 2>/dev/null || true
+	install -m 0644 docs/smartofficed.8 $(DESTDIR)$(MANDIR)/man8/smartofficed.8
+	test -e $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf || \
+	  install -m 0644 smartofficed.conf $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smartofficed $(DESTDIR)$(MANDIR)/man8/smartofficed.8
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,376 @@
+#include "daemon/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opt_type { T_STRING, T_INT, T_DOUBLE, T_BOOL, T_ENUM };
+
+struct option_row {
+	const char   *name;
+	enum opt_type type;
+	size_t        offset;
+	double        min, max;     /* T_INT, T_DOUBLE */
+	const char   *def;          /* default, as text */
+	const char   *choices;      /* T_ENUM: "a|b|c" */
+	const char   *doc;
+};
+
+#define F(field) offsetof(struct config, field)
+
+static const struct option_row rows[] = {
+	{ "address", T_STRING, F(address), 0, 0, "127.0.0.1", NULL,
+	  "Address the websocket and web server listens on" },
+	{ "port", T_INT, F(port), 0, 65535, "7681", NULL,
+	  "TCP port of the websocket (/ws) and web (/) server; 0 picks a free one (logged)" },
+	{ "web_root", T_STRING, F(web_root), 0, 0, "@DATA@/web", NULL,
+	  "Folder of the pages served at /" },
+	{ "ws_ring", T_INT, F(ws_ring), 8, 65536, "256", NULL,
+	  "Messages the broadcast ring holds; a client further behind is dropped" },
+	{ "ws_max_message", T_INT, F(ws_max_message), 256, 16777216, "65536", NULL,
+	  "Largest message a client may send, in bytes" },
+	{ "catalogue", T_STRING, F(catalogue), 0, 0, "@DATA@/catalogue.json", NULL,
+	  "The content catalogue: screens, controls and how people say them" },
+	{ "state_dir", T_STRING, F(state_dir), 0, 0, "/var/lib/smartoffice", NULL,
+	  "What the daemon keeps between runs (paired devices, enrolled faces)" },
+	{ "audio", T_STRING, F(audio), 0, 0, "auto", NULL,
+	  "Audio input: auto (microphone, else the demo), demo, portaudio, portaudio:NAME or file:PATH" },
+	{ "demo_audio", T_STRING, F(demo_audio), 0, 0, "@DATA@/demo/session.wav", NULL,
+	  "The recorded demo session played when there is no microphone" },
+	{ "demo_loop", T_BOOL, F(demo_loop), 0, 0, "yes", NULL,
+	  "Play the demo session again and again" },
+	{ "hmm", T_STRING, F(hmm), 0, 0, "/usr/share/pocketsphinx/model/en-us/en-us", NULL,
+	  "PocketSphinx acoustic model folder" },
+	{ "cmudict", T_STRING, F(cmudict), 0, 0, "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict", NULL,
+	  "Pronunciation dictionary the grammar's words are taken from" },
+	{ "kws_threshold", T_DOUBLE, F(kws_threshold), 1e-60, 1, "1e-30", NULL,
+	  "First pass: keyword-search threshold (smaller finds more candidates)" },
+	{ "wake_rescore", T_BOOL, F(wake_rescore), 0, 0, "yes", NULL,
+	  "Second pass: re-score every wake candidate against a phone loop" },
+	{ "wake_min_llr", T_DOUBLE, F(wake_min_llr), -1000, 1000, "5", NULL,
+	  "Second pass: least per-frame score margin of the wake phrase over everyday words" },
+	{ "cmd_min_confidence", T_DOUBLE, F(cmd_min_confidence), 0, 1, "0.5", NULL,
+	  "Commands recognized with less confidence are rejected (\"Sorry?\")" },
+	{ "end_silence_ms", T_INT, F(end_silence_ms), 50, 2000, "200", NULL,
+	  "Silence that ends a command, in milliseconds" },
+	{ "cmd_timeout_ms", T_INT, F(cmd_timeout_ms), 500, 60000, "5000", NULL,
+	  "How long to wait for a command after the wake phrase" },
+	{ "cmd_max_ms", T_INT, F(cmd_max_ms), 1000, 60000, "8000", NULL,
+	  "Longest command; longer speech is cut and decided" },
+	{ "speak", T_BOOL, F(speak), 0, 0, "yes", NULL,
+	  "Say the chosen screen's name through espeak-ng" },
+	{ "voice", T_STRING, F(voice), 0, 0, "en-us", NULL,
+	  "espeak-ng voice of the spoken feedback" },
+	{ "cue", T_BOOL, F(cue), 0, 0, "yes", NULL,
+	  "Play a short tone when the wake phrase is heard" },
+	{ "feedback_echo", T_BOOL, F(feedback_echo), 0, 0, "no", NULL,
+	  "Mix the spoken feedback into the replayed input, as a loudspeaker would (tests)" },
+	{ "private_unlock", T_ENUM, F(private_unlock), 0, 0, "face", "voice|face",
+	  "What enters private mode: face (verified face) or voice (the spoken command alone)" },
+	{ "log_level", T_ENUM, F(log_level), 0, 0, "info", "warning|info|debug",
+	  "Least important messages logged to stderr" },
+};
+
+#define NROWS (sizeof rows / sizeof rows[0])
+
+/* The data folder: the source tree when the binary runs from build/. */
+static const char *
+data_dir(void)
+{
+	static char dir[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
+	ssize_t n;
+	char *slash;
+
+	if (dir[0])
+		return dir;
+	snprintf(dir, sizeof dir, "%s", SO_DATADIR);
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return dir;
+	exe[n] = '\0';
+	for (int up = 0; up < 3 && (slash = strrchr(exe, '/')) != NULL; up++) {
+		*slash = '\0';
+		snprintf(probe, sizeof probe, "%s/models/catalogue.json", exe);
+		if (access(probe, R_OK) == 0) {
+			/* Source tree: catalogue in models/, pages in ui-bridge/web. */
+			snprintf(dir, sizeof dir, "%s", exe);
+			return dir;
+		}
+	}
+	return dir;
+}
+
+static char *
+expand_default(const char *def)
+{
+	char buf[PATH_MAX + 128];
+	const char *d = data_dir();
+	int tree = strcmp(d, SO_DATADIR) != 0;
+
+	if (strncmp(def, "@DATA@", 6) != 0)
+		return strdup(def);
+	if (tree && strcmp(def + 6, "/web") == 0)
+		snprintf(buf, sizeof buf, "%s/ui-bridge/web", d);
+	else if (tree && strcmp(def + 6, "/catalogue.json") == 0)
+		snprintf(buf, sizeof buf, "%s/models/catalogue.json", d);
+	else if (tree && strcmp(def + 6, "/demo/session.wav") == 0)
+		snprintf(buf, sizeof buf, "%s/devices/demo/session.wav", d);
+	else
+		snprintf(buf, sizeof buf, "%s%s", d, def + 6);
+	return strdup(buf);
+}
+
+static const struct option_row *
+find_row(const char *name)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (strcmp(rows[i].name, name) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+in_choices(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "|");
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		p += len + (p[len] == '|');
+	}
+	return 0;
+}
+
+/* Applies one row; the value is checked fully before the field changes. */
+static int
+apply(struct config *c, const struct option_row *r, const char *v, char *err, size_t errlen)
+{
+	char *base = (char *)c + r->offset, *end;
+
+	switch (r->type) {
+	case T_STRING:
+	case T_ENUM:
+		if (r->type == T_ENUM && !in_choices(r->choices, v)) {
+			snprintf(err, errlen, "%s: \"%s\" is not one of %s", r->name, v, r->choices);
+			return -1;
+		}
+		if (*v == '\0') {
+			snprintf(err, errlen, "%s: needs a value", r->name);
+			return -1;
+		}
+		free(*(char **)base);
+		*(char **)base = strdup(v);
+		return 0;
+	case T_INT: {
+		long l;
+		errno = 0;
+		l = strtol(v, &end, 10);
+		if (errno || end == v || *end != '\0') {
+			snprintf(err, errlen, "%s: \"%s\" is not a whole number", r->name, v);
+			return -1;
+		}
+		if (l < r->min || l > r->max) {
+			snprintf(err, errlen, "%s: %ld is out of range %.0f..%.0f", r->name, l, r->min, r->max);
+			return -1;
+		}
+		*(int *)base = (int)l;
+		return 0;
+	}
+	case T_DOUBLE: {
+		double d;
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno || end == v || *end != '\0' || !isfinite(d)) {
+			snprintf(err, errlen, "%s: \"%s\" is not a number", r->name, v);
+			return -1;
+		}
+		if (d < r->min || d > r->max) {
+			snprintf(err, errlen, "%s: %g is out of range %g..%g", r->name, d, r->min, r->max);
+			return -1;
+		}
+		*(double *)base = d;
+		return 0;
+	}
+	case T_BOOL:
+		if (parse_bool(v, (int *)base) < 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not yes or no", r->name, v);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int
+config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct option_row *r = find_row(name);
+
+	if (r == NULL) {
+		snprintf(err, errlen, "unknown option \"%s\"", name);
+		return -1;
+	}
+	return apply(c, r, value, err, errlen);
+}
+
+void
+config_defaults(struct config *c)
+{
+	char err[256];
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NROWS; i++) {
+		char *v = expand_default(rows[i].def);
+		if (apply(c, &rows[i], v, err, sizeof err) < 0)
+			abort();         /* a bad default is a bug in the table */
+		free(v);
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(struct config *c, const char *path, FILE *errs)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], err[512];
+	int lineno = 0, nerr = 0;
+
+	if (f == NULL) {
+		fprintf(errs, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *s, *eq, *name, *value;
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			int ch;
+			fprintf(errs, "%s:%d: line is longer than %zu characters\n", path, lineno, sizeof line - 2);
+			nerr++;
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			fprintf(errs, "%s:%d: \"%s\": expected name = value\n", path, lineno, s);
+			nerr++;
+			continue;
+		}
+		*eq = '\0';
+		name = trim(s);
+		value = trim(eq + 1);
+		/* A value may be quoted to keep spaces at its ends or a '#'. */
+		if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+			value[strlen(value) - 1] = '\0';
+			value++;
+		} else if ((s = strstr(value, " #")) != NULL) {
+			*s = '\0';
+			value = trim(value);
+		}
+		if (config_set(c, name, value, err, sizeof err) < 0) {
+			fprintf(errs, "%s:%d: %s\n", path, lineno, err);
+			nerr++;
+		}
+	}
+	fclose(f);
+	return nerr;
+}
+
+void
+config_print(const struct config *c, FILE *out)
+{
+	fprintf(out, "# smartofficed configuration.  Every option, with its default.\n"
+	    "# Syntax: name = value; '#' starts a comment.  See smartofficed(8).\n");
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct option_row *r = &rows[i];
+		const char *base = (const char *)c + r->offset;
+		fprintf(out, "\n# %s", r->doc);
+		if (r->type == T_INT || r->type == T_DOUBLE)
+			fprintf(out, " (%g..%g)", r->min, r->max);
+		if (r->type == T_ENUM)
+			fprintf(out, " (%s)", r->choices);
+		fprintf(out, "\n%s = ", r->name);
+		switch (r->type) {
+		case T_STRING:
+		case T_ENUM:
+			fprintf(out, "%s\n", *(char *const *)base);
+			break;
+		case T_INT:
+			fprintf(out, "%d\n", *(const int *)base);
+			break;
+		case T_DOUBLE:
+			fprintf(out, "%g\n", *(const double *)base);
+			break;
+		case T_BOOL:
+			fprintf(out, "%s\n", *(const int *)base ? "yes" : "no");
+			break;
+		}
+	}
+}
+
+void
+config_free(struct config *c)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (rows[i].type == T_STRING || rows[i].type == T_ENUM) {
+			char **p = (char **)((char *)c + rows[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+}
+
+void
+config_print_defaults(FILE *out)
+{
+	fprintf(out, "# smartofficed.conf — every option with its default, commented out.\n"
+	    "# Syntax: name = value; '#' starts a comment.  A bad line is reported as\n"
+	    "# file:line.  `smartofficed -n` checks the file.  See smartofficed(8).\n"
+	    "# (Generated by `smartofficed --print-config --defaults`.)\n");
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct option_row *r = &rows[i];
+		fprintf(out, "\n# %s", r->doc);
+		if (r->type == T_INT || r->type == T_DOUBLE)
+			fprintf(out, " (%g..%g)", r->min, r->max);
+		if (r->type == T_ENUM)
+			fprintf(out, " (%s)", r->choices);
+		if (strncmp(r->def, "@DATA@", 6) == 0)
+			fprintf(out, "\n#%s = %s%s\n", r->name, SO_DATADIR, r->def + 6);
+		else
+			fprintf(out, "\n#%s = %s\n", r->name, r->def);
+	}
+}

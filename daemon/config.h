@@ -1,0 +1,72 @@
+/*
+ * config — smartofficed.conf: "name = value" lines, '#' comments.
+ *
+ * One table row per option (as Redis' config.c) binds the name to a field
+ * with its type, bounds, default and one line of documentation; the
+ * parser, `--print-config` and the sample smartofficed.conf all come from
+ * that table.  A bad line is reported as "file:line: what is wrong", and
+ * parsing goes on so that every error is reported at once (as OpenBSD's
+ * parse.y).
+ */
+#ifndef SO_CONFIG_H
+#define SO_CONFIG_H
+
+#include <stdio.h>
+
+struct config {
+	/* websocket bridge */
+	char  *address;
+	int    port;
+	char  *web_root;
+	int    ws_ring;
+	int    ws_max_message;
+	/* files */
+	char  *catalogue;
+	char  *state_dir;
+	/* audio in */
+	char  *audio;             /* auto | demo | portaudio[:NAME] | file:PATH */
+	char  *demo_audio;
+	int    demo_loop;
+	/* recognizer */
+	char  *hmm;
+	char  *cmudict;
+	double kws_threshold;
+	int    wake_rescore;
+	double wake_min_llr;
+	double cmd_min_confidence;
+	int    end_silence_ms;
+	int    cmd_timeout_ms;
+	int    cmd_max_ms;
+	/* feedback */
+	int    speak;
+	char  *voice;
+	int    cue;
+	int    feedback_echo;
+	/* policy */
+	char  *private_unlock;    /* voice | face */
+	/* logging */
+	char  *log_level;         /* warning | info | debug */
+};
+
+/* Fills every field with its default (data paths resolved for the build
+ * tree when run from it, else the installed ones). */
+void config_defaults(struct config *c);
+
+/* Reads a file over the current values.  Returns the number of errors
+ * (0 = fine); each is written to `errs` as "file:line: reason\n". */
+int  config_load(struct config *c, const char *path, FILE *errs);
+
+/* Sets one option from text ("port", "7682"); 0 or -1 with err. */
+int  config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen);
+
+/* Prints every option, its documentation and current value, in the
+ * format config_load reads. */
+void config_print(const struct config *c, FILE *out);
+
+/* Prints the table's defaults (installed paths), commented out: the
+ * sample smartofficed.conf. */
+void config_print_defaults(FILE *out);
+
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,266 @@
+#include "daemon/listener.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "devices/mic.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CHUNK       320          /* 20 ms: the latency floor of a decision */
+#define ACK_WAIT_MS 3000         /* longest wait for the feedback's audio */
+#define MUTE_TAIL   0.3          /* seconds of deafness after our own voice */
+
+struct listener {
+	struct listener_config cfg;
+	char            *source;
+	struct mic      *mic;
+	struct speech   *speech;
+	const struct catalogue *cat;
+	struct queue    *q;
+	void           (*wake)(void *);
+	void            *wake_ud;
+	pthread_t        thread;
+	int              started;
+	atomic_int       stop;
+
+	pthread_mutex_t  lock;       /* guards what follows */
+	pthread_cond_t   cond;
+	unsigned long    ticket, acked;
+	int16_t         *echo;       /* feedback audio still to mix in */
+	size_t           echo_n, echo_at;
+	const struct catalogue *next_cat;
+};
+
+static void
+push(struct listener *l, struct input *in)
+{
+	if (queue_push(l->q, in) < 0)
+		log_warnx("event queue full: an input was dropped");
+	l->wake(l->wake_ud);
+}
+
+/* Waits until the feedback for `ticket` is known, then starts the echo
+ * and the deaf interval from the current stream position. */
+static void
+wait_ack(struct listener *l, unsigned long ticket)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ACK_WAIT_MS / 1000;
+	pthread_mutex_lock(&l->lock);
+	while (l->acked < ticket && !atomic_load(&l->stop))
+		if (pthread_cond_timedwait(&l->cond, &l->lock, &until) == ETIMEDOUT) {
+			log_warnx("no answer from the feedback thread; listening on");
+			break;
+		}
+	if (l->echo_n > 0) {
+		double now = speech_time(l->speech);
+		speech_mute(l->speech, now, now + (double)l->echo_n / SPEECH_RATE + MUTE_TAIL);
+	}
+	if (!l->cfg.echo) {
+		free(l->echo);
+		l->echo = NULL;
+		l->echo_n = 0;
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void
+on_result(void *ud, const struct speech_result *r)
+{
+	struct listener *l = ud;
+	struct input in = { 0 };
+
+	switch (r->kind) {
+	case SPEECH_WAKE:
+		in.kind = IN_WAKE;
+		break;
+	case SPEECH_COMMAND:
+		in.kind = IN_COMMAND;
+		snprintf(in.id, sizeof in.id, "%s", r->entry->id);
+		break;
+	case SPEECH_REJECT:
+		in.kind = IN_REJECT;
+		snprintf(in.reason, sizeof in.reason, "%s", r->reason);
+		break;
+	default:
+		return;
+	}
+	in.t = r->t;
+	in.t_speech_end = r->t_speech_end;
+	in.confidence = r->confidence;
+	if (r->text)
+		snprintf(in.text, sizeof in.text, "%s", r->text);
+	pthread_mutex_lock(&l->lock);
+	in.ticket = ++l->ticket;
+	pthread_mutex_unlock(&l->lock);
+	push(l, &in);
+	wait_ack(l, in.ticket);
+}
+
+void
+listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n)
+{
+	pthread_mutex_lock(&l->lock);
+	free(l->echo);
+	l->echo = pcm;
+	l->echo_n = pcm ? n : 0;
+	l->echo_at = 0;
+	if (ticket > l->acked)
+		l->acked = ticket;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* Adds what the loudspeaker is playing to what the microphone heard. */
+static void
+mix_echo(struct listener *l, int16_t *buf, size_t n)
+{
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < n && l->echo_at < l->echo_n; i++) {
+		int v = buf[i] + l->echo[l->echo_at++];
+		buf[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	if (l->echo != NULL && l->echo_at >= l->echo_n) {
+		free(l->echo);
+		l->echo = NULL;
+		l->echo_n = l->echo_at = 0;
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void
+maybe_reload(struct listener *l)
+{
+	const struct catalogue *next;
+	struct speech *s;
+	char err[1024];
+
+	pthread_mutex_lock(&l->lock);
+	next = l->next_cat;
+	l->next_cat = NULL;
+	pthread_mutex_unlock(&l->lock);
+	if (next == NULL)
+		return;
+	s = speech_new(&l->cfg.speech, next, on_result, l, err, sizeof err);
+	if (s == NULL) {
+		log_warnx("reload: keeping the old grammar: %s", err);
+		return;
+	}
+	/* Stream time goes on across the swap. */
+	speech_free(l->speech);
+	l->speech = s;
+	l->cat = next;
+	log_info("recognizer reloaded with %zu entries", next->nentries);
+}
+
+static void *
+listener_main(void *arg)
+{
+	struct listener *l = arg;
+	int16_t buf[CHUNK];
+	char err[512];
+
+	while (!atomic_load(&l->stop)) {
+		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
+		if (n < 0) {
+			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->speech) };
+			snprintf(in.text, sizeof in.text, "%.200s", err);
+			push(l, &in);
+			break;
+		}
+		if (n == 0) {
+			speech_flush(l->speech);
+			if (l->cfg.loop && l->mic->samples > 0) {
+				struct mic *m = mic_open(l->source, l->cfg.realtime, err, sizeof err);
+				if (m != NULL) {
+					mic_close(l->mic);
+					l->mic = m;
+					log_info("%s starts again at %.1f s", l->source, speech_time(l->speech));
+					continue;
+				}
+			}
+			struct input in = { .kind = IN_EOF, .t = speech_time(l->speech) };
+			push(l, &in);
+			break;
+		}
+		maybe_reload(l);
+		mix_echo(l, buf, (size_t)n);
+		speech_feed(l->speech, buf, (size_t)n);
+	}
+	return NULL;
+}
+
+struct listener *
+listener_new(const struct listener_config *cfg, const struct catalogue *cat, struct queue *q,
+             void (*wake)(void *), void *wake_ud, char *err, size_t errlen)
+{
+	struct listener *l = calloc(1, sizeof *l);
+
+	l->cfg = *cfg;
+	l->source = strdup(cfg->source);
+	l->cfg.source = l->source;
+	l->cat = cat;
+	l->q = q;
+	l->wake = wake;
+	l->wake_ud = wake_ud;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	if ((l->mic = mic_open(cfg->source, cfg->realtime, err, errlen)) == NULL ||
+	    (l->speech = speech_new(&cfg->speech, cat, on_result, l, err, errlen)) == NULL) {
+		listener_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+int
+listener_start(struct listener *l)
+{
+	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
+		return -1;
+	l->started = 1;
+	return 0;
+}
+
+void
+listener_stop(struct listener *l)
+{
+	if (l == NULL || !l->started)
+		return;
+	atomic_store(&l->stop, 1);
+	pthread_mutex_lock(&l->lock);
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	pthread_join(l->thread, NULL);
+	l->started = 0;
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	listener_stop(l);
+	mic_close(l->mic);
+	speech_free(l->speech);
+	free(l->echo);
+	free(l->source);
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->cond);
+	free(l);
+}
+
+void
+listener_set_catalogue(struct listener *l, const struct catalogue *cat)
+{
+	pthread_mutex_lock(&l->lock);
+	l->next_cat = cat;
+	pthread_mutex_unlock(&l->lock);
+}

@@ -1,0 +1,44 @@
+/*
+ * listener — the audio thread: microphone → recognizer → input queue.
+ *
+ * It owns the microphone and the recognizer and nothing else.  Each
+ * recognition result is copied into the queue and the service thread is
+ * woken; for results that cause spoken feedback the thread then waits
+ * (bounded) for the feedback's audio, so that it knows when not to listen
+ * to itself, and so that a file replayed as fast as possible gives the
+ * same events as one replayed in real time.
+ */
+#ifndef SO_LISTENER_H
+#define SO_LISTENER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/speech.h"
+
+struct queue;
+struct listener;
+
+struct listener_config {
+	const char *source;        /* mic spec: file:PATH, portaudio[:NAME] */
+	int         realtime;      /* file: pace to the wall clock */
+	int         loop;          /* file: start again at the end */
+	int         echo;          /* mix feedback audio into the input */
+	struct speech_config speech;
+};
+
+/* Opens the source and loads the recognizer; NULL with err on failure. */
+struct listener *listener_new(const struct listener_config *cfg, const struct catalogue *cat,
+                              struct queue *q, void (*wake)(void *), void *wake_ud,
+                              char *err, size_t errlen);
+int  listener_start(struct listener *l);
+/* Asks the thread to stop and joins it. */
+void listener_stop(struct listener *l);
+void listener_free(struct listener *l);
+/* Service thread: use this catalogue from the next chunk on (reload). */
+void listener_set_catalogue(struct listener *l, const struct catalogue *cat);
+/* Feedback thread: the audio answering `ticket` (16 kHz mono, may be
+ * NULL/0); takes ownership of pcm. */
+void listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * log — levelled messages on stderr, in the OpenBSD style.
+ *
+ * log_warn() appends strerror(errno); log_warnx() does not.  When stderr is a
+ * systemd journal stream (JOURNAL_STREAM is set) each line starts with the
+ * syslog priority "<N>" so journald files it at the right level; on a
+ * terminal it starts with the level's name instead.  fatal() is only for
+ * start-up and broken invariants.
+ */
+#ifndef SO_LOG_H
+#define SO_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+void log_init(int verbosity);              /* 0 = info, 1 = debug, -1 = warnings only */
+void log_set_verbosity(int verbosity);
+int  log_enabled(enum log_level lvl);
+void log_msg(enum log_level lvl, int with_errno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, 0, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LVL_INFO, 0, __VA_ARGS__)
+#define log_warnx(...) log_msg(LOG_LVL_WARN, 0, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, 1, __VA_ARGS__)
+#define log_errx(...)  log_msg(LOG_LVL_ERR, 0, __VA_ARGS__)
+
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * smartofficed — hands-free controls for the digital mayor's office.
+ *
+ * The main thread is the service thread: it runs libwebsockets' loop and
+ * owns the interaction state and every client.  The listener thread
+ * (microphone + recognizer) and the feedback thread (espeak-ng) only hand
+ * it inputs through the queue and wake it with lws_cancel_service(); a
+ * signal thread turns SIGINT/SIGTERM/SIGHUP into inputs the same way, so
+ * no signal handler ever runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/feedback.h"
+#include "daemon/listener.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "daemon/state.h"
+#include "devices/mic.h"
+#include "models/catalogue.h"
+#include "ui-bridge/bridge.h"
+
+#define VERSION "0.1.0"
+
+struct daemon {
+	struct config     cfg;
+	const char       *config_path;
+	int               events_stdout, exit_at_eof;
+	struct catalogue *cat;
+	struct catalogue *old_cats[64];    /* kept alive: the listener may still use them */
+	size_t            nold;
+	struct state      state;
+	struct queue     *queue;
+	struct bridge    *bridge;
+	struct listener  *listener;
+	struct feedback  *feedback;
+	int               quit, exit_code;
+	struct timespec   eof_at;
+	int               at_eof;
+	char             *sets[64];        /* NAME=VALUE from the command line */
+	int               nsets;
+	int               verbosity_set;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: smartofficed [options]\n"
+	    "\n"
+	    "Listens for \"Hey Seoul\" and a spoken screen name, and pushes navigation\n"
+	    "events to dashboards over websockets (ws://ADDRESS:PORT/ws; pages at /).\n"
+	    "\n"
+	    "  -c, --config PATH      configuration file (default: none; see smartofficed.conf)\n"
+	    "  -n                     check the configuration and catalogue, print\n"
+	    "                         \"configuration OK\" and exit\n"
+	    "      --audio-file PATH  replay a WAV file instead of the microphone\n"
+	    "      --no-realtime      replay as fast as possible (stream time stays exact)\n"
+	    "      --events-stdout    also print every event as one JSON line on stdout\n"
+	    "      --exit-at-eof      exit 0 once the audio ends and every event is sent\n"
+	    "      --port N           websocket/web port (default 7681)\n"
+	    "      --address ADDR     listen address (default 127.0.0.1)\n"
+	    "      --state-dir DIR    what the daemon keeps between runs\n"
+	    "  -o, --set NAME=VALUE   set any configuration option\n"
+	    "      --print-config     print the configuration in effect and exit\n"
+	    "      --defaults         with --print-config: the defaults, commented out\n"
+	    "  -v, --verbose          debug messages\n"
+	    "  -q, --quiet            warnings and errors only\n"
+	    "  -h, --help             this text\n"
+	    "  -V, --version          the version\n"
+	    "\n"
+	    "Signals: SIGHUP reloads the configuration and catalogue (clients stay\n"
+	    "connected); SIGINT and SIGTERM stop the daemon.  See smartofficed(8).\n");
+}
+
+/* ---- events to clients ---- */
+
+static void
+emit(void *ud, json_t *ev)
+{
+	struct daemon *d = ud;
+	char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+	if (s == NULL)
+		return;
+	if (d->events_stdout) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	if (d->bridge != NULL)
+		bridge_broadcast(d->bridge, s, strlen(s));
+	free(s);
+}
+
+static char *
+hello_hook(void *ud)
+{
+	struct daemon *d = ud;
+	json_t *h = state_hello(&d->state);
+	char *s = json_dumps(h, JSON_COMPACT);
+
+	json_decref(h);
+	return s;
+}
+
+static int
+load_catalogue(struct daemon *d, struct catalogue **out)
+{
+	char err[8192];
+
+	*out = catalogue_load(d->cfg.catalogue, err, sizeof err);
+	if (*out == NULL) {
+		fputs(err, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the configuration as at start-up: defaults, the file, then the
+ * command line's --set/--port/... options.  Returns the error count.
+ */
+static int
+read_config(struct daemon *d, struct config *c, FILE *errs)
+{
+	char err[1024];
+	int nerr;
+
+	config_defaults(c);
+	nerr = d->config_path ? config_load(c, d->config_path, errs) : 0;
+	for (int i = 0; i < d->nsets; i++) {
+		char *eq = strchr(d->sets[i], '='), name[128];
+		if (eq == NULL || (size_t)(eq - d->sets[i]) >= sizeof name) {
+			fprintf(errs, "command line: \"%s\": expected NAME=VALUE\n", d->sets[i]);
+			nerr++;
+			continue;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq - d->sets[i]), d->sets[i]);
+		if (config_set(c, name, eq + 1, err, sizeof err) < 0) {
+			fprintf(errs, "command line: %s\n", err);
+			nerr++;
+		}
+	}
+	return nerr;
+}
+
+static void
+apply_log_level(const struct config *c)
+{
+	log_set_verbosity(!strcmp(c->log_level, "debug") ? 1 : !strcmp(c->log_level, "info") ? 0 : -1);
+}
+
+/*
+ * SIGHUP: a new configuration and catalogue, or nothing changes if either
+ * is bad.  Clients stay connected and get a fresh hello.  What needs a new
+ * socket or a new device (address, port, audio) waits for a restart.
+ */
+static void
+reload(struct daemon *d)
+{
+	struct config c;
+	struct catalogue *cat;
+	char err[8192];
+	char *h;
+
+	if (read_config(d, &c, stderr) > 0) {
+		log_warnx("reload: configuration errors; keeping the running configuration");
+		config_free(&c);
+		return;
+	}
+	if ((cat = catalogue_load(c.catalogue, err, sizeof err)) == NULL) {
+		fputs(err, stderr);
+		log_warnx("reload: catalogue errors; keeping the running configuration");
+		config_free(&c);
+		return;
+	}
+	if (d->nold == sizeof d->old_cats / sizeof d->old_cats[0]) {
+		log_warnx("reload: %zu reloads in one run is the limit; restart the daemon", d->nold);
+		catalogue_free(cat);
+		config_free(&c);
+		return;
+	}
+	if (c.port != d->cfg.port || strcmp(c.address, d->cfg.address) || strcmp(c.audio, d->cfg.audio))
+		log_warnx("reload: address, port and audio changes take effect at the next start");
+	d->old_cats[d->nold++] = d->cat;
+	d->cat = cat;
+	state_set_catalogue(&d->state, cat);
+	d->state.unlock = !strcmp(c.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE;
+	listener_set_catalogue(d->listener, cat);
+	if (!d->verbosity_set)
+		apply_log_level(&c);
+	config_free(&d->cfg);
+	d->cfg = c;
+	h = hello_hook(d);
+	bridge_broadcast(d->bridge, h, strlen(h));
+	free(h);
+	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
+}
+
+static void
+on_wakeup(void *ud)
+{
+	struct daemon *d = ud;
+	struct input in;
+
+	while (queue_pop(d->queue, &in)) {
+		struct feedback_say say = { 0 };
+		switch (in.kind) {
+		case IN_SIGNAL:
+			if (in.signo == SIGHUP) {
+				log_info("SIGHUP: reloading");
+				reload(d);
+			} else {
+				log_info("%s: stopping", strsignal(in.signo));
+				d->quit = 1;
+			}
+			break;
+		case IN_EOF:
+			log_info("audio input ended at %.2f s", in.t);
+			if (d->exit_at_eof) {
+				d->at_eof = 1;
+				clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
+			}
+			break;
+		case IN_DEVICE_ERROR:
+			log_warnx("audio input: %s", in.text);
+			if (d->exit_at_eof) {
+				d->exit_code = 1;
+				d->at_eof = 1;
+				clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
+			}
+			break;
+		default:
+			state_handle(&d->state, &in, emit, d, &say);
+			if (d->feedback != NULL)
+				feedback_request(d->feedback, say.text, say.cue, in.ticket);
+			else
+				listener_ack(d->listener, in.ticket, NULL, 0);
+			break;
+		}
+	}
+}
+
+/* ---- signals: one thread sigwaits, the service thread acts ---- */
+
+static sigset_t handled;
+
+static void *
+signal_main(void *arg)
+{
+	struct daemon *d = arg;
+
+	for (;;) {
+		int sig;
+		struct input in = { .kind = IN_SIGNAL };
+		if (sigwait(&handled, &sig) != 0)
+			continue;
+		in.signo = sig;
+		queue_push(d->queue, &in);
+		bridge_wakeup(d->bridge);
+		if (sig != SIGHUP)
+			break;
+	}
+	return NULL;
+}
+
+static void
+wake_service(void *ud)
+{
+	struct daemon *d = ud;
+
+	bridge_wakeup(d->bridge);
+}
+
+/* Makes the state directory (0700) if it is not there. */
+static int
+ensure_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
+	return mkdir(dir, 0700);
+}
+
+/* auto: the microphone when there is one, else the demo session. */
+static char *
+pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
+{
+	char buf[4096], err[256];
+
+	*loop = 0;
+	if (audio_file != NULL) {
+		snprintf(buf, sizeof buf, "file:%s", audio_file);
+		return strdup(buf);
+	}
+	if (!strcmp(d->cfg.audio, "auto")) {
+		struct mic *m = mic_open("portaudio", 1, err, sizeof err);
+		if (m != NULL) {
+			mic_close(m);
+			*realtime = 1;
+			return strdup("portaudio");
+		}
+		log_info("no microphone (%s): playing the demo session %s", err, d->cfg.demo_audio);
+	}
+	if (!strcmp(d->cfg.audio, "auto") || !strcmp(d->cfg.audio, "demo")) {
+		snprintf(buf, sizeof buf, "file:%s", d->cfg.demo_audio);
+		*loop = d->cfg.demo_loop;
+		return strdup(buf);
+	}
+	return strdup(d->cfg.audio);
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "audio-file", required_argument, NULL, O_AUDIO },
+		{ "no-realtime", no_argument, NULL, O_NORT },
+		{ "events-stdout", no_argument, NULL, O_EVSTDOUT },
+		{ "exit-at-eof", no_argument, NULL, O_EXITEOF },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "address", required_argument, NULL, O_ADDR },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "set", required_argument, NULL, 'o' },
+		{ "print-config", no_argument, NULL, O_PRINT },
+		{ "defaults", no_argument, NULL, O_DEFAULTS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct daemon dd;
+	struct daemon *d = &dd;
+	const char *audio_file = NULL;
+	char err[1024], *source;
+	int check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
+	struct bridge_config bc;
+	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook };
+	struct listener_config lc;
+	struct feedback_config fc;
+	pthread_t sigthread;
+
+	d->exit_code = 0;
+	config_defaults(&d->cfg);
+	while ((ch = getopt_long(argc, argv, "c:no:vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': d->config_path = optarg; break;
+		case 'n': check = 1; break;
+		case O_AUDIO: audio_file = optarg; break;
+		case O_NORT: realtime = 0; break;
+		case O_EVSTDOUT: d->events_stdout = 1; break;
+		case O_EXITEOF: d->exit_at_eof = 1; break;
+		case O_PORT:
+		case O_ADDR:
+		case O_STATE:
+		case 'o':
+			if (d->nsets == (int)(sizeof d->sets / sizeof d->sets[0])) {
+				fprintf(stderr, "smartofficed: too many options\n");
+				return 2;
+			}
+			if (ch == 'o')
+				d->sets[d->nsets++] = strdup(optarg);
+			else {
+				const char *name = ch == O_PORT ? "port" : ch == O_ADDR ? "address" : "state_dir";
+				size_t len = strlen(name) + strlen(optarg) + 2;
+				d->sets[d->nsets] = malloc(len);
+				snprintf(d->sets[d->nsets++], len, "%s=%s", name, optarg);
+			}
+			break;
+		case O_PRINT: print = 1; break;
+		case O_DEFAULTS: defaults = 1; break;
+		case 'v': verbosity = 1; d->verbosity_set = 1; break;
+		case 'q': verbosity = -1; d->verbosity_set = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("smartofficed %s\n", VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smartofficed: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (print && defaults) {
+		config_print_defaults(stdout);
+		goto out;
+	}
+	log_init(verbosity);
+
+	/* Configuration: defaults, then the file, then the command line. */
+	config_free(&d->cfg);
+	if ((nerr = read_config(d, &d->cfg, stderr)) > 0) {
+		fprintf(stderr, "smartofficed: %d configuration error%s\n", nerr, nerr > 1 ? "s" : "");
+		d->exit_code = 1;
+		goto out;
+	}
+	if (!d->verbosity_set)
+		apply_log_level(&d->cfg);
+	if (print) {
+		config_print(&d->cfg, stdout);
+		goto out;
+	}
+	if (load_catalogue(d, &d->cat) < 0) {
+		d->exit_code = 1;
+		goto out;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		goto out;
+	}
+	if (ensure_state_dir(d->cfg.state_dir) < 0)
+		log_warn("state directory %s", d->cfg.state_dir);
+
+	state_init(&d->state, d->cat, !strcmp(d->cfg.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE);
+	d->queue = queue_new(256);
+
+	/* Signals are taken by one thread only; block them everywhere first. */
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &handled, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
+	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message };
+	hooks.ud = d;
+	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
+		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
+
+	source = pick_source(d, audio_file, &realtime, &loop);
+	memset(&lc, 0, sizeof lc);
+	lc.source = source;
+	lc.realtime = realtime;
+	lc.loop = loop;
+	lc.echo = d->cfg.feedback_echo;
+	speech_default_config(&lc.speech);
+	lc.speech.hmm = d->cfg.hmm;
+	lc.speech.cmudict = d->cfg.cmudict;
+	lc.speech.kws_threshold = d->cfg.kws_threshold;
+	lc.speech.wake_rescore = d->cfg.wake_rescore;
+	lc.speech.wake_min_llr = d->cfg.wake_min_llr;
+	lc.speech.cmd_min_confidence = d->cfg.cmd_min_confidence;
+	lc.speech.end_silence_ms = d->cfg.end_silence_ms;
+	lc.speech.cmd_timeout_ms = d->cfg.cmd_timeout_ms;
+	lc.speech.cmd_max_ms = d->cfg.cmd_max_ms;
+	d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
+	free(source);
+	if (d->listener == NULL) {
+		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
+	fc = (struct feedback_config){ d->cfg.speak, d->cfg.cue, realtime, d->cfg.voice };
+	d->feedback = feedback_new(&fc, d->listener);
+	pthread_create(&sigthread, NULL, signal_main, d);
+	pthread_detach(sigthread);
+	if (listener_start(d->listener) < 0) {
+		log_errx("cannot start the audio thread");
+		d->exit_code = 1;
+		goto out;
+	}
+	log_info("listening; dashboards: http://%s:%d/ (websocket /ws)", d->cfg.address, bridge_port(d->bridge));
+
+	while (!d->quit) {
+		if (bridge_service(d->bridge) < 0) {
+			log_errx("the websocket server failed");
+			d->exit_code = 1;
+			break;
+		}
+		/* --exit-at-eof: every event is on stdout already; give clients
+		 * the time to be written to (bounded), then stop. */
+		if (d->at_eof && (bridge_backlog(d->bridge) == 0 || since(&d->eof_at) > 2.0))
+			break;
+	}
+out:
+	listener_stop(d->listener);
+	feedback_free(d->feedback);
+	listener_free(d->listener);
+	if (d->bridge != NULL)
+		bridge_free(d->bridge);
+	queue_free(d->queue);
+	catalogue_free(d->cat);
+	for (size_t i = 0; i < d->nold; i++)
+		catalogue_free(d->old_cats[i]);
+	config_free(&d->cfg);
+	for (int i = 0; i < d->nsets; i++)
+		free(d->sets[i]);
+	return d->exit_code;
+}

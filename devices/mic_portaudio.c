@@ -1,0 +1,116 @@
+/*
+ * The live row of the microphone table: PortAudio capture at 16 kHz mono.
+ */
+#include "devices/mic.h"
+
+#include <errno.h>
+#include <portaudio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+struct pa_mic {
+	PaStream *stream;
+};
+
+/* PortAudio (through ALSA) prints its probing to stderr; keep the log ours. */
+static PaError
+quiet_initialize(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	PaError e;
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	e = Pa_Initialize();
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (null >= 0)
+		close(null);
+	return e;
+}
+
+static int
+pa_open(struct mic *m, const char *name, char *err, size_t errlen)
+{
+	struct pa_mic *pm = calloc(1, sizeof *pm);
+	PaStreamParameters in = { 0 };
+	PaError e;
+	int i, n;
+
+	if ((e = quiet_initialize()) != paNoError) {
+		snprintf(err, errlen, "PortAudio: %s", Pa_GetErrorText(e));
+		free(pm);
+		return -1;
+	}
+	in.device = Pa_GetDefaultInputDevice();
+	if (name != NULL && *name) {
+		in.device = paNoDevice;
+		n = Pa_GetDeviceCount();
+		for (i = 0; i < n; i++) {
+			const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
+			if (d && d->maxInputChannels > 0 && strstr(d->name, name)) {
+				in.device = i;
+				break;
+			}
+		}
+	}
+	if (in.device == paNoDevice) {
+		snprintf(err, errlen, "PortAudio: no capture device%s%s", name ? " matching " : "", name ? name : "");
+		Pa_Terminate();
+		free(pm);
+		return -1;
+	}
+	in.channelCount = 1;
+	in.sampleFormat = paInt16;
+	in.suggestedLatency = Pa_GetDeviceInfo(in.device)->defaultLowInputLatency;
+	e = Pa_OpenStream(&pm->stream, &in, NULL, MIC_RATE, 160, paClipOff, NULL, NULL);
+	if (e == paNoError)
+		e = Pa_StartStream(pm->stream);
+	if (e != paNoError) {
+		snprintf(err, errlen, "PortAudio: cannot capture 16 kHz mono from \"%s\": %s",
+		    Pa_GetDeviceInfo(in.device)->name, Pa_GetErrorText(e));
+		if (pm->stream)
+			Pa_CloseStream(pm->stream);
+		Pa_Terminate();
+		free(pm);
+		return -1;
+	}
+	m->priv = pm;
+	return 0;
+}
+
+static ssize_t
+pa_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen)
+{
+	struct pa_mic *pm = m->priv;
+	PaError e = Pa_ReadStream(pm->stream, buf, (unsigned long)n);
+
+	/* An overflow lost samples but the stream goes on; anything else is
+	 * the device going away. */
+	if (e != paNoError && e != paInputOverflowed) {
+		snprintf(err, errlen, "PortAudio: %s", Pa_GetErrorText(e));
+		errno = ENODEV;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static void
+pa_close(struct mic *m)
+{
+	struct pa_mic *pm = m->priv;
+
+	if (pm == NULL)
+		return;
+	Pa_StopStream(pm->stream);
+	Pa_CloseStream(pm->stream);
+	Pa_Terminate();
+	free(pm);
+}
+
+const struct mic_ops mic_portaudio_ops = { "portaudio", pa_open, pa_read, pa_close };

@@ -1,0 +1,378 @@
+#include "models/catalogue.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void collect_words(struct catalogue *c);
+
+/* Error collector: appends "file:line: message\n" lines to a bounded buffer. */
+struct errs {
+	char       *buf;
+	size_t      len, cap;
+	int         count;
+	const char *path;
+	char       *text;    /* the raw file, to find line numbers of ids */
+};
+
+static int
+line_of(const struct errs *e, const char *needle)
+{
+	const char *p, *hit;
+	int line = 1;
+
+	if (e->text == NULL || needle == NULL || (hit = strstr(e->text, needle)) == NULL)
+		return 0;
+	for (p = e->text; p < hit; p++)
+		if (*p == '\n')
+			line++;
+	return line;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+err_add(struct errs *e, const char *near, const char *fmt, ...)
+{
+	va_list ap;
+	int n, line = line_of(e, near);
+
+	e->count++;
+	if (e->buf == NULL || e->len + 1 >= e->cap)
+		return;
+	n = line ? snprintf(e->buf + e->len, e->cap - e->len, "%s:%d: ", e->path, line)
+	         : snprintf(e->buf + e->len, e->cap - e->len, "%s: ", e->path);
+	if (n > 0)
+		e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
+	va_start(ap, fmt);
+	n = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
+	if (e->len + 1 < e->cap) {
+		e->buf[e->len++] = '\n';
+		e->buf[e->len] = '\0';
+	}
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 24) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+			*len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A phrase is what the recognizer can output: lower-case ASCII words of
+ * letters, digits and apostrophes, separated by single spaces.  Returns a
+ * normalized copy or NULL when the phrase has other characters.
+ */
+static char *
+phrase_norm(const char *s)
+{
+	size_t n = strlen(s), i, o = 0;
+	char *out = malloc(n + 1);
+	int space = 1;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == ' ' || ch == '\t') {
+			if (!space)
+				out[o++] = ' ';
+			space = 1;
+		} else if (isalnum(ch) || ch == '\'') {
+			out[o++] = (char)tolower(ch);
+			space = 0;
+		} else {
+			free(out);
+			return NULL;
+		}
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	if (o == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static const char *
+str_field(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static char **
+phrase_list(struct errs *e, json_t *arr, const char *what, const char *near, size_t *n)
+{
+	size_t i, k = 0;
+	char **out;
+	json_t *v;
+
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		err_add(e, near, "%s: needs a non-empty array of phrases", what);
+		return NULL;
+	}
+	out = calloc(json_array_size(arr) + 1, sizeof *out);
+	if (out == NULL)
+		return NULL;
+	json_array_foreach(arr, i, v) {
+		char *p = json_is_string(v) ? phrase_norm(json_string_value(v)) : NULL;
+		if (p == NULL) {
+			err_add(e, json_is_string(v) ? json_string_value(v) : near,
+			    "%s: phrase %zu must be words of letters, digits or apostrophes", what, i + 1);
+			continue;
+		}
+		out[k++] = p;
+	}
+	*n = k;
+	return out;
+}
+
+static void
+free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static int
+load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls)
+{
+	const char *section = controls ? "controls" : "content";
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(arr)) {
+		err_add(e, section, "\"%s\" must be an array", section);
+		return -1;
+	}
+	json_array_foreach(arr, i, o) {
+		struct catalogue_entry *en = &c->entries[c->nentries];
+		const char *id = str_field(o, "id"), *en_name = str_field(o, "en");
+		const char *ko = str_field(o, "ko"), *priv = str_field(o, "privacy");
+		char near[160], what[160];
+
+		snprintf(near, sizeof near, "\"%s\"", id ? id : "");
+		snprintf(what, sizeof what, "%s[%zu]%s%s", section, i, id ? " " : "", id ? id : "");
+		if (!json_is_object(o)) {
+			err_add(e, section, "%s: must be an object", what);
+			continue;
+		}
+		if (id == NULL || *id == '\0' || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id)) {
+			err_add(e, near, "%s: \"id\" must be lower-case letters, digits and '-'", what);
+			continue;
+		}
+		if (catalogue_find(c, id) != NULL) {
+			err_add(e, near, "%s: duplicate id \"%s\"", what, id);
+			continue;
+		}
+		if (en_name == NULL || *en_name == '\0')
+			err_add(e, near, "%s: missing \"en\" name", what);
+		if (!controls && (ko == NULL || *ko == '\0'))
+			err_add(e, near, "%s: missing \"ko\" name", what);
+		if (!controls && (priv == NULL || (strcmp(priv, "public") && strcmp(priv, "private"))))
+			err_add(e, near, "%s: \"privacy\" must be \"public\" or \"private\"", what);
+		en->say = phrase_list(e, json_object_get(o, "say"), what, near, &en->nsay);
+		en->id = strdup(id);
+		en->en = strdup(en_name ? en_name : id);
+		en->ko = ko ? strdup(ko) : NULL;
+		en->detail = str_field(o, "detail") ? strdup(str_field(o, "detail")) : NULL;
+		en->privacy = priv && strcmp(priv, "private") == 0 ? CAT_PRIVATE : CAT_PUBLIC;
+		en->is_control = controls;
+		c->nentries++;
+	}
+	return 0;
+}
+
+/* A spoken phrase must lead to one entry only, or the grammar is ambiguous. */
+static void
+check_ambiguity(const struct catalogue *c, struct errs *e)
+{
+	for (size_t i = 0; i < c->nentries; i++)
+		for (size_t j = 0; j < c->entries[i].nsay; j++)
+			for (size_t k = i; k < c->nentries; k++)
+				for (size_t l = (k == i ? j + 1 : 0); l < c->entries[k].nsay; l++)
+					if (strcmp(c->entries[i].say[j], c->entries[k].say[l]) == 0)
+						err_add(e, c->entries[k].id, "phrase \"%s\" is used by both \"%s\" and \"%s\"",
+						    c->entries[i].say[j], c->entries[i].id, c->entries[k].id);
+}
+
+struct catalogue *
+catalogue_load(const char *path, char *err, size_t errlen)
+{
+	struct errs e = { err, 0, errlen, 0, path, NULL };
+	struct catalogue *c;
+	json_error_t jerr;
+	json_t *root, *content, *controls, *prons, *carriers, *wake;
+	size_t len = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if ((e.text = slurp(path, &len)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read the catalogue (missing, unreadable or over 16 MiB)\n", path);
+		return NULL;
+	}
+	root = json_loadb(e.text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:%d: %s\n", path, jerr.line, jerr.text);
+		free(e.text);
+		return NULL;
+	}
+	c = calloc(1, sizeof *c);
+	content = json_object_get(root, "content");
+	controls = json_object_get(root, "controls");
+	c->entries = calloc(json_array_size(content) + json_array_size(controls) + 1, sizeof *c->entries);
+	c->path = strdup(path);
+
+	wake = json_object_get(root, "wake");
+	c->wake = str_field(wake, "phrase") ? phrase_norm(str_field(wake, "phrase")) : NULL;
+	if (c->wake == NULL)
+		err_add(&e, "\"wake\"", "\"wake\": needs a \"phrase\" of plain words");
+
+	load_entries(c, &e, content, 0);
+	c->ncontent = c->nentries;
+	if (c->ncontent == 0)
+		err_add(&e, NULL, "no content entries");
+	if (catalogue_find(c, "main") == NULL)
+		err_add(&e, NULL, "content must have an entry with id \"main\" (the start screen)");
+	load_entries(c, &e, controls, 1);
+
+	prons = json_object_get(root, "pronunciations");
+	if (prons != NULL && !json_is_object(prons))
+		err_add(&e, "pronunciations", "\"pronunciations\" must be an object of word: phones");
+	c->prons = calloc(json_object_size(prons) + 1, sizeof *c->prons);
+	{
+		const char *w;
+		json_t *v;
+		json_object_foreach(prons, w, v) {
+			char *word = phrase_norm(w);
+			const char *ph = json_string_value(v);
+			if (word == NULL || strchr(word, ' ') || ph == NULL ||
+			    strspn(ph, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ") != strlen(ph) || *ph == '\0') {
+				err_add(&e, w, "pronunciation of \"%s\": need one word and upper-case phones", w);
+				free(word);
+				continue;
+			}
+			c->prons[c->nprons].word = word;
+			c->prons[c->nprons++].phones = strdup(ph);
+		}
+	}
+	carriers = json_object_get(root, "carriers");
+	if (carriers != NULL) {
+		json_t *b = json_object_get(carriers, "before"), *a = json_object_get(carriers, "after");
+		if (b != NULL)
+			c->before = phrase_list(&e, b, "carriers.before", "\"before\"", &c->nbefore);
+		if (a != NULL)
+			c->after = phrase_list(&e, a, "carriers.after", "\"after\"", &c->nafter);
+	}
+	check_ambiguity(c, &e);
+	collect_words(c);
+	json_decref(root);
+	free(e.text);
+	if (e.count > 0) {
+		catalogue_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+catalogue_free(struct catalogue *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nentries; i++) {
+		struct catalogue_entry *e = &c->entries[i];
+		free(e->id);
+		free(e->en);
+		free(e->ko);
+		free(e->detail);
+		free_list(e->say, e->nsay);
+	}
+	for (size_t i = 0; i < c->nprons; i++) {
+		free(c->prons[i].word);
+		free(c->prons[i].phones);
+	}
+	free(c->prons);
+	free(c->entries);
+	free_list(c->before, c->nbefore);
+	free_list(c->after, c->nafter);
+	free_list(c->words, c->nwords);
+	free(c->wake);
+	free(c->path);
+	free(c);
+}
+
+const struct catalogue_entry *
+catalogue_find(const struct catalogue *c, const char *id)
+{
+	for (size_t i = 0; i < c->nentries; i++)
+		if (strcmp(c->entries[i].id, id) == 0)
+			return &c->entries[i];
+	return NULL;
+}
+
+static void
+add_words(struct catalogue *c, size_t *cap, const char *phrase)
+{
+	const char *p = phrase;
+
+	while (p != NULL && *p) {
+		size_t len = strcspn(p, " "), i;
+		for (i = 0; i < c->nwords; i++)
+			if (strlen(c->words[i]) == len && strncmp(c->words[i], p, len) == 0)
+				break;
+		if (i == c->nwords) {
+			if (c->nwords + 2 > *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				c->words = realloc(c->words, *cap * sizeof *c->words);
+			}
+			c->words[c->nwords++] = strndup(p, len);
+			c->words[c->nwords] = NULL;
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Derives c->words, the vocabulary the recognizer needs. */
+static void
+collect_words(struct catalogue *c)
+{
+	size_t cap = 0;
+
+	add_words(c, &cap, c->wake);
+	for (size_t i = 0; i < c->nentries; i++)
+		for (size_t j = 0; j < c->entries[i].nsay; j++)
+			add_words(c, &cap, c->entries[i].say[j]);
+	for (size_t i = 0; i < c->nbefore; i++)
+		add_words(c, &cap, c->before[i]);
+	for (size_t i = 0; i < c->nafter; i++)
+		add_words(c, &cap, c->after[i]);
+}

@@ -1,0 +1,58 @@
+/*
+ * catalogue — the content catalogue: every screen the dashboards can show,
+ * every presenter control, and the words a person uses for them.
+ *
+ * It is the single source of truth: the speech grammar, the pronunciation
+ * dictionary, the hello message's content list, the remote's icons and what
+ * is private are all derived from models/catalogue.json, never written twice.
+ */
+#ifndef SO_CATALOGUE_H
+#define SO_CATALOGUE_H
+
+#include <stddef.h>
+
+enum catalogue_privacy { CAT_PUBLIC, CAT_PRIVATE };
+
+struct catalogue_entry {
+	char  *id;        /* "air-quality" */
+	char  *en;        /* "Air quality" */
+	char  *ko;        /* "대기환경" (controls: NULL) */
+	char  *detail;    /* optional longer description, or NULL */
+	enum catalogue_privacy privacy;
+	int    is_control;
+	char **say;       /* phrases, lower case words separated by one space */
+	size_t nsay;
+};
+
+struct catalogue_pron {
+	char *word;       /* "ttareungyi" */
+	char *phones;     /* "T AA R AH NG IY" */
+};
+
+struct catalogue {
+	char  *path;
+	char  *wake;                       /* "hey seoul" */
+	struct catalogue_entry *entries;   /* content first, then controls */
+	size_t ncontent, nentries;
+	struct catalogue_pron *prons;
+	size_t nprons;
+	char **before, **after;            /* carrier phrases around a name */
+	size_t nbefore, nafter;
+	char **words;                      /* every distinct word used by the wake
+	                                      phrase, phrases and carriers */
+	size_t nwords;
+};
+
+/*
+ * Loads and checks a catalogue file.  On error returns NULL and writes
+ * "file:line: what is wrong" into err (every problem found, one per line,
+ * up to errlen).
+ */
+struct catalogue *catalogue_load(const char *path, char *err, size_t errlen);
+void catalogue_free(struct catalogue *c);
+
+/* Entry by id (content or control), or NULL. */
+const struct catalogue_entry *catalogue_find(const struct catalogue *c, const char *id);
+
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * speech — the recognizer: wake phrase, then one command.
+ *
+ * Fed 16 kHz mono 16-bit samples from any source, in chunks of any size.
+ * It spots the wake phrase with PocketSphinx keyword search and re-scores
+ * each candidate: the candidate's audio is decoded again, once with a
+ * grammar of the wake phrase alone and once with a garbage grammar (a loop
+ * of everyday words); the per-frame score margin of the wake phrase must
+ * reach `wake_min_llr`.  Stock keyword spotting has only the first pass.
+ * Then it decodes a command with the grammar generated from the catalogue
+ * until the end of speech (an energy VAD), and checks the command against
+ * the garbage grammar the same way: the margin, mapped to 0..1, is the
+ * command's confidence.
+ *
+ * Results come out through a callback, in stream order, each stamped with
+ * the stream time (seconds since the first sample) at which it was decided.
+ * One thread owns a struct speech; nothing in it is shared.
+ */
+#ifndef SO_SPEECH_H
+#define SO_SPEECH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/catalogue.h"
+
+#define SPEECH_RATE 16000
+
+enum speech_kind {
+	SPEECH_WAKE,       /* wake phrase accepted; now listening for a command */
+	SPEECH_COMMAND,    /* a command: entry, text, confidence */
+	SPEECH_REJECT,     /* the command window ended without a command: reason */
+	SPEECH_CANDIDATE,  /* (debug) a wake candidate that the re-score refused */
+};
+
+struct speech_result {
+	enum speech_kind kind;
+	double      t;           /* stream seconds when decided */
+	double      t_speech_end;/* end of the utterance (COMMAND/REJECT), else t */
+	const char *text;        /* recognized words, or NULL */
+	const struct catalogue_entry *entry;   /* COMMAND */
+	double      confidence;  /* 0..1 (COMMAND, REJECT low-confidence) */
+	double      llr;         /* the raw per-frame score behind it */
+	const char *reason;      /* REJECT: "no-command", "low-confidence", "timeout" */
+};
+
+typedef void (*speech_cb)(void *ud, const struct speech_result *r);
+
+struct speech_config {
+	const char *hmm;          /* acoustic model folder */
+	const char *cmudict;      /* CMU dictionary to take pronunciations from */
+	double kws_threshold;     /* first pass: keyword search threshold */
+	double wake_min_llr;      /* second pass: wake candidate needs this */
+	int    wake_rescore;      /* 0: accept every keyword-search hit (stock) */
+	double cmd_min_confidence;/* below: rejected as low-confidence */
+	int    end_silence_ms;    /* silence that ends a command */
+	int    cmd_timeout_ms;    /* no speech this long after wake: timeout */
+	int    cmd_max_ms;        /* a command longer than this is cut */
+};
+
+void speech_default_config(struct speech_config *cfg);
+
+/* Loads the acoustic model and the grammars derived from c (which must
+ * outlive the recognizer).  NULL with err on failure. */
+struct speech *speech_new(const struct speech_config *cfg, const struct catalogue *c,
+                          speech_cb cb, void *ud, char *err, size_t errlen);
+void speech_free(struct speech *s);
+
+/* Feeds samples; results are delivered through the callback before it returns. */
+int  speech_feed(struct speech *s, const int16_t *pcm, size_t n);
+/* Ends the stream: a command in progress is decided now. */
+void speech_flush(struct speech *s);
+/* Skip the wake phrase: the next utterance is a command (remote voice button). */
+void speech_expect_command(struct speech *s);
+/* Ignore wake candidates that overlap [from, to] stream seconds: the daemon's
+ * own voice is playing then. */
+void speech_mute(struct speech *s, double from, double to);
+/* Stream position in seconds. */
+double speech_time(const struct speech *s);
+
+#endif

@@ -1,0 +1,723 @@
+/*
+ * bridge — websocket server for the dashboards; see bridge.h for the
+ * threading and broadcast model, docs/protocol.md for the wire format.
+ */
+#include "ui-bridge/bridge.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "daemon/log.h"
+#include "ui-bridge/protocol.h"
+
+#define BRIDGE_PROTOCOL		"smartoffice"
+#define BRIDGE_WS_PATH		"/ws"
+#define BRIDGE_QUEUE_MAX	64	/* direct replies one client may owe */
+#define BRIDGE_CULL_GRACE	1	/* s to take the close frame */
+
+/* A direct reply waiting for one client, with LWS_PRE head-room in buf. */
+struct qmsg {
+	struct qmsg	*next;
+	size_t		 len;
+	unsigned char	 buf[];
+};
+
+/* A ring element: one serialised broadcast shared by all clients. */
+struct ring_msg {
+	void		*payload;	/* LWS_PRE head-room, then len bytes */
+	size_t		 len;
+};
+
+/* lws' per-session data of the "smartoffice" protocol. */
+struct bridge_client {
+	struct bridge_client	*next;		/* b->clients: ring consumers */
+	struct bridge		*b;
+	struct lws		*wsi;
+	uint32_t		 tail;		/* next ring element to send */
+	struct qmsg		*q_head, *q_tail;
+	size_t			 q_len;
+	char			*rx;		/* message being reassembled */
+	size_t			 rx_len, rx_cap;
+	unsigned		 established:1;
+	unsigned		 listed:1;	/* in b->clients */
+	unsigned		 culled:1;	/* closing; owed nothing more */
+	unsigned		 in_msg:1;	/* inside a message */
+	unsigned		 rx_discard:1;	/* refused: skip the rest */
+	unsigned		 rx_binary:1;
+};
+
+struct bridge {
+	struct lws_context	*ctx;
+	struct lws_vhost	*vhost;
+	struct lws_ring		*ring;
+	struct bridge_client	*clients;
+	struct bridge_hooks	 hooks;
+	size_t			 ring_size;
+	size_t			 max_message;
+	size_t			 nclients;
+	int			 port;
+	int			 closing;
+	char			*address;
+	char			*web_root;
+	/* lws keeps pointers to these for the vhost's lifetime. */
+	struct lws_http_mount	 mount;
+	struct lws_protocol_vhost_options pvo_default;
+	struct lws_protocol_vhost_options pvo;
+};
+
+static int	bridge_callback(struct lws *, enum lws_callback_reasons, void *,
+		    void *, size_t);
+
+static const struct lws_protocols bridge_protocols[] = {
+	{ .name = "http", .callback = lws_callback_http_dummy },
+	{
+		.name = BRIDGE_PROTOCOL,
+		.callback = bridge_callback,
+		.per_session_data_size = sizeof(struct bridge_client),
+		.rx_buffer_size = 4096,
+	},
+	{ .name = NULL }	/* terminator */
+};
+
+/* Routes lws' own (error and warning) lines into our log. */
+static void
+bridge_lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	/* lws ends its lines with '\n'; our logger adds its own. */
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_warnx("lws: %.*s", (int)n, line);
+}
+
+/* Ring destructor: lws calls it for every element the oldest tail passed. */
+static void
+ring_msg_free(void *p)
+{
+	struct ring_msg *m = p;
+
+	free(m->payload);
+	m->payload = NULL;
+	m->len = 0;
+}
+
+/*
+ * The ring's head as a tail value.  lws_ring has no getter for it, but a
+ * tail consumed as far as possible ends up there.
+ */
+static uint32_t
+ring_head(struct bridge *b)
+{
+	uint32_t t = lws_ring_get_oldest_tail(b->ring);
+
+	lws_ring_consume(b->ring, &t, NULL, b->ring_size + 1);
+	return t;
+}
+
+/*
+ * Moves the ring's oldest tail to the listed client that lags most (or to
+ * the head when nobody is listed) so elements no one needs are freed.
+ * Needed after a consumer leaves: the lws helper only recomputes when the
+ * consumer at the oldest tail reads.
+ */
+static void
+ring_release(struct bridge *b)
+{
+	struct bridge_client *c;
+	uint32_t oldest;
+	size_t most = 0, w;
+
+	oldest = ring_head(b);
+	for (c = b->clients; c != NULL; c = c->next) {
+		w = lws_ring_get_count_waiting_elements(b->ring, &c->tail);
+		if (w > most) {
+			most = w;
+			oldest = c->tail;
+		}
+	}
+	lws_ring_update_oldest_tail(b->ring, oldest);
+}
+
+/* Removes c from the ring consumers (idempotent). */
+static void
+client_unlist(struct bridge_client *c)
+{
+	struct bridge_client **pp;
+
+	if (!c->listed)
+		return;
+	for (pp = &c->b->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	c->next = NULL;
+	c->listed = 0;
+}
+
+/* Frees c's queued replies. */
+static void
+client_queue_clear(struct bridge_client *c)
+{
+	struct qmsg *m;
+
+	while ((m = c->q_head) != NULL) {
+		c->q_head = m->next;
+		free(m);
+	}
+	c->q_tail = NULL;
+	c->q_len = 0;
+}
+
+/* Frees the partly received message. */
+static void
+client_rx_clear(struct bridge_client *c)
+{
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = c->rx_cap = 0;
+}
+
+/*
+ * Closes a client that cannot keep up (ring or reply queue overflow) without
+ * letting it hold memory: it leaves the ring at once and its replies are
+ * dropped.  The close itself happens in its WRITEABLE (status 1008); if its
+ * socket never drains, the lagging timeout closes it without a close frame.
+ * Never closes synchronously: we may be inside another wsi's callback.
+ */
+static void
+client_cull(struct bridge_client *c, const char *why)
+{
+	struct bridge *b = c->b;
+
+	if (c->culled)
+		return;
+	log_info("bridge: closing websocket client %p: %s", (void *)c->wsi,
+	    why);
+	c->culled = 1;
+	client_unlist(c);
+	client_queue_clear(c);
+	ring_release(b);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_LAGGING, BRIDGE_CULL_GRACE);
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Appends a copy of json to c's reply queue; culls c when it is full. */
+static void
+client_queue(struct bridge_client *c, const char *json, size_t len)
+{
+	struct qmsg *m;
+
+	if (c->culled || json == NULL)
+		return;
+	if (c->q_len >= BRIDGE_QUEUE_MAX) {
+		client_cull(c, "too many unsent replies");
+		return;
+	}
+	if ((m = malloc(sizeof(*m) + LWS_PRE + len)) == NULL) {
+		log_warn("bridge: reply dropped");
+		return;
+	}
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, json, len);
+	if (c->q_tail != NULL)
+		c->q_tail->next = m;
+	else
+		c->q_head = m;
+	c->q_tail = m;
+	c->q_len++;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Queues an error reply; the id is echoed when the request had one. */
+static void
+client_error(struct bridge_client *c, const char *code, const char *message,
+    json_int_t id, int has_id)
+{
+	char *s;
+
+	if ((s = proto_error(code, message, id, has_id)) == NULL) {
+		log_warnx("bridge: cannot build error reply %s", code);
+		return;
+	}
+	client_queue(c, s, strlen(s));
+	free(s);
+}
+
+/* Handles one complete text message from c. */
+static void
+client_dispatch(struct bridge_client *c, const char *buf, size_t len)
+{
+	struct bridge *b = c->b;
+	const char *code, *type;
+	char err[256], *s;
+	json_t *msg;
+	json_int_t id = 0;
+	int has_id;
+
+	if (proto_parse_client(buf, len, &msg, &code, err, sizeof(err)) == -1) {
+		log_debug("bridge: client %p: %s: %s", (void *)c->wsi, code,
+		    err);
+		client_error(c, code, err, 0, 0);
+		return;
+	}
+	has_id = proto_get_id(msg, &id);
+	type = json_string_value(json_object_get(msg, "type"));
+
+	if (strcmp(type, "ping") == 0) {
+		if ((s = proto_pong(id, has_id)) != NULL) {
+			client_queue(c, s, strlen(s));
+			free(s);
+		}
+	} else if (b->hooks.on_message != NULL) {
+		b->hooks.on_message(b->hooks.ud, c, buf, len);
+	} else {
+		snprintf(err, sizeof(err), "unknown message type \"%s\"", type);
+		client_error(c, PROTO_E_UNKNOWN_TYPE, err, id, has_id);
+	}
+	json_decref(msg);
+}
+
+/*
+ * Accumulates one RECEIVE chunk.  A message over max_message gets one
+ * "too-large" reply and the rest of it is skipped; the connection stays.
+ * Binary messages are refused here in one place so that audio streaming
+ * (a later issue) can claim them.
+ */
+static void
+client_receive(struct bridge_client *c, const void *in, size_t len)
+{
+	struct bridge *b = c->b;
+	size_t ncap;
+	char *p, msg[96];
+
+	if (!c->in_msg) {
+		c->in_msg = 1;
+		c->rx_discard = 0;
+		c->rx_len = 0;
+		c->rx_binary = lws_frame_is_binary(c->wsi) != 0;
+	}
+
+	if (!c->rx_discard && c->rx_binary) {
+		c->rx_discard = 1;
+		client_error(c, PROTO_E_BINARY,
+		    "binary messages are not supported", 0, 0);
+	}
+	if (!c->rx_discard && len > b->max_message - c->rx_len) {
+		c->rx_discard = 1;
+		client_rx_clear(c);
+		snprintf(msg, sizeof(msg),
+		    "a message may have at most %zu bytes", b->max_message);
+		client_error(c, PROTO_E_TOO_LARGE, msg, 0, 0);
+	}
+	if (!c->rx_discard && len > 0) {
+		if (c->rx_len + len > c->rx_cap) {
+			ncap = c->rx_cap ? c->rx_cap : 1024;
+			while (ncap < c->rx_len + len)
+				ncap *= 2;
+			if (ncap > b->max_message)
+				ncap = b->max_message;
+			if ((p = realloc(c->rx, ncap)) == NULL) {
+				log_warn("bridge: client message dropped");
+				c->rx_discard = 1;
+				client_rx_clear(c);
+				goto final;
+			}
+			c->rx = p;
+			c->rx_cap = ncap;
+		}
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+	}
+final:
+	if (!lws_is_final_fragment(c->wsi))
+		return;
+	c->in_msg = 0;
+	if (!c->rx_discard)
+		client_dispatch(c, c->rx != NULL ? c->rx : "", c->rx_len);
+	/* Keep a small buffer for the next message, drop a big one. */
+	if (c->rx_cap > 4096)
+		client_rx_clear(c);
+	c->rx_len = 0;
+}
+
+/*
+ * One lws_write per WRITEABLE: direct replies first (they answer something
+ * the client just did), then the ring.
+ */
+static int
+client_writeable(struct bridge_client *c)
+{
+	struct bridge *b = c->b;
+	const struct ring_msg *rm;
+	struct qmsg *m;
+	int n;
+
+	if (c->culled) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+		    (unsigned char *)"too slow", 8);
+		return -1;
+	}
+	if ((m = c->q_head) != NULL) {
+		if ((c->q_head = m->next) == NULL)
+			c->q_tail = NULL;
+		c->q_len--;
+		n = lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+		if (n < (int)m->len) {
+			free(m);
+			log_warnx("bridge: write to client %p failed",
+			    (void *)c->wsi);
+			return -1;
+		}
+		free(m);
+	} else if ((rm = lws_ring_get_element(b->ring, &c->tail)) != NULL) {
+		n = lws_write(c->wsi, (unsigned char *)rm->payload + LWS_PRE,
+		    rm->len, LWS_WRITE_TEXT);
+		if (n < (int)rm->len) {
+			log_warnx("bridge: write to client %p failed",
+			    (void *)c->wsi);
+			return -1;
+		}
+		lws_ring_consume_and_update_oldest_tail(b->ring,
+		    struct bridge_client, &c->tail, 1, b->clients, tail, next);
+	} else
+		return 0;
+
+	if (c->q_head != NULL || lws_ring_get_element(b->ring, &c->tail))
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+/* A new websocket client: joins the ring at its head and gets hello. */
+static void
+client_established(struct bridge *b, struct bridge_client *c,
+    struct lws *wsi)
+{
+	char *hello;
+
+	memset(c, 0, sizeof(*c));
+	c->b = b;
+	c->wsi = wsi;
+	c->established = 1;
+	/* From the head: hello carries the state, old events would replay. */
+	c->tail = ring_head(b);
+	c->next = b->clients;
+	b->clients = c;
+	c->listed = 1;
+	b->nclients++;
+	log_debug("bridge: client %p connected (%zu)", (void *)wsi,
+	    b->nclients);
+
+	if (b->hooks.hello != NULL && !b->closing &&
+	    (hello = b->hooks.hello(b->hooks.ud)) != NULL) {
+		client_queue(c, hello, strlen(hello));
+		free(hello);
+	}
+}
+
+/* A websocket client is gone: release its tail and memory (idempotent). */
+static void
+client_closed(struct bridge *b, struct bridge_client *c)
+{
+	if (!c->established)
+		return;
+	c->established = 0;
+	client_unlist(c);
+	client_queue_clear(c);
+	client_rx_clear(c);
+	ring_release(b);
+	b->nclients--;
+	log_debug("bridge: client %p disconnected (%zu)", (void *)c->wsi,
+	    b->nclients);
+}
+
+/*
+ * Only ws upgrades to BRIDGE_WS_PATH are accepted, so that a typo in a
+ * dashboard's URL fails loudly instead of half-working.
+ */
+static int
+filter_connection(struct lws *wsi)
+{
+	char uri[64];
+
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+	    strcmp(uri, BRIDGE_WS_PATH) != 0) {
+		log_debug("bridge: websocket upgrade refused: path is not %s",
+		    BRIDGE_WS_PATH);
+		return -1;
+	}
+	return 0;
+}
+
+/* The lws callback of the "smartoffice" protocol. */
+static int
+bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len)
+{
+	struct bridge *b = lws_context_user(lws_get_context(wsi));
+	struct bridge_client *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return filter_connection(wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		client_established(b, c, wsi);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* WSI_DESTROY is a backstop should CLOSED not come. */
+		if (c != NULL)
+			client_closed(b, c);
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (c == NULL || !c->established)
+			return 0;
+		return client_writeable(c);
+	case LWS_CALLBACK_RECEIVE:
+		if (c != NULL && c->established && !c->culled)
+			client_receive(c, in, len);
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/*
+		 * lws delivers this once to each protocol of the vhost; this
+		 * protocol's callback is the one place we act on it.
+		 */
+		if (b != NULL && !b->closing && b->hooks.on_wakeup != NULL)
+			b->hooks.on_wakeup(b->hooks.ud);
+		return 0;
+	default:
+		break;
+	}
+	/* Plain HTTP that lws bound to the default protocol: serve files. */
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* Starts the server; see bridge.h. */
+struct bridge *
+bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
+    char *err, size_t errlen)
+{
+	struct lws_context_creation_info info;
+	struct bridge *b;
+	struct stat st;
+
+	if (cfg->web_root == NULL || stat(cfg->web_root, &st) == -1) {
+		snprintf(err, errlen, "web root %s: %s",
+		    cfg->web_root != NULL ? cfg->web_root : "(none)",
+		    cfg->web_root != NULL ? strerror(errno) : "not set");
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "web root %s: not a directory",
+		    cfg->web_root);
+		return NULL;
+	}
+	if (cfg->ring_size < 1 || cfg->ring_size > 65536) {
+		snprintf(err, errlen, "ring size %zu: must be 1 to 65536",
+		    cfg->ring_size);
+		return NULL;
+	}
+	if (cfg->max_message < 16) {
+		snprintf(err, errlen, "max message %zu: must be at least 16",
+		    cfg->max_message);
+		return NULL;
+	}
+	if (cfg->port < 0 || cfg->port > 65535) {
+		snprintf(err, errlen, "port %d: out of range", cfg->port);
+		return NULL;
+	}
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (hooks != NULL)
+		b->hooks = *hooks;
+	b->ring_size = cfg->ring_size;
+	b->max_message = cfg->max_message;
+	b->web_root = strdup(cfg->web_root);
+	if (cfg->address != NULL)
+		b->address = strdup(cfg->address);
+	if (b->web_root == NULL ||
+	    (cfg->address != NULL && b->address == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* lws_ring keeps one element free; + 1 so ring_size messages fit. */
+	b->ring = lws_ring_create(sizeof(struct ring_msg), b->ring_size + 1,
+	    ring_msg_free);
+	if (b->ring == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+
+	b->mount.mountpoint = "/";
+	b->mount.mountpoint_len = 1;
+	b->mount.origin = b->web_root;
+	b->mount.def = "index.html";
+	b->mount.origin_protocol = LWSMPRO_FILE;
+	/* Browsers without a subprotocol get "smartoffice". */
+	b->pvo_default.name = "default";
+	b->pvo_default.value = "1";
+	b->pvo.name = BRIDGE_PROTOCOL;
+	b->pvo.options = &b->pvo_default;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN, bridge_lws_log);
+
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	info.user = b;
+	info.count_threads = 1;
+	if ((b->ctx = lws_create_context(&info)) == NULL) {
+		snprintf(err, errlen, "cannot create the websocket context");
+		goto fail;
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "smartoffice";
+	info.iface = b->address != NULL && *b->address != '\0' &&
+	    strcmp(b->address, "*") != 0 ? b->address : NULL;
+	info.port = cfg->port;
+	info.protocols = bridge_protocols;
+	info.pvo = &b->pvo;
+	info.mounts = &b->mount;
+	info.options =
+	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	if ((b->vhost = lws_create_vhost(b->ctx, &info)) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s port %d",
+		    b->address != NULL ? b->address : "*", cfg->port);
+		goto fail;
+	}
+	b->port = lws_get_vhost_listen_port(b->vhost);
+	log_info("bridge: listening on %s:%d, serving %s",
+	    b->address != NULL ? b->address : "*", b->port, b->web_root);
+	return b;
+fail:
+	if (b->ctx != NULL)
+		lws_context_destroy(b->ctx);
+	if (b->ring != NULL)
+		lws_ring_destroy(b->ring);
+	free(b->web_root);
+	free(b->address);
+	free(b);
+	return NULL;
+}
+
+/* The bound port. */
+int
+bridge_port(const struct bridge *b)
+{
+	return b->port;
+}
+
+/* One turn of the event loop; lws 4.1 ignores the timeout argument. */
+int
+bridge_service(struct bridge *b)
+{
+	return lws_service(b->ctx, 0);
+}
+
+/*
+ * Puts one message into the ring for every client.  On a full ring the
+ * clients that still need its oldest element are culled first: they lag by
+ * the whole ring, and memory must not grow for them.
+ */
+void
+bridge_broadcast(struct bridge *b, const char *json, size_t len)
+{
+	struct bridge_client *c, *next;
+	struct ring_msg m;
+
+	if (b->closing || json == NULL)
+		return;
+	/* No listener: nothing to keep; newcomers get the state in hello. */
+	if (b->clients == NULL)
+		return;
+
+	if (lws_ring_get_count_free_elements(b->ring) == 0) {
+		for (c = b->clients; c != NULL; c = next) {
+			next = c->next;
+			if (lws_ring_get_count_waiting_elements(b->ring,
+			    &c->tail) >= b->ring_size)
+				client_cull(c, "lagging a whole ring behind");
+		}
+		ring_release(b);
+		if (lws_ring_get_count_free_elements(b->ring) == 0) {
+			/* Cannot happen: culling freed the oldest element. */
+			log_warnx("bridge: ring full, message dropped");
+			return;
+		}
+	}
+
+	if ((m.payload = malloc(LWS_PRE + len)) == NULL) {
+		log_warn("bridge: broadcast dropped");
+		return;
+	}
+	memcpy((unsigned char *)m.payload + LWS_PRE, json, len);
+	m.len = len;
+	if (lws_ring_insert(b->ring, &m, 1) != 1) {
+		free(m.payload);
+		log_warnx("bridge: ring full, message dropped");
+		return;
+	}
+	lws_callback_on_writable_all_protocol(b->ctx, &bridge_protocols[1]);
+}
+
+/* Queues a direct reply for one client. */
+void
+bridge_send(struct bridge *b, struct bridge_client *c, const char *json,
+    size_t len)
+{
+	if (b->closing || c == NULL || !c->established)
+		return;
+	client_queue(c, json, len);
+}
+
+/* Connected websocket clients, culled ones included until they are gone. */
+size_t
+bridge_clients(const struct bridge *b)
+{
+	return b->nclients;
+}
+
+/* Broadcast messages the ring holds for the slowest client. */
+size_t
+bridge_backlog(const struct bridge *b)
+{
+	return lws_ring_get_count_waiting_elements(b->ring, NULL);
+}
+
+/* Any thread: wake the service thread (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
+void
+bridge_wakeup(struct bridge *b)
+{
+	lws_cancel_service(b->ctx);
+}
+
+/*
+ * Destroys the context (lws closes every connection, which frees each
+ * client's queue through LWS_CALLBACK_CLOSED), then the ring and with it
+ * every message still in it.
+ */
+void
+bridge_free(struct bridge *b)
+{
+	if (b == NULL)
+		return;
+	b->closing = 1;
+	lws_context_destroy(b->ctx);
+	lws_ring_destroy(b->ring);
+	free(b->web_root);
+	free(b->address);
+	free(b);
+}
