@@ -68,6 +68,8 @@ static const struct option_row rows[] = {
 	  "espeak-ng voice of the spoken feedback" },
 	{ "cue", T_BOOL, F(cue), 0, 0, "yes", NULL,
 	  "Play a short tone when the wake phrase is heard" },
+	{ "self_mute", T_BOOL, F(self_mute), 0, 0, "yes", NULL,
+	  "Do not wake on the daemon's own spoken feedback (turn off only to test)" },
 	{ "feedback_echo", T_BOOL, F(feedback_echo), 0, 0, "no", NULL,
 	  "Mix the spoken feedback into the replayed input, as a loudspeaker would (tests)" },
 	{ "private_unlock", T_ENUM, F(private_unlock), 0, 0, "face", "voice|face",

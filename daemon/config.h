@@ -42,6 +42,7 @@ struct config {
 	char  *voice;
 	int    cue;
 	int    feedback_echo;
+	int    self_mute;
 	/* policy */
 	char  *private_unlock;    /* voice | face */
 	/* logging */

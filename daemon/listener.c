@@ -59,7 +59,7 @@ wait_ack(struct listener *l, unsigned long ticket)
 			log_warnx("no answer from the feedback thread; listening on");
 			break;
 		}
-	if (l->echo_n > 0) {
+	if (l->echo_n > 0 && l->cfg.self_mute) {
 		double now = speech_time(l->speech);
 		speech_mute(l->speech, now, now + (double)l->echo_n / SPEECH_RATE + MUTE_TAIL);
 	}

@@ -24,6 +24,7 @@ struct listener_config {
 	int         realtime;      /* file: pace to the wall clock */
 	int         loop;          /* file: start again at the end */
 	int         echo;          /* mix feedback audio into the input */
+	int         self_mute;     /* deaf to wake while our feedback plays */
 	struct speech_config speech;
 };
 

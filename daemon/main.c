@@ -460,6 +460,7 @@ main(int argc, char **argv)
 	lc.realtime = realtime;
 	lc.loop = loop;
 	lc.echo = d->cfg.feedback_echo;
+	lc.self_mute = d->cfg.self_mute;
 	speech_default_config(&lc.speech);
 	lc.speech.hmm = d->cfg.hmm;
 	lc.speech.cmudict = d->cfg.cmudict;
