@@ -167,6 +167,12 @@ listener_main(void *arg)
 	int16_t buf[CHUNK];
 	char err[512];
 
+	{
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		log_info("audio stream %s starts at unix time %.3f", l->source,
+		    (double)now.tv_sec + now.tv_nsec / 1e9);
+	}
 	while (!atomic_load(&l->stop)) {
 		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
 		if (n < 0) {

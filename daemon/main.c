@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "daemon/state.h"
 #include "devices/mic.h"
 #include "models/catalogue.h"
+#include "models/grammar.h"
 #include "ui-bridge/bridge.h"
 
 #define VERSION "0.1.0"
@@ -44,7 +46,7 @@ struct daemon {
 	struct listener  *listener;
 	struct feedback  *feedback;
 	int               quit, exit_code;
-	struct timespec   eof_at;
+	struct timespec   eof_at, started;
 	int               at_eof;
 	char             *sets[64];        /* NAME=VALUE from the command line */
 	int               nsets;
@@ -72,6 +74,7 @@ usage(FILE *out)
 	    "      --state-dir DIR    what the daemon keeps between runs\n"
 	    "  -o, --set NAME=VALUE   set any configuration option\n"
 	    "      --print-config     print the configuration in effect and exit\n"
+	    "      --dump-grammar DIR write the generated grammars and dictionary to DIR\n"
 	    "      --defaults         with --print-config: the defaults, commented out\n"
 	    "  -v, --verbose          debug messages\n"
 	    "  -q, --quiet            warnings and errors only\n"
@@ -111,6 +114,48 @@ hello_hook(void *ud)
 
 	json_decref(h);
 	return s;
+}
+
+/* --dump-grammar: what the recognizer is given, for inspection and for
+ * running stock PocketSphinx tools on the same grammar. */
+static int
+dump_grammar(struct daemon *d, const char *dir)
+{
+	struct { const char *name; char *text; } g[3] = {
+		{ "command.jsgf", grammar_command_jsgf(d->cat) },
+		{ "wake.jsgf", grammar_wake_jsgf(d->cat) },
+		{ "garbage.jsgf", grammar_garbage_jsgf(d->cat) },
+	};
+	char path[4096], err[4096];
+	FILE *f;
+	int rc = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_warn("%s", dir);
+		rc = 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, g[i].name);
+		if (rc == 0 && ((f = fopen(path, "w")) == NULL || fputs(g[i].text, f) < 0 || fclose(f) != 0)) {
+			log_warn("%s", path);
+			rc = 1;
+		}
+		free(g[i].text);
+	}
+	snprintf(path, sizeof path, "%s/words.dict", dir);
+	if (rc == 0 && (f = fopen(path, "w")) != NULL) {
+		if (grammar_write_dict(d->cat, d->cfg.cmudict, f, err, sizeof err) < 0) {
+			fputs(err, stderr);
+			rc = 1;
+		}
+		fclose(f);
+	} else if (rc == 0) {
+		log_warn("%s", path);
+		rc = 1;
+	}
+	if (rc == 0)
+		printf("%s: command.jsgf wake.jsgf garbage.jsgf words.dict\n", dir);
+	return rc;
 }
 
 static int
@@ -333,7 +378,7 @@ since(const struct timespec *t0)
 int
 main(int argc, char **argv)
 {
-	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS };
+	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS, O_DUMP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "audio-file", required_argument, NULL, O_AUDIO },
@@ -346,6 +391,7 @@ main(int argc, char **argv)
 		{ "set", required_argument, NULL, 'o' },
 		{ "print-config", no_argument, NULL, O_PRINT },
 		{ "defaults", no_argument, NULL, O_DEFAULTS },
+		{ "dump-grammar", required_argument, NULL, O_DUMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -354,7 +400,7 @@ main(int argc, char **argv)
 	};
 	static struct daemon dd;
 	struct daemon *d = &dd;
-	const char *audio_file = NULL;
+	const char *audio_file = NULL, *dump_dir = NULL;
 	char err[1024], *source;
 	int check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
 	struct bridge_config bc;
@@ -392,6 +438,7 @@ main(int argc, char **argv)
 			break;
 		case O_PRINT: print = 1; break;
 		case O_DEFAULTS: defaults = 1; break;
+		case O_DUMP: dump_dir = optarg; break;
 		case 'v': verbosity = 1; d->verbosity_set = 1; break;
 		case 'q': verbosity = -1; d->verbosity_set = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -429,6 +476,10 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		printf("configuration OK\n");
+		goto out;
+	}
+	if (dump_dir != NULL) {
+		d->exit_code = dump_grammar(d, dump_dir);
 		goto out;
 	}
 	if (ensure_state_dir(d->cfg.state_dir) < 0)
@@ -487,6 +538,7 @@ main(int argc, char **argv)
 		d->exit_code = 1;
 		goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	log_info("listening; dashboards: http://%s:%d/ (websocket /ws)", d->cfg.address, bridge_port(d->bridge));
 
 	while (!d->quit) {
@@ -499,6 +551,16 @@ main(int argc, char **argv)
 		 * the time to be written to (bounded), then stop. */
 		if (d->at_eof && (bridge_backlog(d->bridge) == 0 || since(&d->eof_at) > 2.0))
 			break;
+	}
+	{
+		/* What operators and `make bench` want to know after a run. */
+		struct rusage ru;
+		double cpu;
+		getrusage(RUSAGE_SELF, &ru);
+		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+		log_info("resources: cpu %.2f s in %.2f s (%.1f%% of one core), peak memory %.1f MB",
+		    cpu, since(&d->started), 100.0 * cpu / (since(&d->started) + 1e-9), ru.ru_maxrss / 1024.0);
 	}
 out:
 	listener_stop(d->listener);

@@ -8,7 +8,15 @@
  *
  * --dump prints one line per wake candidate and per command window
  * (score, verdict), the material for choosing thresholds.
+ *
+ *   speech-eval --match < LINES
+ *
+ * scores another recognizer's transcripts (stock pocketsphinx_continuous
+ * with the same grammar): each line "expect<TAB>hyp|hyp|..." is right when
+ * the last hypothesis that names an entry (after "hey seoul") names
+ * `expect`, or, for expect "rejected", when none does.
  */
+#include "models/grammar.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +77,7 @@ main(int argc, char **argv)
 	struct catalogue *cat;
 	struct speech *s;
 	char err[4096], path[4096], line[2048];
-	int dump = 0, i;
+	int dump = 0, match = 0, i;
 	const char *dir = NULL;
 	FILE *man;
 	/* tallies */
@@ -93,9 +101,45 @@ main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--dump")) {
 			dump = 1;
+		} else if (!strcmp(argv[i], "--match")) {
+			match = 1;
 		} else {
 			dir = argv[i];
 		}
+	}
+	if (match) {
+		int right[2] = { 0, 0 }, total[2] = { 0, 0 };
+		if ((cat = catalogue_load(cfg.catalogue, err, sizeof err)) == NULL) {
+			fputs(err, stderr);
+			return 1;
+		}
+		while (fgets(line, sizeof line, stdin) != NULL) {
+			char *tab = strchr(line, '\t'), *hyp, *save = NULL;
+			const struct catalogue_entry *got = NULL;
+			int neg;
+			line[strcspn(line, "\n")] = '\0';
+			if (tab == NULL)
+				continue;
+			*tab = '\0';
+			neg = !strcmp(line, "rejected");
+			for (hyp = strtok_r(tab + 1, "|", &save); hyp; hyp = strtok_r(NULL, "|", &save)) {
+				const struct catalogue_entry *e;
+				size_t wl = strlen(cat->wake);
+				while (*hyp == ' ')
+					hyp++;
+				if (!strncmp(hyp, cat->wake, wl) && (hyp[wl] == ' ' || !hyp[wl]))
+					hyp += wl + (hyp[wl] == ' ');
+				if ((e = grammar_match(cat, hyp)) != NULL)
+					got = e;
+			}
+			total[neg]++;
+			right[neg] += neg ? got == NULL : got != NULL && !strcmp(got->id, line);
+		}
+		printf("command accuracy:      %5.1f%% (%d/%d)\n", 100.0 * right[0] / fmax(1, total[0]), right[0], total[0]);
+		printf("non-command rejection: %5.1f%% (%d/%d)\n", 100.0 * right[1] / fmax(1, total[1]), right[1], total[1]);
+		catalogue_free(cat);
+		config_free(&cfg);
+		return 0;
 	}
 	if (dir == NULL) {
 		fprintf(stderr, "usage: speech-eval [-o NAME=VALUE]... [--dump] CORPUS_DIR\n");

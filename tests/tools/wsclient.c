@@ -4,7 +4,7 @@
  *
  * usage: wsclient [--host H] [--port N] [--path /ws] [--protocol P]
  *                 [--send JSON]... [--send-file F]... [--send-binary]...
- *                 [--count N] [--timeout SEC] [--until TYPE]
+ *                 [--count N] [--timeout SEC] [--until TYPE] [--stamp]
  *
  * Connects, then sends the --send, --send-file and --send-binary messages in
  * command-line order, one per writeable callback.  Every text message
@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -43,6 +44,7 @@ struct out {
 };
 
 static struct {
+	int stamp;          /* prefix each message with its arrival time */
 	const char		*host, *path, *protocol, *until;
 	int			 port, timeout;
 	long			 count;
@@ -63,7 +65,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: wsclient [--host H] [--port N] [--path /ws] "
 	    "[--protocol P] [--send JSON]... [--send-file F]... "
-	    "[--send-binary]... [--count N] [--timeout SEC] [--until TYPE]\n");
+	    "[--send-binary]... [--count N] [--timeout SEC] [--until TYPE] [--stamp]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -152,6 +154,12 @@ got_message(const char *buf, size_t len)
 {
 	json_t *j, *t;
 
+	if (g.stamp) {
+		/* --stamp: when it arrived, for latency measurements. */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		printf("%.6f\t", (double)now.tv_sec + now.tv_nsec / 1e9);
+	}
 	fwrite(buf, 1, len, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -331,6 +339,8 @@ main(int argc, char **argv)
 			g.timeout = (int)number(a, argv[++i], 86400);
 		else if (strcmp(a, "--until") == 0)
 			g.until = argv[++i];
+		else if (strcmp(a, "--stamp") == 0)
+			g.stamp = 1;
 		else
 			usage();
 	}
