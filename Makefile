@@ -9,7 +9,7 @@ SYSCONFDIR ?= /etc
 CC      ?= cc
 PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng
 CFLAGS  ?= -O2 -g
-override CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -pthread \
+override CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -pthread \
            -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
            -DSO_DATADIR='"$(DATADIR)"'
 override LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread

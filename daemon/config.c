@@ -19,6 +19,7 @@ struct option_row {
 	const char   *def;          /* default, as text */
 	const char   *choices;      /* T_ENUM: "a|b|c" */
 	const char   *doc;
+	int           may_be_empty; /* T_STRING: "" is a value */
 };
 
 #define F(field) offsetof(struct config, field)
@@ -62,6 +63,8 @@ static const struct option_row rows[] = {
 	  "How long to wait for a command after the wake phrase" },
 	{ "cmd_max_ms", T_INT, F(cmd_max_ms), 1000, 60000, "8000", NULL,
 	  "Longest command; longer speech is cut and decided" },
+	{ "decoder_args", T_STRING, F(decoder_args), 0, 0, "", NULL,
+	  "Extra PocketSphinx decoder arguments, name value pairs (-beam 1e-60 -lw 8)", 1 },
 	{ "speak", T_BOOL, F(speak), 0, 0, "yes", NULL,
 	  "Say the chosen screen's name through espeak-ng" },
 	{ "voice", T_STRING, F(voice), 0, 0, "en-us", NULL,
@@ -177,7 +180,7 @@ apply(struct config *c, const struct option_row *r, const char *v, char *err, si
 			snprintf(err, errlen, "%s: \"%s\" is not one of %s", r->name, v, r->choices);
 			return -1;
 		}
-		if (*v == '\0') {
+		if (*v == '\0' && !r->may_be_empty) {
 			snprintf(err, errlen, "%s: needs a value", r->name);
 			return -1;
 		}
@@ -263,6 +266,20 @@ trim(char *s)
 	return s;
 }
 
+/* The quote that closes a quoted value v: its last one, when only
+ * blanks or a " # comment" follow it. */
+static char *
+closing_quote(char *v)
+{
+	char *q = strrchr(v, '"'), *p;
+
+	if (q == NULL || q == v)
+		return NULL;
+	for (p = q + 1; *p == ' ' || *p == '\t'; p++)
+		;
+	return *p == '\0' || (*p == '#' && p > q + 1) ? q : NULL;
+}
+
 int
 config_load(struct config *c, const char *path, FILE *errs)
 {
@@ -297,8 +314,8 @@ config_load(struct config *c, const char *path, FILE *errs)
 		name = trim(s);
 		value = trim(eq + 1);
 		/* A value may be quoted to keep spaces at its ends or a '#'. */
-		if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
-			value[strlen(value) - 1] = '\0';
+		if (value[0] == '"' && (s = closing_quote(value)) != NULL) {
+			*s = '\0';
 			value++;
 		} else if ((s = strstr(value, " #")) != NULL) {
 			*s = '\0';
@@ -313,6 +330,46 @@ config_load(struct config *c, const char *path, FILE *errs)
 	return nerr;
 }
 
+/* " (min..max)" of a number option; whole numbers for T_INT. */
+static void
+print_range(FILE *out, const struct option_row *r)
+{
+	if (r->type == T_INT)
+		fprintf(out, " (%.0f..%.0f)", r->min, r->max);
+	else if (r->type == T_DOUBLE)
+		fprintf(out, " (%g..%g)", r->min, r->max);
+	else if (r->type == T_ENUM)
+		fprintf(out, " (%s)", r->choices);
+}
+
+/* A string value as config_load reads it back: quoted when it has blanks
+ * at its ends, a " #" or a leading quote. */
+static void
+print_string(FILE *out, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > 0 && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[n - 1]) ||
+	    v[0] == '"' || strstr(v, " #") != NULL || strstr(v, "\t#") != NULL))
+		fprintf(out, "\"%s\"\n", v);
+	else
+		fprintf(out, "%s\n", v);
+}
+
+/* The shortest %g that reads back as the same double. */
+static void
+print_double(FILE *out, double d)
+{
+	char buf[64];
+
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	fprintf(out, "%s\n", buf);
+}
+
 void
 config_print(const struct config *c, FILE *out)
 {
@@ -322,21 +379,18 @@ config_print(const struct config *c, FILE *out)
 		const struct option_row *r = &rows[i];
 		const char *base = (const char *)c + r->offset;
 		fprintf(out, "\n# %s", r->doc);
-		if (r->type == T_INT || r->type == T_DOUBLE)
-			fprintf(out, " (%g..%g)", r->min, r->max);
-		if (r->type == T_ENUM)
-			fprintf(out, " (%s)", r->choices);
+		print_range(out, r);
 		fprintf(out, "\n%s = ", r->name);
 		switch (r->type) {
 		case T_STRING:
 		case T_ENUM:
-			fprintf(out, "%s\n", *(char *const *)base);
+			print_string(out, *(char *const *)base);
 			break;
 		case T_INT:
 			fprintf(out, "%d\n", *(const int *)base);
 			break;
 		case T_DOUBLE:
-			fprintf(out, "%g\n", *(const double *)base);
+			print_double(out, *(const double *)base);
 			break;
 		case T_BOOL:
 			fprintf(out, "%s\n", *(const int *)base ? "yes" : "no");
@@ -366,10 +420,7 @@ config_print_defaults(FILE *out)
 	for (size_t i = 0; i < NROWS; i++) {
 		const struct option_row *r = &rows[i];
 		fprintf(out, "\n# %s", r->doc);
-		if (r->type == T_INT || r->type == T_DOUBLE)
-			fprintf(out, " (%g..%g)", r->min, r->max);
-		if (r->type == T_ENUM)
-			fprintf(out, " (%s)", r->choices);
+		print_range(out, r);
 		if (strncmp(r->def, "@DATA@", 6) == 0)
 			fprintf(out, "\n#%s = %s%s\n", r->name, SO_DATADIR, r->def + 6);
 		else

@@ -37,6 +37,7 @@ struct config {
 	int    end_silence_ms;
 	int    cmd_timeout_ms;
 	int    cmd_max_ms;
+	char  *decoder_args;
 	/* feedback */
 	int    speak;
 	char  *voice;

@@ -99,14 +99,14 @@ feedback_cue(size_t *n)
 	return pcm;
 }
 
+/* Opens the output device once, at start: whether there is a loudspeaker
+ * must be known before the first answer. */
 static void
-play(struct feedback *f, const int16_t *pcm, size_t n)
+open_output(struct feedback *f)
 {
 	PaStreamParameters p = { 0 };
 
-	if (!f->cfg.play || n == 0)
-		return;
-	if (!f->out_tried) {
+	if (f->cfg.play && !f->out_tried) {
 		f->out_tried = 1;
 		if (Pa_Initialize() == paNoError && (p.device = Pa_GetDefaultOutputDevice()) != paNoDevice) {
 			p.channelCount = 1;
@@ -119,7 +119,12 @@ play(struct feedback *f, const int16_t *pcm, size_t n)
 		if (f->out == NULL)
 			log_info("no audio output device: spoken feedback is not played");
 	}
-	if (f->out != NULL)
+}
+
+static void
+play(struct feedback *f, const int16_t *pcm, size_t n)
+{
+	if (f->out != NULL && n > 0)
 		Pa_WriteStream(f->out, pcm, (unsigned long)n);
 }
 
@@ -128,6 +133,7 @@ feedback_main(void *arg)
 {
 	struct feedback *f = arg;
 
+	open_output(f);
 	for (;;) {
 		struct request r;
 		int16_t *words = NULL, *cue = NULL, *all;
@@ -160,7 +166,7 @@ feedback_main(void *arg)
 		if (f->listener != NULL) {
 			int16_t *copy = malloc((nc + nw + 1) * sizeof *copy);
 			memcpy(copy, all, (nc + nw) * sizeof *copy);
-			listener_ack(f->listener, r.ticket, copy, nc + nw);
+			listener_ack(f->listener, r.ticket, copy, nc + nw, f->out != NULL);
 		}
 		play(f, all, nc + nw);
 		free(all);
@@ -193,7 +199,7 @@ feedback_request(struct feedback *f, const char *text, int cue, unsigned long ti
 		/* Never block the service thread: drop the speech, still ack. */
 		pthread_mutex_unlock(&f->lock);
 		if (f->listener != NULL)
-			listener_ack(f->listener, ticket, NULL, 0);
+			listener_ack(f->listener, ticket, NULL, 0, 0);
 		return;
 	}
 	f->q[(f->head + f->len) % FB_QUEUE] = (struct request){ text ? strdup(text) : NULL, cue, ticket };

@@ -13,11 +13,11 @@
 
 #define CHUNK       320          /* 20 ms: the latency floor of a decision */
 #define ACK_WAIT_MS 3000         /* longest wait for the feedback's audio */
-#define MUTE_TAIL   0.3          /* seconds of deafness after our own voice */
 
 struct listener {
 	struct listener_config cfg;
 	char            *source;
+	char            *hmm, *cmudict, *decoder_args;  /* own copies: reload frees the config */
 	struct mic      *mic;
 	struct speech   *speech;
 	const struct catalogue *cat;
@@ -34,6 +34,7 @@ struct listener {
 	int16_t         *echo;       /* feedback audio still to mix in */
 	size_t           echo_n, echo_at;
 	const struct catalogue *next_cat;
+	int              audible;    /* the feedback goes to a loudspeaker */
 };
 
 static void
@@ -59,9 +60,10 @@ wait_ack(struct listener *l, unsigned long ticket)
 			log_warnx("no answer from the feedback thread; listening on");
 			break;
 		}
-	if (l->echo_n > 0 && l->cfg.self_mute) {
+	/* Only what is heard can be echoed: played on a device, or mixed in. */
+	if (l->echo_n > 0 && l->cfg.self_mute && (l->audible || l->cfg.echo)) {
 		double now = speech_time(l->speech);
-		speech_mute(l->speech, now, now + (double)l->echo_n / SPEECH_RATE + MUTE_TAIL);
+		speech_mute(l->speech, now, now + (double)l->echo_n / SPEECH_RATE);
 	}
 	if (!l->cfg.echo) {
 		free(l->echo);
@@ -105,9 +107,10 @@ on_result(void *ud, const struct speech_result *r)
 }
 
 void
-listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n)
+listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n, int audible)
 {
 	pthread_mutex_lock(&l->lock);
+	l->audible = audible;
 	free(l->echo);
 	l->echo = pcm;
 	l->echo_n = pcm ? n : 0;
@@ -212,6 +215,9 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	l->cfg = *cfg;
 	l->source = strdup(cfg->source);
 	l->cfg.source = l->source;
+	l->cfg.speech.hmm = l->hmm = strdup(cfg->speech.hmm);
+	l->cfg.speech.cmudict = l->cmudict = strdup(cfg->speech.cmudict);
+	l->cfg.speech.decoder_args = l->decoder_args = strdup(cfg->speech.decoder_args ? cfg->speech.decoder_args : "");
 	l->cat = cat;
 	l->q = q;
 	l->wake = wake;
@@ -258,6 +264,9 @@ listener_free(struct listener *l)
 	speech_free(l->speech);
 	free(l->echo);
 	free(l->source);
+	free(l->hmm);
+	free(l->cmudict);
+	free(l->decoder_args);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->cond);
 	free(l);

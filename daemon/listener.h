@@ -39,7 +39,8 @@ void listener_free(struct listener *l);
 /* Service thread: use this catalogue from the next chunk on (reload). */
 void listener_set_catalogue(struct listener *l, const struct catalogue *cat);
 /* Feedback thread: the audio answering `ticket` (16 kHz mono, may be
- * NULL/0); takes ownership of pcm. */
-void listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n);
+ * NULL/0; takes ownership of pcm), and whether it is played on a
+ * loudspeaker (then the listener must not take it for the user). */
+void listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n, int audible);
 
 #endif

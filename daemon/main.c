@@ -30,6 +30,7 @@
 #include "models/catalogue.h"
 #include "models/grammar.h"
 #include "ui-bridge/bridge.h"
+#include "ui-bridge/protocol.h"
 
 #define VERSION "0.1.0"
 
@@ -156,6 +157,36 @@ dump_grammar(struct daemon *d, const char *dir)
 	if (rc == 0)
 		printf("%s: command.jsgf wake.jsgf garbage.jsgf words.dict\n", dir);
 	return rc;
+}
+
+/*
+ * A client message the bridge does not answer itself.  Protocol v1 takes a
+ * client's hello (role, name, token) and ignores it; roles and pairing come
+ * with the front ends.  Anything else is an unknown type.
+ */
+static void
+message_hook(void *ud, struct bridge_client *c, const char *json, size_t len)
+{
+	struct daemon *d = ud;
+	json_error_t jerr;
+	json_t *msg = json_loadb(json, len, 0, &jerr);
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	json_int_t id = 0;
+	int has_id = msg != NULL && proto_get_id(msg, &id) == 1;
+	char *reply = NULL, text[96];
+
+	if (type != NULL && strcmp(type, "hello") == 0) {
+		log_debug("client hello (role %s)", json_string_value(json_object_get(msg, "role")) ?
+		    json_string_value(json_object_get(msg, "role")) : "none");
+	} else {
+		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type ? type : "");
+		reply = proto_error(PROTO_E_UNKNOWN_TYPE, text, id, has_id);
+	}
+	if (reply != NULL) {
+		bridge_send(d->bridge, c, reply, strlen(reply));
+		free(reply);
+	}
+	json_decref(msg);
 }
 
 static int
@@ -290,7 +321,7 @@ on_wakeup(void *ud)
 			if (d->feedback != NULL)
 				feedback_request(d->feedback, say.text, say.cue, in.ticket);
 			else
-				listener_ack(d->listener, in.ticket, NULL, 0);
+				listener_ack(d->listener, in.ticket, NULL, 0, 0);
 			break;
 		}
 	}
@@ -404,7 +435,7 @@ main(int argc, char **argv)
 	char err[1024], *source;
 	int check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
 	struct bridge_config bc;
-	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook };
+	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook, .on_message = message_hook };
 	struct listener_config lc;
 	struct feedback_config fc;
 	pthread_t sigthread;
@@ -522,6 +553,7 @@ main(int argc, char **argv)
 	lc.speech.end_silence_ms = d->cfg.end_silence_ms;
 	lc.speech.cmd_timeout_ms = d->cfg.cmd_timeout_ms;
 	lc.speech.cmd_max_ms = d->cfg.cmd_max_ms;
+	lc.speech.decoder_args = d->cfg.decoder_args;
 	d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
 	free(source);
 	if (d->listener == NULL) {

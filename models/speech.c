@@ -12,6 +12,7 @@
 
 #define FRAME        160                     /* samples per 10 ms frame */
 #define HIST_SAMPLES (6 * SPEECH_RATE)       /* audio kept for re-scoring */
+#define MUTE_TAIL    0.3                     /* echo after our own voice, s */
 #define WAKE_PAD     (SPEECH_RATE / 5)      /* context around a candidate */
 
 enum state { ST_WAKE, ST_COMMAND };
@@ -40,9 +41,15 @@ struct speech {
 	int           voiced_run, silent_run;
 	int           in_speech;
 
-	double        mute_from, mute_to;
+	double        mute_from, mute_to;   /* our own voice, wake side (with tail) */
+	double        hold_until;           /* our own voice, command side */
+	int           held;                 /* command utterance ended for it */
+	uint64_t      frames_done;  /* frames decoded in all utterances so far */
+	uint64_t      kws_base;     /* frames_done when the keyword search began */
 	char          text[512];
 };
+
+static void end_utt(struct speech *s);
 
 void
 speech_default_config(struct speech_config *cfg)
@@ -56,6 +63,7 @@ speech_default_config(struct speech_config *cfg)
 	cfg->end_silence_ms = 200;
 	cfg->cmd_timeout_ms = 5000;
 	cfg->cmd_max_ms = 8000;
+	cfg->decoder_args = "";
 }
 
 static double
@@ -92,7 +100,7 @@ decode_score(struct speech *s, const char *search, const int16_t *pcm, size_t n,
 	if (ps_set_search(s->ps, search) < 0 || ps_start_utt(s->ps) < 0)
 		return -1;
 	ps_process_raw(s->ps, pcm, n, FALSE, TRUE);
-	ps_end_utt(s->ps);
+	end_utt(s);
 	*nfr = ps_get_n_frames(s->ps);
 	return ps_get_hyp(s->ps, score) != NULL ? 0 : -1;
 }
@@ -150,6 +158,14 @@ vad_frame(struct speech *s, const int16_t *pcm, size_t n)
 		s->in_speech = 0;
 }
 
+/* Ends the decoder's utterance, counting its frames (see frames_done). */
+static void
+end_utt(struct speech *s)
+{
+	ps_end_utt(s->ps);
+	s->frames_done += (uint64_t)ps_get_n_frames(s->ps);
+}
+
 static void
 start_wake(struct speech *s)
 {
@@ -157,6 +173,7 @@ start_wake(struct speech *s)
 	ps_set_search(s->ps, "wake");
 	ps_start_utt(s->ps);
 	s->utt_start = s->pos;
+	s->kws_base = s->frames_done;
 }
 
 static void
@@ -208,7 +225,13 @@ finish_command(struct speech *s, const char *why)
 	const char *hyp;
 	int32 score;
 
-	ps_end_utt(s->ps);
+	if (s->held) {
+		/* Nothing was decoded since our own voice began. */
+		s->held = 0;
+		why = "timeout";
+	} else {
+		end_utt(s);
+	}
 	/* last_voice is when the VAD last called it speech; the words
 	 * ended about end_silence_ms before the VAD let go. */
 	r.t_speech_end = (double)s->last_voice / SPEECH_RATE - s->cfg.end_silence_ms / 1000.0;
@@ -258,7 +281,15 @@ wake_candidate(struct speech *s)
 
 	for (seg = ps_seg_iter(s->ps); seg != NULL; seg = ps_seg_next(seg))
 		ps_seg_frames(seg, &sf, &ef);
-	ps_end_utt(s->ps);
+	/* PocketSphinx 5prealpha numbers keyword-search frames from the
+	 * decoder's first utterance, not this one: take away what came before. */
+	sf -= (int)s->kws_base;
+	ef -= (int)s->kws_base;
+	if (sf < 0)
+		sf = 0;
+	if (ef < sf)
+		ef = sf;
+	end_utt(s);
 	kw_start = s->utt_start + (uint64_t)sf * FRAME;
 	kw_end = s->utt_start + (uint64_t)(ef + 1) * FRAME;
 	if (kw_end > s->pos)
@@ -332,6 +363,21 @@ speech_feed(struct speech *s, const int16_t *pcm, size_t n)
 			s->hist[(s->pos + i) % HIST_SAMPLES] = pcm[i];
 		s->pos += k;
 		vad_frame(s, pcm, k);
+		if (s->state == ST_COMMAND && !s->voice_seen && now_s(s) <= s->hold_until) {
+			/* Our cue or voice is playing: what the microphone hears
+			 * now is us.  The window opens when it ends. */
+			if (!s->held) {
+				end_utt(s);
+				s->held = 1;
+			}
+			pcm += k;
+			n -= k;
+			continue;
+		}
+		if (s->held) {
+			s->held = 0;
+			start_command(s, s->pos - k);
+		}
 		if (s->state == ST_COMMAND)
 			cmd_append(s, pcm, k);
 		ps_process_raw(s->ps, pcm, k, FALSE, FALSE);
@@ -340,7 +386,7 @@ speech_feed(struct speech *s, const int16_t *pcm, size_t n)
 				wake_candidate(s);
 			else if (s->pos - s->utt_start > 30 * SPEECH_RATE && !s->in_speech) {
 				/* Keep frame counters small in long listening. */
-				ps_end_utt(s->ps);
+				end_utt(s);
 				start_wake(s);
 			}
 		} else {
@@ -363,7 +409,7 @@ void
 speech_expect_command(struct speech *s)
 {
 	if (s->state == ST_WAKE)
-		ps_end_utt(s->ps);
+		end_utt(s);
 	else
 		return;
 	start_command(s, s->pos);
@@ -373,7 +419,8 @@ void
 speech_mute(struct speech *s, double from, double to)
 {
 	s->mute_from = from;
-	s->mute_to = to;
+	s->mute_to = to + MUTE_TAIL;
+	s->hold_until = to;
 }
 
 struct speech *
@@ -391,7 +438,7 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
 	s->cat = c;
 	s->cb = cb;
 	s->ud = ud;
-	s->mute_from = s->mute_to = -1.0;
+	s->mute_from = s->mute_to = s->hold_until = -1.0;
 	s->hist = calloc(HIST_SAMPLES, sizeof *s->hist);
 	s->floor_db = 40.0;
 
@@ -412,11 +459,21 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
 	snprintf(thr, sizeof thr, "%g", cfg->kws_threshold);
 	/* The VAD decides the end of a command: frames of silence after speech. */
 	snprintf(post, sizeof post, "%d", cfg->end_silence_ms / 10 > 5 ? cfg->end_silence_ms / 10 : 5);
-	pcfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", cfg->hmm, "-dict", dictpath,
-	    "-logfn", "/dev/null", "-kws_threshold", thr, "-vad_postspeech", post,
-	    "-remove_silence", "no", NULL);
+	{
+		/* Our arguments, then the operator's decoder_args (later wins). */
+		char *argv[80] = { "smartofficed", "-hmm", (char *)cfg->hmm, "-dict", dictpath,
+		    "-logfn", "/dev/null", "-kws_threshold", thr, "-vad_postspeech", post,
+		    "-remove_silence", "no" };
+		int argc = 13;
+		char *extra = strdup(cfg->decoder_args ? cfg->decoder_args : ""), *sv = NULL, *w;
+		for (w = strtok_r(extra, " \t", &sv); w && argc < 79; w = strtok_r(NULL, " \t", &sv))
+			argv[argc++] = w;
+		pcfg = (argc - 13) % 2 == 0 ? cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE) : NULL;
+		free(extra);
+	}
 	if (pcfg == NULL) {
-		snprintf(err, errlen, "PocketSphinx rejected its configuration");
+		snprintf(err, errlen, "PocketSphinx rejected its arguments (decoder_args = \"%s\")",
+		    cfg->decoder_args ? cfg->decoder_args : "");
 		unlink(dictpath);
 		goto fail;
 	}

@@ -56,6 +56,7 @@ struct speech_config {
 	int    end_silence_ms;    /* silence that ends a command */
 	int    cmd_timeout_ms;    /* no speech this long after wake: timeout */
 	int    cmd_max_ms;        /* a command longer than this is cut */
+	const char *decoder_args; /* extra PocketSphinx arguments ("-lw 8 ...") */
 };
 
 void speech_default_config(struct speech_config *cfg);
@@ -72,8 +73,9 @@ int  speech_feed(struct speech *s, const int16_t *pcm, size_t n);
 void speech_flush(struct speech *s);
 /* Skip the wake phrase: the next utterance is a command (remote voice button). */
 void speech_expect_command(struct speech *s);
-/* Ignore wake candidates that overlap [from, to] stream seconds: the daemon's
- * own voice is playing then. */
+/* The daemon's own voice plays over [from, to] stream seconds: wake
+ * candidates overlapping it (and a 0.3 s tail of echo) are ignored, and a
+ * command window that has heard nothing yet starts listening only at `to`. */
 void speech_mute(struct speech *s, double from, double to);
 /* Stream position in seconds. */
 double speech_time(const struct speech *s);

@@ -159,6 +159,7 @@ main(int argc, char **argv)
 	sc.end_silence_ms = cfg.end_silence_ms;
 	sc.cmd_timeout_ms = cfg.cmd_timeout_ms;
 	sc.cmd_max_ms = cfg.cmd_max_ms;
+	sc.decoder_args = cfg.decoder_args;
 	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
 	if ((man = fopen(path, "r")) == NULL) {
 		perror(path);
