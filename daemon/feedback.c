@@ -1,6 +1,7 @@
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "devices/mic.h"
 #include "devices/wav.h"
 
 #include <espeak-ng/espeak_ng.h>
@@ -108,7 +109,7 @@ open_output(struct feedback *f)
 
 	if (f->cfg.play && !f->out_tried) {
 		f->out_tried = 1;
-		if (Pa_Initialize() == paNoError && (p.device = Pa_GetDefaultOutputDevice()) != paNoDevice) {
+		if (mic_pa_initialize() == paNoError && (p.device = Pa_GetDefaultOutputDevice()) != paNoDevice) {
 			p.channelCount = 1;
 			p.sampleFormat = paInt16;
 			p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowOutputLatency;
@@ -133,7 +134,6 @@ feedback_main(void *arg)
 {
 	struct feedback *f = arg;
 
-	open_output(f);
 	for (;;) {
 		struct request r;
 		int16_t *words = NULL, *cue = NULL, *all;
@@ -182,6 +182,7 @@ feedback_new(const struct feedback_config *cfg, struct listener *l)
 
 	f->cfg = *cfg;
 	f->listener = l;
+	open_output(f);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	if (pthread_create(&f->thread, NULL, feedback_main, f) != 0) {

@@ -527,15 +527,6 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
-	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message };
-	hooks.ud = d;
-	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
-		log_errx("%s", err);
-		d->exit_code = 1;
-		goto out;
-	}
-
 	source = pick_source(d, audio_file, &realtime, &loop);
 	memset(&lc, 0, sizeof lc);
 	lc.source = source;
@@ -557,6 +548,15 @@ main(int argc, char **argv)
 	d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
 	free(source);
 	if (d->listener == NULL) {
+		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
+	/* The port opens once the audio source and the recognizer are ready. */
+	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
+	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message };
+	hooks.ud = d;
+	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
 		d->exit_code = 1;
 		goto out;

@@ -50,4 +50,7 @@ struct mic *mic_open_ops(const struct mic_ops *ops, const char *arg, int realtim
 ssize_t mic_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen);
 void    mic_close(struct mic *m);
 
+/* Pa_Initialize (a PaError) with ALSA's diagnostics silenced. */
+int     mic_pa_initialize(void);
+
 #endif

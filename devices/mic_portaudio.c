@@ -3,25 +3,50 @@
  */
 #include "devices/mic.h"
 
+#include <alsa/asoundlib.h>
 #include <errno.h>
 #include <portaudio.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 struct pa_mic {
 	PaStream *stream;
 };
 
-/* PortAudio (through ALSA) prints its probing to stderr; keep the log ours. */
-static PaError
-quiet_initialize(void)
+static void
+alsa_quiet(const char *file, int line, const char *func, int err, const char *fmt, ...)
 {
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	(void)file; (void)line; (void)func; (void)err; (void)fmt;
+}
+
+static void
+install_alsa_quiet(void)
+{
+	snd_lib_error_set_handler(alsa_quiet);
+}
+
+/*
+ * Pa_Initialize without the host APIs' probing chatter on stderr (ALSA and
+ * JACK print dozens of lines on a machine with no sound card); failures are
+ * reported through PortAudio's error codes instead.  stderr is pointed at
+ * /dev/null for the call itself (JACK has no other switch), so call it
+ * before other threads log: the daemon does, at start-up.
+ */
+int
+mic_pa_initialize(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int saved, null;
 	PaError e;
 
+	pthread_once(&once, install_alsa_quiet);
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
 	if (saved >= 0 && null >= 0)
 		dup2(null, 2);
 	e = Pa_Initialize();
@@ -42,7 +67,7 @@ pa_open(struct mic *m, const char *name, char *err, size_t errlen)
 	PaError e;
 	int i, n;
 
-	if ((e = quiet_initialize()) != paNoError) {
+	if ((e = mic_pa_initialize()) != paNoError) {
 		snprintf(err, errlen, "PortAudio: %s", Pa_GetErrorText(e));
 		free(pm);
 		return -1;
