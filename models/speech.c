@@ -12,6 +12,7 @@
 
 #define FRAME        160                     /* samples per 10 ms frame */
 #define HIST_SAMPLES (6 * SPEECH_RATE)       /* audio kept for re-scoring */
+#define REFUSE_STEP  (SPEECH_RATE / 10)      /* re-search after a refusal from here */
 #define MUTE_TAIL    0.3                     /* echo after our own voice, s */
 #define WAKE_PAD     (SPEECH_RATE / 5)      /* context around a candidate */
 
@@ -47,17 +48,20 @@ struct speech {
 	uint64_t      frames_done;  /* frames decoded in all utterances so far */
 	uint64_t      kws_base;     /* frames_done when the keyword search began */
 	char          text[512];
+	int16_t       part[FRAME];  /* a frame's worth not yet complete */
+	size_t        npart;
 };
 
 static void end_utt(struct speech *s);
+static void feed_frame(struct speech *s, const int16_t *pcm);
 
 void
 speech_default_config(struct speech_config *cfg)
 {
 	cfg->hmm = "/usr/share/pocketsphinx/model/en-us/en-us";
 	cfg->cmudict = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
-	cfg->kws_threshold = 1e-30;
-	cfg->wake_min_llr = 5.0;
+	cfg->kws_threshold = 1e-60;
+	cfg->wake_min_llr = 8.0;
 	cfg->wake_rescore = 1;
 	cfg->cmd_min_confidence = 0.5;
 	cfg->end_silence_ms = 200;
@@ -75,7 +79,8 @@ now_s(const struct speech *s)
 double
 speech_time(const struct speech *s)
 {
-	return now_s(s);
+	/* Every sample received, a frame still being filled included. */
+	return (double)(s->pos + s->npart) / SPEECH_RATE;
 }
 
 /* Copies stream samples [from, to) out of the history ring. */
@@ -174,6 +179,36 @@ start_wake(struct speech *s)
 	ps_start_utt(s->ps);
 	s->utt_start = s->pos;
 	s->kws_base = s->frames_done;
+}
+
+/*
+ * A low keyword-search threshold often fires on the first half of the
+ * phrase ("hey"), which the re-score then refuses.  Searching on from the
+ * detection would lose the real phrase that was still being said, so the
+ * search starts again a little after the refused candidate's start, on the
+ * audio kept in the history.  Each refusal moves on by REFUSE_STEP: no loop.
+ */
+static void
+restart_wake_from(struct speech *s, uint64_t from)
+{
+	int16_t *buf;
+	size_t n;
+
+	if (from >= s->pos || s->pos - from > HIST_SAMPLES / 2) {
+		start_wake(s);
+		return;
+	}
+	n = (size_t)(s->pos - from);
+	buf = malloc(n * sizeof *buf);
+	n = hist_copy(s, from, s->pos, buf);
+	s->state = ST_WAKE;
+	ps_set_search(s->ps, "wake");
+	ps_start_utt(s->ps);
+	s->utt_start = from;
+	s->kws_base = s->frames_done;
+	/* A hit inside the replay is taken up by the next live frame's check. */
+	ps_process_raw(s->ps, buf, n, FALSE, FALSE);
+	free(buf);
 }
 
 static void
@@ -313,7 +348,7 @@ wake_candidate(struct speech *s)
 			r.t_speech_end = t1;
 			log_debug("wake candidate %.2f-%.2f refused, llr %.3f", t0, t1, llr);
 			emit(s, &r);
-			start_wake(s);
+			restart_wake_from(s, kw_start + REFUSE_STEP);
 			return;
 		}
 	}
@@ -354,48 +389,66 @@ command_step(struct speech *s)
 int
 speech_feed(struct speech *s, const int16_t *pcm, size_t n)
 {
-	/* Work in 10 ms steps so decisions land on a frame, whatever the
-	 * caller's chunk size: one recording gives the same events however
-	 * it is cut. */
+	/* Work in whole 10 ms frames so decisions land on the same frame
+	 * whatever the caller's chunk size: one recording gives the same
+	 * events however it is cut.  A partial frame waits in s->part. */
 	while (n > 0) {
-		size_t k = n < FRAME ? n : FRAME;
-		for (size_t i = 0; i < k; i++)
-			s->hist[(s->pos + i) % HIST_SAMPLES] = pcm[i];
-		s->pos += k;
-		vad_frame(s, pcm, k);
-		if (s->state == ST_COMMAND && !s->voice_seen && now_s(s) <= s->hold_until) {
-			/* Our cue or voice is playing: what the microphone hears
-			 * now is us.  The window opens when it ends. */
-			if (!s->held) {
-				end_utt(s);
-				s->held = 1;
+		if (s->npart > 0 || n < FRAME) {
+			size_t take = FRAME - s->npart < n ? FRAME - s->npart : n;
+			memcpy(s->part + s->npart, pcm, take * sizeof *pcm);
+			s->npart += take;
+			pcm += take;
+			n -= take;
+			if (s->npart == FRAME) {
+				s->npart = 0;
+				feed_frame(s, s->part);
 			}
-			pcm += k;
-			n -= k;
 			continue;
 		}
-		if (s->held) {
-			s->held = 0;
-			start_command(s, s->pos - k);
-		}
-		if (s->state == ST_COMMAND)
-			cmd_append(s, pcm, k);
-		ps_process_raw(s->ps, pcm, k, FALSE, FALSE);
-		if (s->state == ST_WAKE) {
-			if (ps_get_hyp(s->ps, NULL) != NULL)
-				wake_candidate(s);
-			else if (s->pos - s->utt_start > 30 * SPEECH_RATE && !s->in_speech) {
-				/* Keep frame counters small in long listening. */
-				end_utt(s);
-				start_wake(s);
-			}
-		} else {
-			command_step(s);
-		}
-		pcm += k;
-		n -= k;
+		feed_frame(s, pcm);
+		pcm += FRAME;
+		n -= FRAME;
 	}
 	return 0;
+}
+
+/* One 10 ms frame through the VAD and the current search. */
+static void
+feed_frame(struct speech *s, const int16_t *pcm)
+{
+	size_t i;
+
+	for (i = 0; i < FRAME; i++)
+		s->hist[(s->pos + i) % HIST_SAMPLES] = pcm[i];
+	s->pos += FRAME;
+	vad_frame(s, pcm, FRAME);
+	if (s->state == ST_COMMAND && !s->voice_seen && now_s(s) <= s->hold_until) {
+		/* Our cue or voice is playing: what the microphone hears now
+		 * is us.  The window opens when it ends. */
+		if (!s->held) {
+			end_utt(s);
+			s->held = 1;
+		}
+		return;
+	}
+	if (s->held) {
+		s->held = 0;
+		start_command(s, s->pos - FRAME);
+	}
+	if (s->state == ST_COMMAND)
+		cmd_append(s, pcm, FRAME);
+	ps_process_raw(s->ps, pcm, FRAME, FALSE, FALSE);
+	if (s->state == ST_WAKE) {
+		if (ps_get_hyp(s->ps, NULL) != NULL)
+			wake_candidate(s);
+		else if (s->pos - s->utt_start > 30 * SPEECH_RATE && !s->in_speech) {
+			/* Keep frame counters small in long listening. */
+			end_utt(s);
+			start_wake(s);
+		}
+	} else {
+		command_step(s);
+	}
 }
 
 void
