@@ -84,12 +84,12 @@ valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/demo \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/demo \
 	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 $(BUILD)/smartofficed $(DESTDIR)$(BINDIR)/smartofficed
 	install -m 0644 models/catalogue.json $(DESTDIR)$(DATADIR)/catalogue.json
 	install -m 0644 ui-bridge/web/* $(DESTDIR)$(DATADIR)/web/
-	install -m 0644 ui-bridge/js/* $(DESTDIR)$(DATADIR)/js/ 2>/dev/null || true
+	install -m 0644 devices/demo/session.wav $(DESTDIR)$(DATADIR)/demo/session.wav
 	install -m 0644 docs/smartofficed.8 $(DESTDIR)$(MANDIR)/man8/smartofficed.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf || \
 	  install -m 0644 smartofficed.conf $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf

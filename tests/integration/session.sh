@@ -27,6 +27,7 @@ mapfile -t segs < <(tail -n +2 "$CORPUS/session.tsv")
 note "events: $(summary "$T/session.out")"
 
 want_nav=""
+false_wakes=0
 for i in "${!segs[@]}"; do
 	IFS=$'\t' read -r start _ kind expect text <<<"${segs[$i]}"
 	if [ $((i + 1)) -lt "${#segs[@]}" ]; then
@@ -62,6 +63,15 @@ for i in "${!segs[@]}"; do
 	*) want="(unknown kind $kind)" ;;
 	esac
 	seg="$((i + 1))-$kind-$expect"
+	# Talk without the wake phrase must never change the screen.  The
+	# near-miss sentence ("... near Seoul Station ...") may wake the
+	# recognizer, which must then reject it; one such false wake per
+	# session is tolerated and reported (make bench measures the rate).
+	if [ "$kind" = speech ] && [[ $got == "wake rejected:"* ]] && [ "$false_wakes" -eq 0 ]; then
+		false_wakes=1
+		note "false wake on \"$text\": rejected, the screen did not change"
+		got="(no events)"
+	fi
 	# shellcheck disable=SC2053
 	if [[ $got != $want ]]; then
 		fail "$seg" "at $start-$([ "$end" = 1e9 ] && echo end || echo "$end") s (\"$text\"): got [$got], want [$want]"
