@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define WAVE_PCM        1
 #define WAVE_FLOAT      3
@@ -42,16 +43,18 @@ wav_read_header(FILE *f, const char *path, struct wav_info *info, char *err, siz
 		}
 		size = le32(ck + 4);
 		if (memcmp(ck, "fmt ", 4) == 0) {
-			if (size < 16 || size > sizeof fmt) {
+			uint32_t keep = size < sizeof fmt ? size : sizeof fmt;
+			if (size < 16 || size > 65536) {
 				snprintf(err, errlen, "%s: fmt chunk of %u bytes is malformed", path, size);
 				return -1;
 			}
-			if (fread(fmt, 1, size, f) != size) {
+			/* Compressed formats carry extra fields: read what PCM
+			 * needs, skip the rest, and refuse them by their tag. */
+			if (fread(fmt, 1, keep, f) != keep ||
+			    fseek(f, (long)(size - keep) + (size & 1), SEEK_CUR) != 0) {
 				snprintf(err, errlen, "%s: fmt chunk is truncated", path);
 				return -1;
 			}
-			if (size & 1)
-				fgetc(f);
 			tag = le16(fmt);
 			info->channels = le16(fmt + 2);
 			info->rate = le32(fmt + 4);
@@ -63,6 +66,12 @@ wav_read_header(FILE *f, const char *path, struct wav_info *info, char *err, siz
 		} else if (memcmp(ck, "data", 4) == 0) {
 			if (!have_fmt) {
 				snprintf(err, errlen, "%s: data chunk before the fmt chunk", path);
+				return -1;
+			}
+			if (size == 0xFFFFFFFFu) {
+				/* What a writer that could not seek back leaves. */
+				snprintf(err, errlen, "%s: data chunk of unknown length (size 0xFFFFFFFF, a streamed WAV); "
+				    "rewrite it, e.g. sox IN OUT.wav", path);
 				return -1;
 			}
 			break;
@@ -174,7 +183,9 @@ wav_load(const char *path, int16_t **pcm, size_t *n, struct wav_info *info,
 	unsigned char *raw = NULL;
 	int16_t *mono = NULL;
 	size_t got, frame, i;
-	uint64_t bytes;
+	uint64_t bytes, avail;
+	struct stat st;
+	long here;
 
 	if (warn && warnlen)
 		warn[0] = '\0';
@@ -188,12 +199,17 @@ wav_load(const char *path, int16_t **pcm, size_t *n, struct wav_info *info,
 	}
 	frame = info->channels * info->bits / 8;
 	bytes = info->frames * frame;
-	if (bytes >= MAX_BYTES || (raw = malloc(bytes ? bytes : 1)) == NULL) {
+	/* A truncated file: no buffer for what the header claims but is not there. */
+	avail = bytes;
+	if ((here = ftell(f)) >= 0 && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= (uint64_t)here && (uint64_t)st.st_size - (uint64_t)here < bytes)
+		avail = (uint64_t)st.st_size - (uint64_t)here;
+	if (bytes >= MAX_BYTES || (raw = malloc(avail ? avail : 1)) == NULL) {
 		snprintf(err, errlen, "%s: data chunk of %llu bytes is too large", path, (unsigned long long)bytes);
 		fclose(f);
 		return -1;
 	}
-	got = fread(raw, 1, bytes, f);
+	got = fread(raw, 1, avail, f);
 	fclose(f);
 	if (got < bytes) {
 		info->truncated = 1;

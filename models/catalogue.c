@@ -16,6 +16,7 @@ struct errs {
 	int         count;
 	const char *path;
 	char       *text;    /* the raw file, to find line numbers of ids */
+	const char *from;    /* where to start looking for them, or NULL */
 };
 
 static int
@@ -24,7 +25,8 @@ line_of(const struct errs *e, const char *needle)
 	const char *p, *hit;
 	int line = 1;
 
-	if (e->text == NULL || needle == NULL || (hit = strstr(e->text, needle)) == NULL)
+	if (e->text == NULL || needle == NULL ||
+	    (hit = strstr(e->from ? e->from : e->text, needle)) == NULL)
 		return 0;
 	for (p = e->text; p < hit; p++)
 		if (*p == '\n')
@@ -160,8 +162,15 @@ free_list(char **l, size_t n)
 	free(l);
 }
 
+/*
+ * Entries appear in the file in order: each one's id is looked for after the
+ * previous one's (*cur), so that an error names the entry's own line even
+ * when its id or phrase is also written earlier (a duplicate id).  at[i]
+ * keeps where entry i starts, for check_ambiguity.
+ */
 static int
-load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls)
+load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls,
+             const char **cur, const char **at)
 {
 	const char *section = controls ? "controls" : "content";
 	size_t i;
@@ -179,6 +188,12 @@ load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls)
 
 		snprintf(near, sizeof near, "\"%s\"", id ? id : "");
 		snprintf(what, sizeof what, "%s[%zu]%s%s", section, i, id ? " " : "", id ? id : "");
+		e->from = *cur;
+		if (id != NULL && e->text != NULL) {
+			const char *hit = strstr(*cur ? *cur : e->text, near);
+			if (hit != NULL)
+				e->from = hit;
+		}
 		if (!json_is_object(o)) {
 			err_add(e, section, "%s: must be an object", what);
 			continue;
@@ -204,28 +219,40 @@ load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls)
 		en->detail = str_field(o, "detail") ? strdup(str_field(o, "detail")) : NULL;
 		en->privacy = priv && strcmp(priv, "private") == 0 ? CAT_PRIVATE : CAT_PUBLIC;
 		en->is_control = controls;
+		at[c->nentries] = e->from;
 		c->nentries++;
+		if (e->from != NULL)
+			*cur = e->from + 1;
 	}
+	e->from = NULL;
 	return 0;
 }
 
 /* A spoken phrase must lead to one entry only, or the grammar is ambiguous. */
 static void
-check_ambiguity(const struct catalogue *c, struct errs *e)
+check_ambiguity(const struct catalogue *c, struct errs *e, const char **at)
 {
+	char near[256];
+
 	for (size_t i = 0; i < c->nentries; i++)
 		for (size_t j = 0; j < c->entries[i].nsay; j++)
 			for (size_t k = i; k < c->nentries; k++)
 				for (size_t l = (k == i ? j + 1 : 0); l < c->entries[k].nsay; l++)
-					if (strcmp(c->entries[i].say[j], c->entries[k].say[l]) == 0)
-						err_add(e, c->entries[k].id, "phrase \"%s\" is used by both \"%s\" and \"%s\"",
+					if (strcmp(c->entries[i].say[j], c->entries[k].say[l]) == 0) {
+						/* Named at its second use, in entry k. */
+						snprintf(near, sizeof near, "\"%s\"", c->entries[k].say[l]);
+						e->from = at[k];
+						err_add(e, near, "phrase \"%s\" is used by both \"%s\" and \"%s\"",
 						    c->entries[i].say[j], c->entries[i].id, c->entries[k].id);
+						e->from = NULL;
+					}
 }
 
 struct catalogue *
 catalogue_load(const char *path, char *err, size_t errlen)
 {
-	struct errs e = { err, 0, errlen, 0, path, NULL };
+	struct errs e = { err, 0, errlen, 0, path, NULL, NULL };
+	const char *cur = NULL, **at;
 	struct catalogue *c;
 	json_error_t jerr;
 	json_t *root, *content, *controls, *prons, *carriers, *wake;
@@ -248,19 +275,20 @@ catalogue_load(const char *path, char *err, size_t errlen)
 	controls = json_object_get(root, "controls");
 	c->entries = calloc(json_array_size(content) + json_array_size(controls) + 1, sizeof *c->entries);
 	c->path = strdup(path);
+	at = calloc(json_array_size(content) + json_array_size(controls) + 1, sizeof *at);
 
 	wake = json_object_get(root, "wake");
 	c->wake = str_field(wake, "phrase") ? phrase_norm(str_field(wake, "phrase")) : NULL;
 	if (c->wake == NULL)
 		err_add(&e, "\"wake\"", "\"wake\": needs a \"phrase\" of plain words");
 
-	load_entries(c, &e, content, 0);
+	load_entries(c, &e, content, 0, &cur, at);
 	c->ncontent = c->nentries;
 	if (c->ncontent == 0)
-		err_add(&e, NULL, "no content entries");
+		err_add(&e, "\"content\"", "no content entries");
 	if (catalogue_find(c, "main") == NULL)
-		err_add(&e, NULL, "content must have an entry with id \"main\" (the start screen)");
-	load_entries(c, &e, controls, 1);
+		err_add(&e, "\"content\"", "content must have an entry with id \"main\" (the start screen)");
+	load_entries(c, &e, controls, 1, &cur, at);
 
 	prons = json_object_get(root, "pronunciations");
 	if (prons != NULL && !json_is_object(prons))
@@ -269,18 +297,22 @@ catalogue_load(const char *path, char *err, size_t errlen)
 	{
 		const char *w;
 		json_t *v;
+		/* The word as a key, after "pronunciations" (not in the wake phrase). */
+		e.from = e.text ? strstr(e.text, "\"pronunciations\"") : NULL;
 		json_object_foreach(prons, w, v) {
-			char *word = phrase_norm(w);
+			char *word = phrase_norm(w), near[160];
 			const char *ph = json_string_value(v);
 			if (word == NULL || strchr(word, ' ') || ph == NULL ||
 			    strspn(ph, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ") != strlen(ph) || *ph == '\0') {
-				err_add(&e, w, "pronunciation of \"%s\": need one word and upper-case phones", w);
+				snprintf(near, sizeof near, "\"%s\"", w);
+				err_add(&e, near, "pronunciation of \"%s\": need one word and upper-case phones", w);
 				free(word);
 				continue;
 			}
 			c->prons[c->nprons].word = word;
 			c->prons[c->nprons++].phones = strdup(ph);
 		}
+		e.from = NULL;
 	}
 	carriers = json_object_get(root, "carriers");
 	if (carriers != NULL) {
@@ -290,9 +322,10 @@ catalogue_load(const char *path, char *err, size_t errlen)
 		if (a != NULL)
 			c->after = phrase_list(&e, a, "carriers.after", "\"after\"", &c->nafter);
 	}
-	check_ambiguity(c, &e);
+	check_ambiguity(c, &e, at);
 	collect_words(c);
 	json_decref(root);
+	free(at);
 	free(e.text);
 	if (e.count > 0) {
 		catalogue_free(c);

@@ -239,15 +239,13 @@ lookup(const struct catalogue *c, const char *s, size_t len)
 	return NULL;
 }
 
-const struct catalogue_entry *
-grammar_match(const struct catalogue *c, const char *hyp)
+/* [before] target [after], without a leading filler word. */
+static const struct catalogue_entry *
+match_command(const struct catalogue *c, const char *hyp)
 {
 	const struct catalogue_entry *e;
-	size_t n, i, j;
+	size_t n = strlen(hyp), i, j;
 
-	if (hyp == NULL)
-		return NULL;
-	n = strlen(hyp);
 	/* Every split into [before] target [after] that the grammar allows;
 	 * the whole string as a target first, so "main page" is not read as
 	 * "main" + carrier "page". */
@@ -269,11 +267,24 @@ grammar_match(const struct catalogue *c, const char *hyp)
 				return e;
 		}
 	}
-	/* The grammar lets one filler word lead ("uh", "okay" show me ...). */
-	for (i = 0; grammar_fillers[i] != NULL; i++) {
+	return NULL;
+}
+
+const struct catalogue_entry *
+grammar_match(const struct catalogue *c, const char *hyp)
+{
+	const struct catalogue_entry *e;
+
+	if (hyp == NULL)
+		return NULL;
+	if ((e = match_command(c, hyp)) != NULL)
+		return e;
+	/* The grammar lets one filler word lead ("uh", "okay" show me ...),
+	 * and only one. */
+	for (size_t i = 0; grammar_fillers[i] != NULL; i++) {
 		size_t skip = prefix_len(hyp, grammar_fillers[i]);
 		if (skip > 0 && hyp[skip] != '\0' && !uses_word(c, grammar_fillers[i]))
-			return grammar_match(c, hyp + skip);
+			return match_command(c, hyp + skip);
 	}
 	return NULL;
 }
