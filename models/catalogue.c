@@ -58,6 +58,33 @@ err_add(struct errs *e, const char *near, const char *fmt, ...)
 	}
 }
 
+/*
+ * The first `"id": "<value>"` member at or after `from` (quoted value in
+ * `quoted`), so that a phrase spelled like an id ("prices") is not taken
+ * for the entry.  Returns where the "id" key starts, or NULL.
+ */
+static const char *
+find_id(const char *from, const char *quoted)
+{
+	const char *p = from, *v;
+	size_t n = strlen(quoted);
+
+	while ((p = strstr(p, "\"id\"")) != NULL) {
+		v = p + 4;
+		while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+			v++;
+		if (*v == ':') {
+			v++;
+			while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+				v++;
+			if (strncmp(v, quoted, n) == 0)
+				return p;
+		}
+		p += 4;
+	}
+	return NULL;
+}
+
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -190,7 +217,7 @@ load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls,
 		snprintf(what, sizeof what, "%s[%zu]%s%s", section, i, id ? " " : "", id ? id : "");
 		e->from = *cur;
 		if (id != NULL && e->text != NULL) {
-			const char *hit = strstr(*cur ? *cur : e->text, near);
+			const char *hit = find_id(*cur ? *cur : e->text, near);
 			if (hit != NULL)
 				e->from = hit;
 		}

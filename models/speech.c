@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <pocketsphinx.h>
+#include <jsgf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +477,45 @@ speech_mute(struct speech *s, double from, double to)
 	s->hold_until = to;
 }
 
+/*
+ * ps_set_jsgf_string() of PocketSphinx 5prealpha never frees the parsed
+ * grammar (fixed upstream later); this is the same thing without the leak.
+ */
+static int
+set_jsgf(struct speech *s, const char *name, const char *text)
+{
+	jsgf_t *g = jsgf_parse_string(text, NULL);
+	jsgf_rule_t *rule;
+	fsg_model_t *fsg;
+	int rc = -1;
+
+	if (g == NULL)
+		return -1;
+	if ((rule = jsgf_get_public_rule(g)) != NULL &&
+	    (fsg = jsgf_build_fsg(g, rule, ps_get_logmath(s->ps),
+	        (float32)cmd_ln_float32_r(ps_get_config(s->ps), "-lw"))) != NULL) {
+		rc = ps_set_fsg(s->ps, name, fsg);
+		fsg_model_free(fsg);
+	}
+	jsgf_grammar_free(g);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Is `name` among the operator's decoder_args (then it overrides ours)? */
+static int
+overridden(const char *args, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = args;
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == args || p[-1] == ' ' || p[-1] == '\t') && (p[n] == ' ' || p[n] == '\t' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 struct speech *
 speech_new(const struct speech_config *cfg, const struct catalogue *c,
            speech_cb cb, void *ud, char *err, size_t errlen)
@@ -513,15 +553,21 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
 	/* The VAD decides the end of a command: frames of silence after speech. */
 	snprintf(post, sizeof post, "%d", cfg->end_silence_ms / 10 > 5 ? cfg->end_silence_ms / 10 : 5);
 	{
-		/* Our arguments, then the operator's decoder_args (later wins). */
-		char *argv[80] = { "smartofficed", "-hmm", (char *)cfg->hmm, "-dict", dictpath,
-		    "-logfn", "/dev/null", "-kws_threshold", thr, "-vad_postspeech", post,
-		    "-remove_silence", "no" };
-		int argc = 13;
-		char *extra = strdup(cfg->decoder_args ? cfg->decoder_args : ""), *sv = NULL, *w;
-		for (w = strtok_r(extra, " \t", &sv); w && argc < 79; w = strtok_r(NULL, " \t", &sv))
+		/* Our arguments, less those the operator's decoder_args set
+		 * (PocketSphinx refuses a name given twice), then theirs. */
+		char *ours[] = { "-hmm", (char *)cfg->hmm, "-dict", dictpath, "-logfn", "/dev/null",
+		    "-kws_threshold", thr, "-vad_postspeech", post, "-remove_silence", "no" };
+		const char *args = cfg->decoder_args ? cfg->decoder_args : "";
+		char *argv[80] = { "smartofficed" }, *extra = strdup(args), *sv = NULL, *w;
+		int argc = 1, nextra = 0;
+		for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i += 2)
+			if (!overridden(args, ours[i])) {
+				argv[argc++] = ours[i];
+				argv[argc++] = ours[i + 1];
+			}
+		for (w = strtok_r(extra, " \t", &sv); w && argc < 79; w = strtok_r(NULL, " \t", &sv), nextra++)
 			argv[argc++] = w;
-		pcfg = (argc - 13) % 2 == 0 ? cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE) : NULL;
+		pcfg = nextra % 2 == 0 ? cmd_ln_parse_r(NULL, ps_args(), argc, argv, TRUE) : NULL;
 		free(extra);
 	}
 	if (pcfg == NULL) {
@@ -541,9 +587,9 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
 	wjsgf = grammar_wake_jsgf(c);
 	gjsgf = grammar_garbage_jsgf(c);
 	if (ps_set_keyphrase(s->ps, "wake", c->wake) < 0 ||
-	    ps_set_jsgf_string(s->ps, "wakev", wjsgf) < 0 ||
-	    ps_set_jsgf_string(s->ps, "command", jsgf) < 0 ||
-	    ps_set_jsgf_string(s->ps, "garbage", gjsgf) < 0) {
+	    set_jsgf(s, "wakev", wjsgf) < 0 ||
+	    set_jsgf(s, "command", jsgf) < 0 ||
+	    set_jsgf(s, "garbage", gjsgf) < 0) {
 		snprintf(err, errlen, "PocketSphinx refused the generated grammars");
 		goto fail;
 	}
