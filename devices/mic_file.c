@@ -59,7 +59,6 @@ file_open(struct mic *m, const char *path, char *err, size_t errlen)
 		    path, info.rate, info.channels, info.bits, info.is_float ? " float" : "");
 		m->duration = (double)fm->n / MIC_RATE;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &fm->start);
 	m->priv = fm;
 	return 0;
 }
@@ -86,6 +85,11 @@ file_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen)
 {
 	struct file_mic *fm = m->priv;
 	size_t got;
+
+	/* The clock starts with the first read, not at open: the recognizer
+	 * loads in between, and real time means real time from the start. */
+	if (m->realtime && m->samples == 0 && fm->start.tv_sec == 0 && fm->start.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &fm->start);
 
 	if (fm->f != NULL) {
 		if (n > fm->left)
