@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "models/catalogue.h"
 
 #define CATALOGUE "models/catalogue.json"
@@ -44,28 +46,6 @@ static const char base[] =
     "  \"carriers\": { \"before\": [\"show me\"], \"after\": [\"please\"] }\n" /* 18 */
     "}\n";                                                                     /* 19 */
 
-static char tmp_path[64];
-
-static int
-setup_tmp(void **state)
-{
-	int fd;
-
-	snprintf(tmp_path, sizeof tmp_path, "/tmp/test_catalogue-XXXXXX");
-	fd = mkstemp(tmp_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-static int
-teardown_tmp(void **state)
-{
-	unlink(tmp_path);
-	return 0;
-}
-
 /* base with each (from, to) pair replaced once; from must occur in base. */
 static char *
 edit(const char *text, int npairs, ...)
@@ -88,26 +68,6 @@ edit(const char *text, int npairs, ...)
 	}
 	va_end(ap);
 	return s;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /* Loads text, expects refusal; err (out) holds the messages. */

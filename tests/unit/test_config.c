@@ -17,41 +17,12 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "daemon/config.h"
 #include "models/speech.h"
 
 #define SAMPLE "smartofficed.conf"
-
-static char tmp_path[64];
-
-static int
-setup_tmp(void **state)
-{
-	int fd;
-
-	snprintf(tmp_path, sizeof tmp_path, "/tmp/test_config-XXXXXX");
-	if ((fd = mkstemp(tmp_path)) < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-static int
-teardown_tmp(void **state)
-{
-	unlink(tmp_path);
-	return 0;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* config_load into *c, the error text into a malloc'd string. */
 static int
@@ -66,16 +37,6 @@ load(struct config *c, const char *path, char **errs)
 	assert_non_null(f);
 	n = config_load(c, path, f);
 	fclose(f);
-	return n;
-}
-
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
 	return n;
 }
 

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "daemon/log.h"
 #include "devices/wav.h"
 #include "models/catalogue.h"
@@ -30,21 +32,6 @@
 #define CATALOGUE "models/catalogue.json"
 #define RATE      SPEECH_RATE
 #define MAXRES    32
-
-static const char *
-fixture(const char *name)
-{
-	static char path[4][1024];
-	static int k;
-	const char *dir = getenv("FIXTURES");
-	char *p = path[k++ % 4];
-
-	snprintf(p, sizeof path[0], "%s/%s", dir && *dir ? dir : "build/fixtures", name);
-	if (access(p, R_OK) != 0)
-		fail_msg("fixture %s is missing: run tests/run-unit, or tests/unit/fixtures.sh DIR "
-		    "and set FIXTURES=DIR", p);
-	return p;
-}
 
 /* One result, copied out of the callback (its strings are the recognizer's). */
 struct res {

@@ -20,43 +20,9 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "devices/wav.h"
-
-static char tmp_path[64];
-
-static const char *
-fixture(const char *name)
-{
-	static char path[4][1024];
-	static int k;
-	const char *dir = getenv("FIXTURES");
-	char *p = path[k++ % 4];
-
-	snprintf(p, sizeof path[0], "%s/%s", dir && *dir ? dir : "build/fixtures", name);
-	if (access(p, R_OK) != 0)
-		fail_msg("fixture %s is missing: run tests/run-unit, or tests/unit/fixtures.sh DIR "
-		    "and set FIXTURES=DIR", p);
-	return p;
-}
-
-static int
-setup_tmp(void **state)
-{
-	int fd;
-
-	snprintf(tmp_path, sizeof tmp_path, "/tmp/test_wav-XXXXXX");
-	if ((fd = mkstemp(tmp_path)) < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-static int
-teardown_tmp(void **state)
-{
-	unlink(tmp_path);
-	return 0;
-}
 
 /* Loads a file that must load; fails the test with err otherwise. */
 static int16_t *

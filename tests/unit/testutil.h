@@ -1,0 +1,72 @@
+/*
+ * testutil.h — helpers the unit tests share (each test is its own program,
+ * so these are static and included, not linked).  Include after cmocka.h.
+ */
+#ifndef SO_TESTUTIL_H
+#define SO_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* A temporary file for the test at hand: setup_tmp/teardown_tmp. */
+static char tmp_path[64];
+
+static int __attribute__((unused))
+setup_tmp(void **state)
+{
+	int fd;
+
+	(void)state;
+	snprintf(tmp_path, sizeof tmp_path, "/tmp/so-unit-XXXXXX");
+	if ((fd = mkstemp(tmp_path)) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int __attribute__((unused))
+teardown_tmp(void **state)
+{
+	(void)state;
+	unlink(tmp_path);
+	return 0;
+}
+
+/* Path of a fixture made by tests/unit/fixtures.sh (FIXTURES=DIR). */
+__attribute__((unused)) static const char *
+fixture(const char *name)
+{
+	static char path[4][1024];
+	static int k;
+	const char *dir = getenv("FIXTURES");
+	char *p = path[k++ % 4];
+
+	snprintf(p, sizeof path[0], "%s/%s", dir && *dir ? dir : "build/fixtures", name);
+	if (access(p, R_OK) != 0)
+		fail_msg("fixture %s is missing: run tests/run-unit, or tests/unit/fixtures.sh DIR "
+		    "and set FIXTURES=DIR", p);
+	return p;
+}
+
+static void __attribute__((unused))
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int __attribute__((unused))
+count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+#endif
