@@ -50,6 +50,7 @@ struct speech {
 	uint64_t      kws_base;     /* frames_done when the keyword search began */
 	char          text[512];
 	int16_t       part[FRAME];  /* a frame's worth not yet complete */
+	int           utt_open;     /* the decoder is inside an utterance */
 	size_t        npart;
 };
 
@@ -169,6 +170,7 @@ static void
 end_utt(struct speech *s)
 {
 	ps_end_utt(s->ps);
+	s->utt_open = 0;
 	s->frames_done += (uint64_t)ps_get_n_frames(s->ps);
 }
 
@@ -178,6 +180,7 @@ start_wake(struct speech *s)
 	s->state = ST_WAKE;
 	ps_set_search(s->ps, "wake");
 	ps_start_utt(s->ps);
+	s->utt_open = 1;
 	s->utt_start = s->pos;
 	s->kws_base = s->frames_done;
 }
@@ -205,6 +208,7 @@ restart_wake_from(struct speech *s, uint64_t from)
 	s->state = ST_WAKE;
 	ps_set_search(s->ps, "wake");
 	ps_start_utt(s->ps);
+	s->utt_open = 1;
 	s->utt_start = from;
 	s->kws_base = s->frames_done;
 	/* A hit inside the replay is taken up by the next live frame's check. */
@@ -231,6 +235,7 @@ start_command(struct speech *s, uint64_t from)
 	s->cmd_len = 0;
 	ps_set_search(s->ps, "command");
 	ps_start_utt(s->ps);
+	s->utt_open = 1;
 	s->utt_start = from;
 }
 
@@ -611,6 +616,10 @@ speech_free(struct speech *s)
 {
 	if (s == NULL)
 		return;
+	/* An utterance left open keeps search history PocketSphinx frees
+	 * only at its end (a reload mid-command). */
+	if (s->ps != NULL && s->utt_open)
+		end_utt(s);
 	if (s->ps != NULL)
 		ps_free(s->ps);
 	free(s->hist);
