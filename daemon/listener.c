@@ -145,6 +145,9 @@ maybe_reload(struct listener *l)
 	struct speech *s;
 	char err[1024];
 
+	/* Never in the middle of a command: it would be lost. */
+	if (speech_busy(l->speech))
+		return;
 	pthread_mutex_lock(&l->lock);
 	next = l->next_cat;
 	l->next_cat = NULL;

@@ -474,6 +474,12 @@ speech_expect_command(struct speech *s)
 	start_command(s, s->pos);
 }
 
+int
+speech_busy(const struct speech *s)
+{
+	return s->state == ST_COMMAND;
+}
+
 void
 speech_mute(struct speech *s, double from, double to)
 {

@@ -77,6 +77,8 @@ void speech_expect_command(struct speech *s);
  * candidates overlapping it (and a 0.3 s tail of echo) are ignored, and a
  * command window that has heard nothing yet starts listening only at `to`. */
 void speech_mute(struct speech *s, double from, double to);
+/* Inside a command window (a reload must wait for its end). */
+int  speech_busy(const struct speech *s);
 /* Stream position in seconds. */
 double speech_time(const struct speech *s);
 

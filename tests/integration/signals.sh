@@ -106,6 +106,27 @@ note "SIGTERM: exited after $WAITED s"
 wait_exit "$c1" 5
 expect_eq client-sees-close "$ST" 3 "wsclient status when the daemon stops (3: closed by the server)"
 
+# ---- SIGHUP between the wake phrase and the end of its command: the
+# command is not lost, the recognizer is swapped after it (real time).
+cmdfile=$(awk -F'\t' '$2 == "wake-command" && $4 == "flite-rms" { print $1; exit }' "$CORPUS/manifest.tsv")
+cmdexp=$(awk -F'\t' -v f="$cmdfile" '$1 == f { print $3 }' "$CORPUS/manifest.tsv")
+if [ -n "$cmdfile" ] && start_daemon d3 -v --events-stdout --exit-at-eof --audio-file "$CORPUS/$cmdfile"; then
+	if wait_for "$T/d3.out" '"type":"wake"' 20; then
+		kill -HUP "$DPID"
+		wait_exit "$DPID" 30
+		expect_eq hup-mid-command-exit "$ST" 0 "exit status"
+		grep -q "\"type\":\"intent\".*\"$cmdexp\"" "$T/d3.out" && pass hup-mid-command-kept ||
+			fail hup-mid-command-kept "the command said during the reload was lost: $(tr '\n' ' ' <"$T/d3.out")"
+		grep -q "recognizer reloaded" "$T/d3.err" && pass hup-mid-command-reloaded ||
+			fail hup-mid-command-reloaded "the recognizer was never reloaded"
+	else
+		fail hup-mid-command-kept "no wake in $cmdfile"
+		stop_daemon "$DPID" TERM
+	fi
+else
+	fail hup-mid-command-kept "${START_ERROR:-no flite-rms wake-command file in the corpus}"
+fi
+
 # ---- SIGINT
 if start_daemon d2 --audio-file "$T/noise.wav"; then
 	stop_daemon "$DPID" INT
