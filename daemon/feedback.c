@@ -21,6 +21,7 @@ struct request {
 
 struct feedback {
 	struct feedback_config cfg;
+	char            *voice;      /* own copy: a reload frees the config */
 	struct listener *listener;
 	pthread_t        thread;
 	pthread_mutex_t  lock;
@@ -181,11 +182,13 @@ feedback_new(const struct feedback_config *cfg, struct listener *l)
 	struct feedback *f = calloc(1, sizeof *f);
 
 	f->cfg = *cfg;
+	f->cfg.voice = f->voice = strdup(cfg->voice ? cfg->voice : "en-us");
 	f->listener = l;
 	open_output(f);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	if (pthread_create(&f->thread, NULL, feedback_main, f) != 0) {
+		free(f->voice);
 		free(f);
 		return NULL;
 	}
@@ -227,6 +230,7 @@ feedback_free(struct feedback *f)
 		Pa_Terminate();
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
+	free(f->voice);
 	free(f);
 	pthread_mutex_lock(&espeak_lock);
 	free(syn_buf);
