@@ -85,26 +85,6 @@ expect_refused(const char *text, char *err, size_t errlen)
 	assert_true(strlen(err) > 0);
 }
 
-/* err must hold a line "PATH:LINE: ...needle..." */
-static void
-expect_error_line(const char *err, int line, const char *needle)
-{
-	char prefix[128];
-	const char *p = err;
-
-	snprintf(prefix, sizeof prefix, "%s:%d: ", tmp_path, line);
-	while (p != NULL && *p) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char one[1024];
-		snprintf(one, sizeof one, "%.*s", (int)len, p);
-		if (strncmp(one, prefix, strlen(prefix)) == 0 && strstr(one, needle) != NULL)
-			return;
-		p = eol ? eol + 1 : NULL;
-	}
-	fail_msg("expected an error \"%s...%s...\", got:\n%s", prefix, needle, err);
-}
-
 /* ------------------------------------------------------------------ */
 
 static const struct {
@@ -290,7 +270,7 @@ test_invalid_json(void **state)
 	char *t = edit(base, 1, "[\"air quality\", \"weather\"]", "[\"air quality\", \"weather\",]");
 
 	expect_refused(t, err, sizeof err);
-	expect_error_line(err, 11, "");
+	expect_error_line(err, tmp_path, 11, "");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -303,7 +283,7 @@ test_duplicate_id(void **state)
 
 	expect_refused(t, err, sizeof err);
 	/* The duplicate is on line 12, not where the id was first used. */
-	expect_error_line(err, 12, "duplicate id \"air-quality\"");
+	expect_error_line(err, tmp_path, 12, "duplicate id \"air-quality\"");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -315,7 +295,7 @@ test_bad_privacy(void **state)
 	char *t = edit(base, 1, "\"privacy\": \"private\"", "\"privacy\": \"secret\"");
 
 	expect_refused(t, err, sizeof err);
-	expect_error_line(err, 12, "\"privacy\" must be \"public\" or \"private\"");
+	expect_error_line(err, tmp_path, 12, "\"privacy\" must be \"public\" or \"private\"");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -327,7 +307,7 @@ test_phrase_with_punctuation(void **state)
 	char *t = edit(base, 1, "\"weather\"]", "\"weather!\"]");
 
 	expect_refused(t, err, sizeof err);
-	expect_error_line(err, 11, "air-quality: phrase 2 must be words");
+	expect_error_line(err, tmp_path, 11, "air-quality: phrase 2 must be words");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -340,7 +320,7 @@ test_phrase_on_two_entries(void **state)
 
 	expect_refused(t, err, sizeof err);
 	/* Named where the phrase is used the second time. */
-	expect_error_line(err, 13, "phrase \"weather\" is used by both \"air-quality\" and \"approval-documents\"");
+	expect_error_line(err, tmp_path, 13, "phrase \"weather\" is used by both \"air-quality\" and \"approval-documents\"");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -353,7 +333,7 @@ test_missing_main(void **state)
 
 	expect_refused(t, err, sizeof err);
 	/* Reported at the "content" array that lacks it. */
-	expect_error_line(err, 7, "content must have an entry with id \"main\"");
+	expect_error_line(err, tmp_path, 7, "content must have an entry with id \"main\"");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -366,7 +346,7 @@ test_lower_case_phones(void **state)
 
 	expect_refused(t, err, sizeof err);
 	/* Line 5, not line 3 where "hey seoul" also has the word. */
-	expect_error_line(err, 5, "pronunciation of \"seoul\": need one word and upper-case phones");
+	expect_error_line(err, tmp_path, 5, "pronunciation of \"seoul\": need one word and upper-case phones");
 	assert_int_equal(count_lines(err), 1);
 	free(t);
 }
@@ -393,10 +373,10 @@ test_several_errors_at_once(void **state)
 	    "\"id\": \"next\", \"en\": \"Next\"", "\"id\": \"Next\", \"en\": \"Next\"");
 
 	expect_refused(t, err, sizeof err);
-	expect_error_line(err, 5, "pronunciation of \"seoul\"");
-	expect_error_line(err, 11, "phrase 2 must be words");
-	expect_error_line(err, 12, "\"privacy\" must be");
-	expect_error_line(err, 16, "\"id\" must be lower-case");
+	expect_error_line(err, tmp_path, 5, "pronunciation of \"seoul\"");
+	expect_error_line(err, tmp_path, 11, "phrase 2 must be words");
+	expect_error_line(err, tmp_path, 12, "\"privacy\" must be");
+	expect_error_line(err, tmp_path, 16, "\"id\" must be lower-case");
 	assert_int_equal(count_lines(err), 4);
 	free(t);
 }

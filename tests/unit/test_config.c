@@ -40,25 +40,6 @@ load(struct config *c, const char *path, char **errs)
 	return n;
 }
 
-/* errs has a line "PATH:LINE: ...needle..." */
-static void
-expect_error_line(const char *errs, const char *path, int line, const char *needle)
-{
-	char prefix[128];
-
-	snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
-	for (const char *p = errs; p && *p; ) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char one[1024];
-		snprintf(one, sizeof one, "%.*s", (int)len, p);
-		if (strncmp(one, prefix, strlen(prefix)) == 0 && strstr(one, needle) != NULL)
-			return;
-		p = eol ? eol + 1 : NULL;
-	}
-	fail_msg("expected an error \"%s...%s...\", got:\n%s", prefix, needle, errs);
-}
-
 #define STR_FIELDS(X) X(address) X(web_root) X(catalogue) X(state_dir) X(audio) X(demo_audio) \
 	X(hmm) X(cmudict) X(decoder_args) X(voice) X(private_unlock) X(log_level)
 #define INT_FIELDS(X) X(port) X(ws_ring) X(ws_max_message) X(demo_loop) X(wake_rescore) \

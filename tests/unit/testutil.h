@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* A temporary file for the test at hand: setup_tmp/teardown_tmp. */
@@ -67,6 +68,25 @@ count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+/* errs must hold a line "PATH:LINE: ...needle..." (a file:line error). */
+static void __attribute__((unused))
+expect_error_line(const char *errs, const char *path, int line, const char *needle)
+{
+	char prefix[128];
+
+	snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+	for (const char *p = errs; p && *p; ) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char one[1024];
+		snprintf(one, sizeof one, "%.*s", (int)len, p);
+		if (strncmp(one, prefix, strlen(prefix)) == 0 && strstr(one, needle) != NULL)
+			return;
+		p = eol ? eol + 1 : NULL;
+	}
+	fail_msg("expected an error \"%s...%s...\", got:\n%s", prefix, needle, errs);
 }
 
 #endif
