@@ -400,6 +400,22 @@ config_print(const struct config *c, FILE *out)
 }
 
 void
+config_speech(const struct config *c, struct speech_config *sc)
+{
+	speech_default_config(sc);
+	sc->hmm = c->hmm;
+	sc->cmudict = c->cmudict;
+	sc->kws_threshold = c->kws_threshold;
+	sc->wake_rescore = c->wake_rescore;
+	sc->wake_min_llr = c->wake_min_llr;
+	sc->cmd_min_confidence = c->cmd_min_confidence;
+	sc->end_silence_ms = c->end_silence_ms;
+	sc->cmd_timeout_ms = c->cmd_timeout_ms;
+	sc->cmd_max_ms = c->cmd_max_ms;
+	sc->decoder_args = c->decoder_args;
+}
+
+void
 config_free(struct config *c)
 {
 	for (size_t i = 0; i < NROWS; i++)

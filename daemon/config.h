@@ -13,6 +13,8 @@
 
 #include <stdio.h>
 
+#include "models/speech.h"
+
 struct config {
 	/* websocket bridge */
 	char  *address;
@@ -68,6 +70,9 @@ void config_print(const struct config *c, FILE *out);
 /* Prints the table's defaults (installed paths), commented out: the
  * sample smartofficed.conf. */
 void config_print_defaults(FILE *out);
+
+/* The recognizer's settings from the configuration (strings borrowed). */
+void config_speech(const struct config *c, struct speech_config *sc);
 
 void config_free(struct config *c);
 

@@ -190,11 +190,11 @@ message_hook(void *ud, struct bridge_client *c, const char *json, size_t len)
 }
 
 static int
-load_catalogue(struct daemon *d, struct catalogue **out)
+load_catalogue(const char *path, struct catalogue **out)
 {
 	char err[8192];
 
-	*out = catalogue_load(d->cfg.catalogue, err, sizeof err);
+	*out = catalogue_load(path, err, sizeof err);
 	if (*out == NULL) {
 		fputs(err, stderr);
 		return -1;
@@ -246,7 +246,6 @@ reload(struct daemon *d)
 {
 	struct config c;
 	struct catalogue *cat;
-	char err[8192];
 	char *h;
 
 	if (read_config(d, &c, stderr) > 0) {
@@ -254,8 +253,7 @@ reload(struct daemon *d)
 		config_free(&c);
 		return;
 	}
-	if ((cat = catalogue_load(c.catalogue, err, sizeof err)) == NULL) {
-		fputs(err, stderr);
+	if (load_catalogue(c.catalogue, &cat) < 0) {
 		log_warnx("reload: catalogue errors; keeping the running configuration");
 		config_free(&c);
 		return;
@@ -501,7 +499,7 @@ main(int argc, char **argv)
 		config_print(&d->cfg, stdout);
 		goto out;
 	}
-	if (load_catalogue(d, &d->cat) < 0) {
+	if (load_catalogue(d->cfg.catalogue, &d->cat) < 0) {
 		d->exit_code = 1;
 		goto out;
 	}
@@ -534,17 +532,7 @@ main(int argc, char **argv)
 	lc.loop = loop;
 	lc.echo = d->cfg.feedback_echo;
 	lc.self_mute = d->cfg.self_mute;
-	speech_default_config(&lc.speech);
-	lc.speech.hmm = d->cfg.hmm;
-	lc.speech.cmudict = d->cfg.cmudict;
-	lc.speech.kws_threshold = d->cfg.kws_threshold;
-	lc.speech.wake_rescore = d->cfg.wake_rescore;
-	lc.speech.wake_min_llr = d->cfg.wake_min_llr;
-	lc.speech.cmd_min_confidence = d->cfg.cmd_min_confidence;
-	lc.speech.end_silence_ms = d->cfg.end_silence_ms;
-	lc.speech.cmd_timeout_ms = d->cfg.cmd_timeout_ms;
-	lc.speech.cmd_max_ms = d->cfg.cmd_max_ms;
-	lc.speech.decoder_args = d->cfg.decoder_args;
+	config_speech(&d->cfg, &lc.speech);
 	d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
 	free(source);
 	if (d->listener == NULL) {

@@ -205,12 +205,8 @@ restart_wake_from(struct speech *s, uint64_t from)
 	n = (size_t)(s->pos - from);
 	buf = malloc(n * sizeof *buf);
 	n = hist_copy(s, from, s->pos, buf);
-	s->state = ST_WAKE;
-	ps_set_search(s->ps, "wake");
-	ps_start_utt(s->ps);
-	s->utt_open = 1;
+	start_wake(s);
 	s->utt_start = from;
-	s->kws_base = s->frames_done;
 	/* A hit inside the replay is taken up by the next live frame's check. */
 	ps_process_raw(s->ps, buf, n, FALSE, FALSE);
 	free(buf);
@@ -532,7 +528,7 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
            speech_cb cb, void *ud, char *err, size_t errlen)
 {
 	struct speech *s = calloc(1, sizeof *s);
-	char dictpath[] = "/tmp/smartofficed-dict-XXXXXX", thr[32], post[16];
+	char dictpath[] = "/tmp/smartofficed-dict-XXXXXX", thr[32];
 	char *jsgf = NULL, *wjsgf = NULL, *gjsgf = NULL;
 	cmd_ln_t *pcfg;
 	FILE *f;
@@ -561,13 +557,11 @@ speech_new(const struct speech_config *cfg, const struct catalogue *c,
 	}
 	fclose(f);
 	snprintf(thr, sizeof thr, "%g", cfg->kws_threshold);
-	/* The VAD decides the end of a command: frames of silence after speech. */
-	snprintf(post, sizeof post, "%d", cfg->end_silence_ms / 10 > 5 ? cfg->end_silence_ms / 10 : 5);
 	{
 		/* Our arguments, less those the operator's decoder_args set
 		 * (PocketSphinx refuses a name given twice), then theirs. */
 		char *ours[] = { "-hmm", (char *)cfg->hmm, "-dict", dictpath, "-logfn", "/dev/null",
-		    "-kws_threshold", thr, "-vad_postspeech", post, "-remove_silence", "no" };
+		    "-kws_threshold", thr, "-remove_silence", "no" };
 		const char *args = cfg->decoder_args ? cfg->decoder_args : "";
 		char *argv[80] = { "smartofficed" }, *extra = strdup(args), *sv = NULL, *w;
 		int argc = 1, nextra = 0;

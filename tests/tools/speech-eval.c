@@ -149,17 +149,7 @@ main(int argc, char **argv)
 		fputs(err, stderr);
 		return 1;
 	}
-	speech_default_config(&sc);
-	sc.hmm = cfg.hmm;
-	sc.cmudict = cfg.cmudict;
-	sc.kws_threshold = cfg.kws_threshold;
-	sc.wake_rescore = cfg.wake_rescore;
-	sc.wake_min_llr = cfg.wake_min_llr;
-	sc.cmd_min_confidence = cfg.cmd_min_confidence;
-	sc.end_silence_ms = cfg.end_silence_ms;
-	sc.cmd_timeout_ms = cfg.cmd_timeout_ms;
-	sc.cmd_max_ms = cfg.cmd_max_ms;
-	sc.decoder_args = cfg.decoder_args;
+	config_speech(&cfg, &sc);
 	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
 	if ((man = fopen(path, "r")) == NULL) {
 		perror(path);
