@@ -7,19 +7,27 @@ MANDIR     = $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 
 CC      ?= cc
+CXX     ?= c++
 PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng
+# OpenCV is C++: only the wrapper (devices/*.cpp) sees its headers.
+CV_PKGS  = opencv4
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -pthread \
            -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
            -DSO_DATADIR='"$(DATADIR)"'
-override LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+CXXFLAGS ?= -O2 -g
+override CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -pthread -I. \
+           $(shell pkg-config --cflags $(CV_PKGS) 2>/dev/null) -DSO_DATADIR='"$(DATADIR)"'
+override LDLIBS  += $(shell pkg-config --libs $(PKGS) $(CV_PKGS) 2>/dev/null) -lstdc++ -lm -pthread
 
 BUILD   ?= build
 # Every .c under the four module folders belongs to the daemon; main.c alone
 # is left out of the library that the tests link against.
 LIB_SRC  = $(sort $(wildcard daemon/*.c devices/*.c models/*.c ui-bridge/*.c))
 LIB_SRC := $(filter-out daemon/main.c,$(LIB_SRC))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The OpenCV wrapper: the only C++ in the tree (extern "C" API in devices/cv.h).
+CXX_SRC  = $(sort $(wildcard devices/*.cpp))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cpp=$(BUILD)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
@@ -44,6 +52,10 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libsmartoffice.a: $(LIB_OBJ)
 	@rm -f $@
@@ -78,7 +90,7 @@ bench: deps all
 sanitize:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration
 
 valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind
