@@ -88,33 +88,51 @@ usage(FILE *out)
 
 /* ---- events to clients ---- */
 
+/* One event in its two views (state.h): stdout gets the full one. */
 static void
-emit(void *ud, json_t *ev)
+emit(void *ud, json_t *ev, json_t *pub)
 {
 	struct daemon *d = ud;
-	char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10)), *p = NULL;
 
 	if (s == NULL)
 		return;
+	if (pub != NULL && pub != ev)
+		p = json_dumps(pub, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (d->events_stdout) {
 		fputs(s, stdout);
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
 	if (d->bridge != NULL)
-		bridge_broadcast(d->bridge, s, strlen(s));
+		bridge_broadcast_view(d->bridge, s, strlen(s), pub == ev ? s : p,
+		    pub == ev ? strlen(s) : p != NULL ? strlen(p) : 0);
+	free(p);
 	free(s);
 }
 
 static char *
-hello_hook(void *ud)
+hello_hook(void *ud, struct bridge_client *c)
 {
 	struct daemon *d = ud;
-	json_t *h = state_hello(&d->state);
+	json_t *h = state_hello(&d->state, c != NULL && bridge_client_trusted(c),
+	    c != NULL ? bridge_client_role(c) : "display");
 	char *s = json_dumps(h, JSON_COMPACT);
 
 	json_decref(h);
 	return s;
+}
+
+/* Each client its own hello (its view): after a reload or a change of trust. */
+static void
+send_hello(void *ud, struct bridge_client *c)
+{
+	struct daemon *d = ud;
+	char *h = hello_hook(d, c);
+
+	if (h != NULL)
+		bridge_send(d->bridge, c, h, strlen(h));
+	free(h);
 }
 
 /* --dump-grammar: what the recognizer is given, for inspection and for
@@ -246,7 +264,6 @@ reload(struct daemon *d)
 {
 	struct config c;
 	struct catalogue *cat;
-	char *h;
 
 	if (read_config(d, &c, stderr) > 0) {
 		log_warnx("reload: configuration errors; keeping the running configuration");
@@ -275,9 +292,7 @@ reload(struct daemon *d)
 		apply_log_level(&c);
 	config_free(&d->cfg);
 	d->cfg = c;
-	h = hello_hook(d);
-	bridge_broadcast(d->bridge, h, strlen(h));
-	free(h);
+	bridge_foreach(d->bridge, send_hello, d);
 	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
 }
 

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum input_kind {
 	IN_WAKE,          /* wake phrase accepted */
@@ -28,6 +29,9 @@ struct input {
 	double  confidence;
 	int     signo;
 	unsigned long ticket;   /* listener's number, echoed in the ack */
+	uint64_t client;        /* remote voice: the bridge client id (0: the room) */
+	long long request_id;   /* remote voice: the audio-start's id (-1: none) */
+	char    source[16];     /* "voice" (room microphone), "remote-voice", ... */
 	char    id[64];
 	char    reason[32];
 	char    text[256];

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#define PROTOCOL_VERSION 1
+#include "ui-bridge/protocol.h"
 
 void
 state_init(struct state *st, const struct catalogue *cat, enum unlock unlock)
@@ -12,14 +12,20 @@ state_init(struct state *st, const struct catalogue *cat, enum unlock unlock)
 	st->cat = cat;
 	st->unlock = unlock;
 	snprintf(st->screen, sizeof st->screen, "main");
+	snprintf(st->public_screen, sizeof st->public_screen, "main");
 }
 
 void
 state_set_catalogue(struct state *st, const struct catalogue *cat)
 {
+	const struct catalogue_entry *e;
+
 	st->cat = cat;
 	if (catalogue_find(cat, st->screen) == NULL)
 		snprintf(st->screen, sizeof st->screen, "main");
+	e = catalogue_find(cat, st->public_screen);
+	if (e == NULL || e->privacy == CAT_PRIVATE)
+		snprintf(st->public_screen, sizeof st->public_screen, "main");
 }
 
 json_t *
@@ -30,38 +36,62 @@ state_event(struct state *st, const char *type, double t)
 	    "t", round(t * 1000.0) / 1000.0);
 }
 
+/* For every client. */
 static void
-send(state_emit emit, void *ud, json_t *ev)
+send_all(state_emit emit, void *ud, json_t *ev)
 {
-	emit(ud, ev);
+	emit(ud, ev, ev);
 	json_decref(ev);
 }
 
+/* For trusted clients only. */
 static void
-navigate(struct state *st, const char *id, double t, const char *source, state_emit emit, void *ud)
+send_trusted(state_emit emit, void *ud, json_t *ev)
+{
+	emit(ud, ev, NULL);
+	json_decref(ev);
+}
+
+/* Private content, and the controls that change the privacy mode. */
+static int
+is_private(const struct catalogue_entry *e)
+{
+	return e->privacy == CAT_PRIVATE || strcmp(e->id, "private-mode") == 0 ||
+	    strcmp(e->id, "public-mode") == 0;
+}
+
+static void
+navigate(struct state *st, const struct catalogue_entry *e, double t, const char *source,
+         state_emit emit, void *ud)
 {
 	json_t *ev = state_event(st, "navigate", t);
 
-	json_object_set_new(ev, "content", json_string(id));
+	json_object_set_new(ev, "content", json_string(e->id));
 	json_object_set_new(ev, "source", json_string(source));
-	snprintf(st->screen, sizeof st->screen, "%s", id);
-	send(emit, ud, ev);
+	snprintf(st->screen, sizeof st->screen, "%s", e->id);
+	if (e->privacy == CAT_PRIVATE) {
+		send_trusted(emit, ud, ev);
+		return;
+	}
+	snprintf(st->public_screen, sizeof st->public_screen, "%s", e->id);
+	send_all(emit, ud, ev);
 }
 
 static void
 set_mode(struct state *st, int private_mode, double t, const char *reason, state_emit emit, void *ud)
 {
 	json_t *ev = state_event(st, "mode", t);
-	const struct catalogue_entry *cur;
+	const struct catalogue_entry *cur, *main_page;
 
 	st->private_mode = private_mode;
 	json_object_set_new(ev, "mode", json_string(private_mode ? "private" : "public"));
 	json_object_set_new(ev, "reason", json_string(reason));
-	send(emit, ud, ev);
-	/* Public displays must not be left showing a private screen. */
+	send_trusted(emit, ud, ev);
+	/* Displays must not be left showing a private screen. */
 	cur = catalogue_find(st->cat, st->screen);
-	if (!private_mode && cur != NULL && cur->privacy == CAT_PRIVATE)
-		navigate(st, "main", t, "policy", emit, ud);
+	main_page = catalogue_find(st->cat, "main");
+	if (!private_mode && cur != NULL && cur->privacy == CAT_PRIVATE && main_page != NULL)
+		navigate(st, main_page, t, "policy", emit, ud);
 }
 
 static void
@@ -72,7 +102,43 @@ denied(struct state *st, const struct catalogue_entry *e, double t, const char *
 
 	json_object_set_new(ev, e->is_control ? "command" : "content", json_string(e->id));
 	json_object_set_new(ev, "reason", json_string(reason));
-	send(emit, ud, ev);
+	send_trusted(emit, ud, ev);
+}
+
+/*
+ * Carries out a command (content or control) from any source.  Returns
+ * NULL, or the reason it was denied.
+ */
+static const char *
+carry_out(struct state *st, const struct catalogue_entry *e, double t, const char *source,
+          state_emit emit, void *ud, struct feedback_say *say)
+{
+	json_t *ev;
+
+	say->text = e->en;
+	if (!e->is_control) {
+		if (e->privacy == CAT_PRIVATE && !st->private_mode) {
+			denied(st, e, t, "private-content-in-public-mode", emit, ud);
+			say->text = "Only in private mode";
+			return "private-content-in-public-mode";
+		}
+		navigate(st, e, t, source, emit, ud);
+	} else if (strcmp(e->id, "private-mode") == 0) {
+		if (st->unlock != UNLOCK_VOICE) {
+			denied(st, e, t, "face-verification-required", emit, ud);
+			say->text = "Face verification required";
+			return "face-verification-required";
+		}
+		set_mode(st, 1, t, source, emit, ud);
+	} else if (strcmp(e->id, "public-mode") == 0) {
+		set_mode(st, 0, t, source, emit, ud);
+	} else {
+		ev = state_event(st, "command", t);
+		json_object_set_new(ev, "command", json_string(e->id));
+		json_object_set_new(ev, "source", json_string(source));
+		send_all(emit, ud, ev);
+	}
+	return NULL;
 }
 
 static void
@@ -80,6 +146,7 @@ handle_command(struct state *st, const struct input *in, state_emit emit, void *
                struct feedback_say *say)
 {
 	const struct catalogue_entry *e = catalogue_find(st->cat, in->id);
+	const char *source = in->source[0] ? in->source : "voice";
 	json_t *ev;
 
 	if (e == NULL)          /* catalogue reloaded under the recognizer */
@@ -88,44 +155,26 @@ handle_command(struct state *st, const struct input *in, state_emit emit, void *
 	json_object_set_new(ev, e->is_control ? "command" : "content", json_string(e->id));
 	json_object_set_new(ev, "text", json_string(in->text));
 	json_object_set_new(ev, "confidence", json_real(round(in->confidence * 1000.0) / 1000.0));
-	send(emit, ud, ev);
-
-	say->text = e->en;
-	if (!e->is_control) {
-		if (e->privacy == CAT_PRIVATE && !st->private_mode) {
-			denied(st, e, in->t, "private-content-in-public-mode", emit, ud);
-			say->text = "Only in private mode";
-		} else {
-			navigate(st, e->id, in->t, "voice", emit, ud);
-		}
-	} else if (strcmp(e->id, "private-mode") == 0) {
-		if (st->unlock == UNLOCK_VOICE)
-			set_mode(st, 1, in->t, "voice", emit, ud);
-		else {
-			denied(st, e, in->t, "face-verification-required", emit, ud);
-			say->text = "Face verification required";
-		}
-	} else if (strcmp(e->id, "public-mode") == 0) {
-		set_mode(st, 0, in->t, "voice", emit, ud);
-	} else {
-		ev = state_event(st, "command", in->t);
-		json_object_set_new(ev, "command", json_string(e->id));
-		json_object_set_new(ev, "source", json_string("voice"));
-		send(emit, ud, ev);
-	}
+	json_object_set_new(ev, "source", json_string(source));
+	/* What was said for a private command is private too. */
+	if (is_private(e))
+		send_trusted(emit, ud, ev);
+	else
+		send_all(emit, ud, ev);
+	carry_out(st, e, in->t, source, emit, ud, say);
 }
 
 void
 state_handle(struct state *st, const struct input *in, state_emit emit, void *ud,
              struct feedback_say *say)
 {
-	json_t *ev;
+	json_t *ev, *pub;
 
 	say->text = NULL;
 	say->cue = 0;
 	switch (in->kind) {
 	case IN_WAKE:
-		send(emit, ud, state_event(st, "wake", in->t));
+		send_all(emit, ud, state_event(st, "wake", in->t));
 		say->cue = 1;
 		break;
 	case IN_COMMAND:
@@ -134,9 +183,13 @@ state_handle(struct state *st, const struct input *in, state_emit emit, void *ud
 	case IN_REJECT:
 		ev = state_event(st, "rejected", in->t);
 		json_object_set_new(ev, "reason", json_string(in->reason));
+		/* Public displays get the rejection, never the words. */
+		pub = json_deep_copy(ev);
 		if (in->text[0])
 			json_object_set_new(ev, "text", json_string(in->text));
-		send(emit, ud, ev);
+		emit(ud, ev, pub);
+		json_decref(ev);
+		json_decref(pub);
 		if (strcmp(in->reason, "timeout") != 0)
 			say->text = "Sorry?";
 		break;
@@ -145,13 +198,47 @@ state_handle(struct state *st, const struct input *in, state_emit emit, void *ud
 	}
 }
 
+const char *
+state_select(struct state *st, const char *id, const char *source, double t,
+             state_emit emit, void *ud, struct feedback_say *say, const char **reason)
+{
+	const struct catalogue_entry *e = catalogue_find(st->cat, id);
+
+	say->text = NULL;
+	say->cue = 0;
+	*reason = NULL;
+	if (e == NULL)
+		return PROTO_E_UNKNOWN_CONTENT;
+	if ((*reason = carry_out(st, e, t, source, emit, ud, say)) != NULL)
+		return PROTO_E_DENIED;
+	return NULL;
+}
+
+void
+state_set_mode(struct state *st, int private_mode, double t, const char *reason,
+               state_emit emit, void *ud)
+{
+	if (st->private_mode == private_mode)
+		return;
+	set_mode(st, private_mode, t, reason, emit, ud);
+}
+
+void
+state_emit_trusted(struct state *st, json_t *ev, state_emit emit, void *ud)
+{
+	(void)st;
+	send_trusted(emit, ud, ev);
+}
+
 json_t *
-state_hello(const struct state *st)
+state_hello(const struct state *st, int trusted, const char *role)
 {
 	json_t *content = json_array(), *controls = json_array();
 
 	for (size_t i = 0; i < st->cat->nentries; i++) {
 		const struct catalogue_entry *e = &st->cat->entries[i];
+		if (!trusted && is_private(e))
+			continue;
 		if (e->is_control) {
 			json_array_append_new(controls, json_pack("{s:s, s:s}", "id", e->id, "en", e->en));
 			continue;
@@ -159,7 +246,10 @@ state_hello(const struct state *st)
 		json_array_append_new(content, json_pack("{s:s, s:s, s:s, s:s}", "id", e->id,
 		    "en", e->en, "ko", e->ko, "privacy", e->privacy == CAT_PRIVATE ? "private" : "public"));
 	}
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:o, s:o}", "type", "hello",
-	    "version", PROTOCOL_VERSION, "server", "smartofficed", "screen", st->screen,
-	    "mode", st->private_mode ? "private" : "public", "catalogue", content, "controls", controls);
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "type", "hello",
+	    "version", PROTO_VERSION, "server", "smartofficed", "role", role ? role : "display",
+	    "view", trusted ? "trusted" : "public",
+	    "screen", trusted ? st->screen : st->public_screen,
+	    "mode", trusted && st->private_mode ? "private" : "public",
+	    "catalogue", content, "controls", controls);
 }

@@ -6,6 +6,10 @@
  * input (a wake, a recognized command, a rejection) into the events the
  * clients get, always in the order intent → navigate/command/mode/denied,
  * and tells what to say back.
+ *
+ * Every event goes out in two views (docs/protocol.md "Roles, trust"): the
+ * full event for trusted clients, and for public ones the same event, a
+ * redacted copy, or nothing.  The filtering is decided here, in one place.
  */
 #ifndef SO_STATE_H
 #define SO_STATE_H
@@ -20,13 +24,18 @@ enum unlock { UNLOCK_FACE, UNLOCK_VOICE };
 struct state {
 	const struct catalogue *cat;
 	char          screen[64];
+	char          public_screen[64];   /* what public displays show */
 	int           private_mode;
 	unsigned long seq;
 	enum unlock   unlock;
 };
 
-/* Receives each event (the callee must not keep it: it is freed after). */
-typedef void (*state_emit)(void *ud, json_t *event);
+/*
+ * Receives each event: `event` for trusted clients, `pub` for public ones
+ * (NULL: not for them; often the same object as event).  The callee must
+ * not keep either: they are freed after.
+ */
+typedef void (*state_emit)(void *ud, json_t *event, json_t *pub);
 
 struct feedback_say {
 	const char *text;   /* words to say, or NULL */
@@ -39,8 +48,22 @@ void state_set_catalogue(struct state *st, const struct catalogue *cat);
 /* Routes one input.  Fills *say with what to say back. */
 void state_handle(struct state *st, const struct input *in, state_emit emit, void *ud,
                   struct feedback_say *say);
-/* The hello message for a new client (caller decrefs). */
-json_t *state_hello(const struct state *st);
+/*
+ * A tap: a paired remote or trusted display picked `id` (content or control)
+ * from `source` ("remote").  Returns NULL when carried out, else the error
+ * code for the reply (PROTO_E_UNKNOWN_CONTENT, PROTO_E_DENIED; *reason set
+ * for denied).
+ */
+const char *state_select(struct state *st, const char *id, const char *source, double t,
+                         state_emit emit, void *ud, struct feedback_say *say,
+                         const char **reason);
+/* Private or public mode from elsewhere (face verification, policy). */
+void state_set_mode(struct state *st, int private_mode, double t, const char *reason,
+                    state_emit emit, void *ud);
+/* A vision event (engage, cursor, disengage, face): trusted clients only. */
+void state_emit_trusted(struct state *st, json_t *ev, state_emit emit, void *ud);
+/* The hello message for a client of this view (caller decrefs). */
+json_t *state_hello(const struct state *st, int trusted, const char *role);
 /* A new event object with type, seq and t filled in. */
 json_t *state_event(struct state *st, const char *type, double t);
 

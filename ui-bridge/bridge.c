@@ -6,7 +6,10 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +32,16 @@ struct qmsg {
 	unsigned char	 buf[];
 };
 
-/* A ring element: one serialised broadcast shared by all clients. */
+/*
+ * A ring element: one serialised broadcast shared by all clients, in two
+ * views: payload for trusted clients, pub for public ones (NULL: nothing
+ * for them; may be the same buffer as payload).
+ */
 struct ring_msg {
 	void		*payload;	/* LWS_PRE head-room, then len bytes */
 	size_t		 len;
+	void		*pub;
+	size_t		 publen;
 };
 
 /* lws' per-session data of the "smartoffice" protocol. */
@@ -45,12 +54,21 @@ struct bridge_client {
 	size_t			 q_len;
 	char			*rx;		/* message being reassembled */
 	size_t			 rx_len, rx_cap;
+	uint64_t		 id;
+	char			 role[12];
+	char			 token_id[12];
+	double			 bucket;	/* rate limit: messages in hand */
+	double			 bucket_t;	/* ... as of this time */
+	double			 limited_t;	/* last rate-limited reply */
 	unsigned		 established:1;
 	unsigned		 listed:1;	/* in b->clients */
 	unsigned		 culled:1;	/* closing; owed nothing more */
 	unsigned		 in_msg:1;	/* inside a message */
 	unsigned		 rx_discard:1;	/* refused: skip the rest */
 	unsigned		 rx_binary:1;
+	unsigned		 trusted:1;	/* view: trusted, else public */
+	unsigned		 binary_ok:1;	/* binary goes to on_binary */
+	unsigned		 rx_pass:1;	/* this message: passed through */
 };
 
 struct bridge {
@@ -62,21 +80,36 @@ struct bridge {
 	size_t			 ring_size;
 	size_t			 max_message;
 	size_t			 nclients;
+	uint64_t		 next_id;
+	double			 rate, burst;
+	char			*origins;
 	int			 port;
 	int			 closing;
 	char			*address;
 	char			*web_root;
 	/* lws keeps pointers to these for the vhost's lifetime. */
-	struct lws_http_mount	 mount;
+	struct lws_http_mount	 mount, mount_js, mount_pdfjs, mount_pub, mount_priv;
 	struct lws_protocol_vhost_options pvo_default;
 	struct lws_protocol_vhost_options pvo;
+	char			*js_root, *pdfjs_root, *docs_pub, *docs_priv;
 };
 
+/* What lws 4.1 does not know: module scripts must be served as JS. */
+static const struct lws_protocol_vhost_options mime_wasm = { NULL, NULL, ".wasm", "application/wasm" };
+static const struct lws_protocol_vhost_options mime_map = { &mime_wasm, NULL, ".map", "application/json" };
+static const struct lws_protocol_vhost_options mime_pdf = { &mime_map, NULL, ".pdf", "application/pdf" };
+static const struct lws_protocol_vhost_options mime_json = { &mime_pdf, NULL, ".json", "application/json" };
+static const struct lws_protocol_vhost_options mime_svg = { &mime_json, NULL, ".svg", "image/svg+xml" };
+static const struct lws_protocol_vhost_options mime_extra = { &mime_svg, NULL, ".mjs", "text/javascript" };
+
 static int	bridge_callback(struct lws *, enum lws_callback_reasons, void *,
+		    void *, size_t);
+static int	docs_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
 
 static const struct lws_protocols bridge_protocols[] = {
 	{ .name = "http", .callback = lws_callback_http_dummy },
+	{ .name = "so-docs", .callback = docs_callback },
 	{
 		.name = BRIDGE_PROTOCOL,
 		.callback = bridge_callback,
@@ -85,6 +118,16 @@ static const struct lws_protocols bridge_protocols[] = {
 	},
 	{ .name = NULL }	/* terminator */
 };
+#define BRIDGE_WS_PROTOCOL	(&bridge_protocols[2])
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Routes lws' own (error and warning) lines into our log. */
 static void
@@ -104,9 +147,11 @@ ring_msg_free(void *p)
 {
 	struct ring_msg *m = p;
 
+	if (m->pub != m->payload)
+		free(m->pub);
 	free(m->payload);
-	m->payload = NULL;
-	m->len = 0;
+	m->payload = m->pub = NULL;
+	m->len = m->publen = 0;
 }
 
 /*
@@ -263,7 +308,26 @@ client_dispatch(struct bridge_client *c, const char *buf, size_t len)
 	json_t *msg;
 	json_int_t id = 0;
 	int has_id;
+	double now;
 
+	/* Token bucket: rate per second, burst on top; one reply a second. */
+	if (b->rate > 0) {
+		now = mono_now();
+		c->bucket += (now - c->bucket_t) * b->rate;
+		if (c->bucket > b->burst)
+			c->bucket = b->burst;
+		c->bucket_t = now;
+		if (c->bucket < 1.0) {
+			if (now - c->limited_t >= 1.0) {
+				c->limited_t = now;
+				snprintf(err, sizeof(err), "more than %g messages a "
+				    "second: message dropped", b->rate);
+				client_error(c, PROTO_E_RATE_LIMITED, err, 0, 0);
+			}
+			return;
+		}
+		c->bucket -= 1.0;
+	}
 	if (proto_parse_client(buf, len, &msg, &code, err, sizeof(err)) == -1) {
 		log_debug("bridge: client %p: %s: %s", (void *)c->wsi, code,
 		    err);
@@ -305,6 +369,16 @@ client_receive(struct bridge_client *c, const void *in, size_t len)
 		c->rx_discard = 0;
 		c->rx_len = 0;
 		c->rx_binary = lws_frame_is_binary(c->wsi) != 0;
+		c->rx_pass = c->rx_binary && c->binary_ok &&
+		    b->hooks.on_binary != NULL;
+	}
+	/* Audio: no reassembly, no size cap (the receiver bounds it). */
+	if (c->rx_pass) {
+		if (len > 0 && c->binary_ok)
+			b->hooks.on_binary(b->hooks.ud, c, in, len);
+		if (lws_is_final_fragment(c->wsi))
+			c->in_msg = 0;
+		return;
 	}
 
 	if (!c->rx_discard && c->rx_binary) {
@@ -379,18 +453,35 @@ client_writeable(struct bridge_client *c)
 			return -1;
 		}
 		free(m);
-	} else if ((rm = lws_ring_get_element(b->ring, &c->tail)) != NULL) {
-		n = lws_write(c->wsi, (unsigned char *)rm->payload + LWS_PRE,
-		    rm->len, LWS_WRITE_TEXT);
-		if (n < (int)rm->len) {
-			log_warnx("bridge: write to client %p failed",
-			    (void *)c->wsi);
-			return -1;
+	} else {
+		/* The next ring element meant for this client's view. */
+		for (;;) {
+			void *p;
+			size_t len;
+
+			if ((rm = lws_ring_get_element(b->ring, &c->tail)) == NULL)
+				return 0;
+			p = c->trusted ? rm->payload : rm->pub;
+			len = c->trusted ? rm->len : rm->publen;
+			if (p == NULL) {
+				lws_ring_consume_and_update_oldest_tail(b->ring,
+				    struct bridge_client, &c->tail, 1, b->clients,
+				    tail, next);
+				continue;
+			}
+			n = lws_write(c->wsi, (unsigned char *)p + LWS_PRE, len,
+			    LWS_WRITE_TEXT);
+			if (n < (int)len) {
+				log_warnx("bridge: write to client %p failed",
+				    (void *)c->wsi);
+				return -1;
+			}
+			lws_ring_consume_and_update_oldest_tail(b->ring,
+			    struct bridge_client, &c->tail, 1, b->clients, tail,
+			    next);
+			break;
 		}
-		lws_ring_consume_and_update_oldest_tail(b->ring,
-		    struct bridge_client, &c->tail, 1, b->clients, tail, next);
-	} else
-		return 0;
+	}
 
 	if (c->q_head != NULL || lws_ring_get_element(b->ring, &c->tail))
 		lws_callback_on_writable(c->wsi);
@@ -408,6 +499,11 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->b = b;
 	c->wsi = wsi;
 	c->established = 1;
+	c->id = ++b->next_id;
+	snprintf(c->role, sizeof(c->role), "display");
+	c->bucket = b->burst;
+	c->bucket_t = mono_now();
+	c->limited_t = -1e9;
 	/* From the head: hello carries the state, old events would replay. */
 	c->tail = ring_head(b);
 	c->next = b->clients;
@@ -418,7 +514,7 @@ client_established(struct bridge *b, struct bridge_client *c,
 	    b->nclients);
 
 	if (b->hooks.hello != NULL && !b->closing &&
-	    (hello = b->hooks.hello(b->hooks.ud)) != NULL) {
+	    (hello = b->hooks.hello(b->hooks.ud, c)) != NULL) {
 		client_queue(c, hello, strlen(hello));
 		free(hello);
 	}
@@ -430,6 +526,8 @@ client_closed(struct bridge *b, struct bridge_client *c)
 {
 	if (!c->established)
 		return;
+	if (b->hooks.on_close != NULL && !b->closing)
+		b->hooks.on_close(b->hooks.ud, c);
 	c->established = 0;
 	client_unlist(c);
 	client_queue_clear(c);
@@ -445,9 +543,10 @@ client_closed(struct bridge *b, struct bridge_client *c)
  * dashboard's URL fails loudly instead of half-working.
  */
 static int
-filter_connection(struct lws *wsi)
+filter_connection(struct bridge *b, struct lws *wsi)
 {
-	char uri[64];
+	char uri[64], origin[256], host[256], self[300], *list, *tok, *save;
+	int ok = 0;
 
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(uri, BRIDGE_WS_PATH) != 0) {
@@ -455,6 +554,77 @@ filter_connection(struct lws *wsi)
 		    BRIDGE_WS_PATH);
 		return -1;
 	}
+	/* Programs send no Origin; browsers always do (RFC 6455 10.2). */
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+		return 0;
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return -1;
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		host[0] = '\0';
+	if ((list = strdup(b->origins != NULL ? b->origins : "self")) == NULL)
+		return -1;
+	for (tok = strtok_r(list, " ,", &save); tok != NULL && !ok;
+	    tok = strtok_r(NULL, " ,", &save)) {
+		if (strcmp(tok, "*") == 0)
+			ok = 1;
+		else if (strcmp(tok, "self") == 0) {
+			snprintf(self, sizeof(self), "http://%s", host);
+			ok = host[0] && strcasecmp(origin, self) == 0;
+			snprintf(self, sizeof(self), "https://%s", host);
+			ok = ok || (host[0] && strcasecmp(origin, self) == 0);
+		} else
+			ok = strcasecmp(origin, tok) == 0;
+	}
+	free(list);
+	if (!ok)
+		log_info("bridge: websocket refused: origin %s is not allowed "
+		    "(allowed_origins = %s)", origin, b->origins);
+	return ok ? 0 : -1;
+}
+
+/*
+ * GET /documents/private/NAME?token=T: a PDF for trusted clients only.
+ * Names are one path element of [A-Za-z0-9._-] ending in .pdf, so nothing
+ * outside the folder can be named.
+ */
+static int
+docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct bridge *b = lws_context_user(lws_get_context(wsi));
+	char token[128], path[4096];
+	const char *name = in;
+	size_t n;
+	int rc;
+
+	if (reason != LWS_CALLBACK_HTTP)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	if (name != NULL && *name == '/')
+		name++;
+	n = name != NULL ? strlen(name) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			n = 0;
+	if (n < 5 || name[0] == '.' || strcmp(name + n - 4, ".pdf") != 0 ||
+	    b->docs_priv == NULL) {
+		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+		goto done;
+	}
+	if (lws_get_urlarg_by_name(wsi, "token=", token, sizeof(token)) == NULL ||
+	    b->hooks.token_ok == NULL || !b->hooks.token_ok(b->hooks.ud, token)) {
+		log_info("bridge: private document %s refused: no valid token",
+		    name);
+		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+		goto done;
+	}
+	snprintf(path, sizeof(path), "%s/%s", b->docs_priv, name);
+	rc = lws_serve_http_file(wsi, path, "application/pdf", NULL, 0);
+	if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0;
+done:
+	if (lws_http_transaction_completed(wsi))
+		return -1;
 	return 0;
 }
 
@@ -468,7 +638,7 @@ bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return filter_connection(wsi);
+		return filter_connection(b, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		client_established(b, c, wsi);
 		return 0;
@@ -544,6 +714,9 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 		b->hooks = *hooks;
 	b->ring_size = cfg->ring_size;
 	b->max_message = cfg->max_message;
+	b->rate = cfg->rate;
+	b->burst = cfg->burst > 1 ? cfg->burst : 1;
+	b->origins = strdup(cfg->origins != NULL ? cfg->origins : "self");
 	b->web_root = strdup(cfg->web_root);
 	if (cfg->address != NULL)
 		b->address = strdup(cfg->address);
@@ -565,6 +738,47 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	b->mount.origin = b->web_root;
 	b->mount.def = "index.html";
 	b->mount.origin_protocol = LWSMPRO_FILE;
+	b->mount.extra_mimetypes = &mime_extra;
+	/* Optional folders, each its own mount, chained behind "/". */
+	{
+		struct lws_http_mount *last = &b->mount;
+		struct { struct lws_http_mount *m; const char *at; const char *dir;
+		    const char *sub; char **keep; } opt[] = {
+			{ &b->mount_js, "/js", cfg->js_root, "", &b->js_root },
+			{ &b->mount_pdfjs, "/vendor/pdfjs", cfg->pdfjs_root, "", &b->pdfjs_root },
+			{ &b->mount_pub, "/documents/public", cfg->documents, "/public", &b->docs_pub },
+		};
+		char dir[4096];
+
+		for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+			if (opt[i].dir == NULL || *opt[i].dir == '\0')
+				continue;
+			snprintf(dir, sizeof(dir), "%s%s", opt[i].dir, opt[i].sub);
+			if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+				log_warnx("bridge: %s: not a folder; %s/ is not served",
+				    dir, opt[i].at);
+				continue;
+			}
+			if ((*opt[i].keep = strdup(dir)) == NULL)
+				continue;
+			opt[i].m->mountpoint = opt[i].at;
+			opt[i].m->mountpoint_len = (unsigned char)strlen(opt[i].at);
+			opt[i].m->origin = *opt[i].keep;
+			opt[i].m->origin_protocol = LWSMPRO_FILE;
+			opt[i].m->extra_mimetypes = &mime_extra;
+			last->mount_next = opt[i].m;
+			last = opt[i].m;
+		}
+		if (cfg->documents != NULL && *cfg->documents != '\0') {
+			snprintf(dir, sizeof(dir), "%s/private", cfg->documents);
+			b->docs_priv = strdup(dir);
+			b->mount_priv.mountpoint = "/documents/private";
+			b->mount_priv.mountpoint_len = 18;
+			b->mount_priv.origin = "so-docs";
+			b->mount_priv.origin_protocol = LWSMPRO_CALLBACK;
+			last->mount_next = &b->mount_priv;
+		}
+	}
 	/* Browsers without a subprotocol get "smartoffice". */
 	b->pvo_default.name = "default";
 	b->pvo_default.value = "1";
@@ -609,6 +823,11 @@ fail:
 		lws_ring_destroy(b->ring);
 	free(b->web_root);
 	free(b->address);
+	free(b->origins);
+	free(b->js_root);
+	free(b->pdfjs_root);
+	free(b->docs_pub);
+	free(b->docs_priv);
 	free(b);
 	return NULL;
 }
@@ -635,15 +854,31 @@ bridge_service(struct bridge *b)
 void
 bridge_broadcast(struct bridge *b, const char *json, size_t len)
 {
+	bridge_broadcast_view(b, json, len, json, len);
+}
+
+/* Copies json into a new buffer with LWS_PRE head-room. */
+static void *
+ring_copy(const char *json, size_t len)
+{
+	unsigned char *p = malloc(LWS_PRE + len);
+
+	if (p != NULL)
+		memcpy(p + LWS_PRE, json, len);
+	return p;
+}
+
+/* Broadcast in two views; see bridge.h. */
+void
+bridge_broadcast_view(struct bridge *b, const char *json, size_t len,
+    const char *pub, size_t publen)
+{
 	struct bridge_client *c, *next;
 	struct ring_msg m;
 
-	if (b->closing || json == NULL)
-		return;
 	/* No listener: nothing to keep; newcomers get the state in hello. */
-	if (b->clients == NULL)
+	if (b->closing || json == NULL || b->clients == NULL)
 		return;
-
 	if (lws_ring_get_count_free_elements(b->ring) == 0) {
 		for (c = b->clients; c != NULL; c = next) {
 			next = c->next;
@@ -659,18 +894,31 @@ bridge_broadcast(struct bridge *b, const char *json, size_t len)
 		}
 	}
 
-	if ((m.payload = malloc(LWS_PRE + len)) == NULL) {
+	memset(&m, 0, sizeof(m));
+	if ((m.payload = ring_copy(json, len)) == NULL) {
 		log_warn("bridge: broadcast dropped");
 		return;
 	}
-	memcpy((unsigned char *)m.payload + LWS_PRE, json, len);
 	m.len = len;
+	if (pub == json && publen == len) {
+		m.pub = m.payload;
+		m.publen = len;
+	} else if (pub != NULL) {
+		if ((m.pub = ring_copy(pub, publen)) == NULL) {
+			free(m.payload);
+			log_warn("bridge: broadcast dropped");
+			return;
+		}
+		m.publen = publen;
+	}
 	if (lws_ring_insert(b->ring, &m, 1) != 1) {
+		if (m.pub != m.payload)
+			free(m.pub);
 		free(m.payload);
 		log_warnx("bridge: ring full, message dropped");
 		return;
 	}
-	lws_callback_on_writable_all_protocol(b->ctx, &bridge_protocols[1]);
+	lws_callback_on_writable_all_protocol(b->ctx, BRIDGE_WS_PROTOCOL);
 }
 
 /* Queues a direct reply for one client. */
@@ -681,6 +929,71 @@ bridge_send(struct bridge *b, struct bridge_client *c, const char *json,
 	if (b->closing || c == NULL || !c->established)
 		return;
 	client_queue(c, json, len);
+}
+
+void
+bridge_foreach(struct bridge *b, void (*fn)(void *, struct bridge_client *),
+    void *ud)
+{
+	struct bridge_client *c, *next;
+
+	for (c = b->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->established && !c->culled)
+			fn(ud, c);
+	}
+}
+
+uint64_t
+bridge_client_id(const struct bridge_client *c)
+{
+	return c->id;
+}
+
+/* Linear: used for a reply after a slow job (remote voice), not per event. */
+struct bridge_client *
+bridge_client_by_id(struct bridge *b, uint64_t id)
+{
+	struct bridge_client *c;
+
+	for (c = b->clients; c != NULL; c = c->next)
+		if (c->id == id && c->established && !c->culled)
+			return c;
+	return NULL;
+}
+
+void
+bridge_client_set_view(struct bridge_client *c, const char *role, int trusted,
+    const char *token_id)
+{
+	snprintf(c->role, sizeof(c->role), "%s", role != NULL ? role : "display");
+	snprintf(c->token_id, sizeof(c->token_id), "%s",
+	    token_id != NULL ? token_id : "");
+	c->trusted = trusted != 0;
+}
+
+const char *
+bridge_client_role(const struct bridge_client *c)
+{
+	return c->role;
+}
+
+int
+bridge_client_trusted(const struct bridge_client *c)
+{
+	return c->trusted;
+}
+
+const char *
+bridge_client_token_id(const struct bridge_client *c)
+{
+	return c->token_id;
+}
+
+void
+bridge_client_allow_binary(struct bridge_client *c, int allow)
+{
+	c->binary_ok = allow != 0;
 }
 
 /* Connected websocket clients, culled ones included until they are gone. */
@@ -719,5 +1032,10 @@ bridge_free(struct bridge *b)
 	lws_ring_destroy(b->ring);
 	free(b->web_root);
 	free(b->address);
+	free(b->origins);
+	free(b->js_root);
+	free(b->pdfjs_root);
+	free(b->docs_pub);
+	free(b->docs_priv);
 	free(b);
 }

@@ -12,11 +12,17 @@
  * messages (with LWS_PRE head-room) per server; each client keeps its own
  * tail; one lws_write per SERVER_WRITEABLE.  A client that falls more than
  * the ring behind is closed (culled), never allowed to grow memory.
+ *
+ * Views (docs/protocol.md "Roles, trust"): every client is public until the
+ * daemon calls bridge_client_set_view() with trusted = 1.  A broadcast
+ * carries one text for trusted clients and one (or none) for public ones;
+ * a public client is never written what was meant for the trusted.
  */
 #ifndef SO_BRIDGE_H
 #define SO_BRIDGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bridge;
 struct bridge_client;
@@ -27,11 +33,18 @@ struct bridge_hooks {
 	void (*on_wakeup)(void *ud);
 	/* The hello message a new client gets first (malloc'd JSON text; the
 	 * bridge frees it).  NULL: no hello. */
-	char *(*hello)(void *ud);
+	char *(*hello)(void *ud, struct bridge_client *c);
 	/* A valid JSON object from a client that the bridge itself does not
 	 * answer (anything but "ping").  `json` is the raw text; the hook may
 	 * answer with bridge_send().  May be NULL. */
 	void (*on_message)(void *ud, struct bridge_client *c, const char *json, size_t len);
+	/* Binary data from a client the daemon allowed it for
+	 * (bridge_client_allow_binary), as it arrives, in any chunk size.  */
+	void (*on_binary)(void *ud, struct bridge_client *c, const void *buf, size_t len);
+	/* A client is gone (its pointer is invalid after this returns). */
+	void (*on_close)(void *ud, struct bridge_client *c);
+	/* GET /documents/private/...: is this token a trusted client's? */
+	int  (*token_ok)(void *ud, const char *token);
 };
 
 struct bridge_config {
@@ -40,6 +53,14 @@ struct bridge_config {
 	const char *web_root;     /* folder served at "/" (index.html) */
 	size_t      ring_size;    /* messages the ring holds (e.g. 256) */
 	size_t      max_message;  /* bytes a client message may have (e.g. 65536) */
+	double      rate;         /* client messages per second (0: no limit) */
+	double      burst;        /* ... and the burst above it */
+	const char *origins;      /* allowed Origin headers, space separated:
+	                           * "self" (the Host the page came from), an
+	                           * origin like "http://host:8080", or "*" */
+	const char *js_root;      /* served at /js/ (NULL: not served) */
+	const char *pdfjs_root;   /* served at /vendor/pdfjs/ (NULL: not served) */
+	const char *documents;    /* documents_dir: public/ and private/ PDFs */
 };
 
 /* Starts listening.  On failure returns NULL and writes why into err. */
@@ -51,6 +72,24 @@ int  bridge_port(const struct bridge *b);
 int  bridge_service(struct bridge *b);
 /* Queue one serialised message for every connected client. */
 void bridge_broadcast(struct bridge *b, const char *json, size_t len);
+/* Queue a message for trusted clients, and `pub` (may be NULL: nothing;
+ * may equal json) for public ones. */
+void bridge_broadcast_view(struct bridge *b, const char *json, size_t len,
+                           const char *pub, size_t publen);
+/* Calls fn for each connected client (service thread; fn may bridge_send). */
+void bridge_foreach(struct bridge *b, void (*fn)(void *ud, struct bridge_client *c), void *ud);
+/* A client's number (never reused within a run), and the client by number. */
+uint64_t bridge_client_id(const struct bridge_client *c);
+struct bridge_client *bridge_client_by_id(struct bridge *b, uint64_t id);
+/* What the daemon takes the client for: role ("display", "remote",
+ * "observer"), view, and the id of the token that made it trusted. */
+void bridge_client_set_view(struct bridge_client *c, const char *role, int trusted,
+                            const char *token_id);
+const char *bridge_client_role(const struct bridge_client *c);
+int  bridge_client_trusted(const struct bridge_client *c);
+const char *bridge_client_token_id(const struct bridge_client *c);
+/* Let binary messages through to hooks->on_binary (audio streaming). */
+void bridge_client_allow_binary(struct bridge_client *c, int allow);
 /* Send one message to one client (reply to its request). */
 void bridge_send(struct bridge *b, struct bridge_client *c, const char *json, size_t len);
 /* Number of connected websocket clients. */

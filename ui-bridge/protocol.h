@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 #define PROTO_TYPE_MAX	32	/* bytes a "type" string may have */
 
 /* Stable error codes (the "code" member of an error message). */
@@ -26,6 +26,14 @@
 #define PROTO_E_UNKNOWN_TYPE	"unknown-type"
 #define PROTO_E_BINARY		"binary-not-supported"
 #define PROTO_E_INTERNAL	"internal"
+#define PROTO_E_BAD_REQUEST	"bad-request"
+#define PROTO_E_UNAUTHORIZED	"unauthorized"
+#define PROTO_E_BAD_TOKEN	"bad-token"
+#define PROTO_E_BAD_CODE	"bad-pairing-code"
+#define PROTO_E_UNKNOWN_CONTENT	"unknown-content"
+#define PROTO_E_DENIED		"denied"
+#define PROTO_E_BUSY		"busy"
+#define PROTO_E_RATE_LIMITED	"rate-limited"
 
 /*
  * Parses one client message: a JSON object with a string "type" (1 to

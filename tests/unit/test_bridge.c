@@ -68,7 +68,7 @@ struct fx {
 };
 
 static char *
-hook_hello(void *ud)
+hook_hello(void *ud, struct bridge_client *c)
 {
 	struct fx *fx = ud;
 

@@ -27,15 +27,17 @@ struct fixture {
 	struct catalogue *cat;
 	struct state      st;
 	json_t           *events;   /* what state_handle emitted */
+	json_t           *pubs;     /* ... what public clients got of each (null: nothing) */
 	struct feedback_say say;
 };
 
 static void
-collect(void *ud, json_t *ev)
+collect(void *ud, json_t *ev, json_t *pub)
 {
 	struct fixture *f = ud;
 
 	json_array_append(f->events, ev);
+	json_array_append_new(f->pubs, pub != NULL ? json_deep_copy(pub) : json_null());
 }
 
 static int
@@ -52,6 +54,7 @@ setup(void **state)
 	}
 	state_init(&f->st, f->cat, UNLOCK_FACE);
 	f->events = json_array();
+	f->pubs = json_array();
 	*state = f;
 	return 0;
 }
@@ -62,6 +65,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	json_decref(f->events);
+	json_decref(f->pubs);
 	catalogue_free(f->cat);
 	free(f);
 	return 0;
@@ -386,12 +390,14 @@ static void
 test_hello(void **state)
 {
 	struct fixture *f = *state;
-	json_t *h = state_hello(&f->st), *content, *controls, *x;
+	json_t *h = state_hello(&f->st, 1, "display"), *content, *controls, *x;
 	size_t i, nprivate = 0;
 
 	assert_non_null(h);
 	assert_string_equal(str(h, "type"), "hello");
-	assert_int_equal(num(h, "version"), 1);
+	assert_int_equal(num(h, "version"), 2);
+	assert_string_equal(str(h, "view"), "trusted");
+	assert_string_equal(str(h, "role"), "display");
 	assert_string_equal(str(h, "screen"), "main");
 	assert_string_equal(str(h, "mode"), "public");
 	content = json_object_get(h, "catalogue");
@@ -430,10 +436,140 @@ test_hello(void **state)
 		in = command("video-conference", "video call", 2, 1);
 		handle(f, &in, &first);
 	}
-	h = state_hello(&f->st);
+	h = state_hello(&f->st, 1, "display");
 	assert_string_equal(str(h, "screen"), "video-conference");
 	assert_string_equal(str(h, "mode"), "private");
 	json_decref(h);
+}
+
+/* Does any public copy so far mention s (as a JSON text)? */
+static int
+public_mentions(struct fixture *f, const char *s)
+{
+	size_t i;
+	json_t *p;
+	int found = 0;
+
+	json_array_foreach(f->pubs, i, p) {
+		char *text = json_dumps(p, JSON_COMPACT | JSON_ENCODE_ANY);
+		found |= text != NULL && strstr(text, s) != NULL;
+		free(text);
+	}
+	return found;
+}
+
+/* Public clients never get private content, private mode, or the words of
+ * a private command; trusted ones get everything. */
+static void
+test_views(void **state)
+{
+	struct fixture *f = *state;
+	struct input in;
+	size_t first, n, i;
+	json_t *h, *x;
+
+	state_init(&f->st, f->cat, UNLOCK_VOICE);
+	in = command("air-quality", "show air quality", 1, 0.9);
+	n = handle(f, &in, &first);
+	assert_int_equal(n, 2);
+	for (i = first; i < first + n; i++)        /* public: sent as is */
+		assert_true(json_equal(json_array_get(f->pubs, i), ev(f, i)));
+
+	in = command("private-mode", "secret words private mode", 2, 0.9);
+	n = handle(f, &in, &first);
+	assert_int_equal(n, 2);                      /* intent, mode */
+	assert_string_equal(str(ev(f, first + 1), "mode"), "private");
+	assert_true(json_is_null(json_array_get(f->pubs, first)));
+	assert_true(json_is_null(json_array_get(f->pubs, first + 1)));
+
+	in = command("approval-documents", "documents for approval", 3, 0.9);
+	n = handle(f, &in, &first);
+	assert_int_equal(n, 2);
+	assert_string_equal(str(ev(f, first + 1), "type"), "navigate");
+	assert_string_equal(f->st.screen, "approval-documents");
+	assert_string_equal(f->st.public_screen, "air-quality");
+
+	/* A rejection: the words stay with the trusted. */
+	memset(&in, 0, sizeof in);
+	in.kind = IN_REJECT;
+	in.t = 4;
+	snprintf(in.reason, sizeof in.reason, "low-confidence");
+	snprintf(in.text, sizeof in.text, "budget of the mayor");
+	n = handle(f, &in, &first);
+	assert_int_equal(n, 1);
+	assert_string_equal(str(ev(f, first), "text"), "budget of the mayor");
+	assert_null(json_object_get(json_array_get(f->pubs, first), "text"));
+	assert_string_equal(str(json_array_get(f->pubs, first), "reason"), "low-confidence");
+
+	assert_false(public_mentions(f, "approval-documents"));
+	assert_false(public_mentions(f, "private"));
+	assert_false(public_mentions(f, "secret"));
+	assert_false(public_mentions(f, "budget"));
+
+	/* Hello in the public view: public entries, public screen and mode. */
+	h = state_hello(&f->st, 0, "display");
+	assert_string_equal(str(h, "view"), "public");
+	assert_string_equal(str(h, "screen"), "air-quality");
+	assert_string_equal(str(h, "mode"), "public");
+	json_array_foreach(json_object_get(h, "catalogue"), i, x)
+		assert_string_equal(str(x, "privacy"), "public");
+	assert_int_equal(json_array_size(json_object_get(h, "catalogue")), 24);
+	json_array_foreach(json_object_get(h, "controls"), i, x) {
+		assert_string_not_equal(str(x, "id"), "private-mode");
+		assert_string_not_equal(str(x, "id"), "public-mode");
+	}
+	assert_int_equal(json_array_size(json_object_get(h, "controls")), 8);
+	json_decref(h);
+
+	/* Back to public: the private screen is left for main, for everyone. */
+	in = command("public-mode", "public mode", 5, 0.9);
+	n = handle(f, &in, &first);
+	assert_int_equal(n, 3);                      /* intent, mode, navigate */
+	assert_string_equal(str(ev(f, first + 2), "content"), "main");
+	assert_string_equal(str(ev(f, first + 2), "source"), "policy");
+	assert_true(json_equal(json_array_get(f->pubs, first + 2), ev(f, first + 2)));
+	assert_string_equal(f->st.public_screen, "main");
+}
+
+/* A tap from a paired remote: the same routing, source "remote", no intent;
+ * errors for unknown and denied ids. */
+static void
+test_select(void **state)
+{
+	struct fixture *f = *state;
+	const char *code, *reason;
+	size_t before = json_array_size(f->events);
+
+	code = state_select(&f->st, "transportation", "remote", 1, collect, f, &f->say, &reason);
+	assert_null(code);
+	assert_int_equal(json_array_size(f->events), before + 1);
+	assert_string_equal(str(ev(f, before), "type"), "navigate");
+	assert_string_equal(str(ev(f, before), "source"), "remote");
+	assert_string_equal(f->st.screen, "transportation");
+
+	code = state_select(&f->st, "no-such-screen", "remote", 2, collect, f, &f->say, &reason);
+	assert_string_equal(code, "unknown-content");
+	assert_int_equal(json_array_size(f->events), before + 1);
+
+	code = state_select(&f->st, "video-conference", "remote", 3, collect, f, &f->say, &reason);
+	assert_string_equal(code, "denied");
+	assert_string_equal(reason, "private-content-in-public-mode");
+	assert_string_equal(f->st.screen, "transportation");
+
+	code = state_select(&f->st, "private-mode", "remote", 4, collect, f, &f->say, &reason);
+	assert_string_equal(code, "denied");
+	assert_string_equal(reason, "face-verification-required");
+	assert_int_equal(f->st.private_mode, 0);
+
+	code = state_select(&f->st, "next", "remote", 5, collect, f, &f->say, &reason);
+	assert_null(code);
+	assert_string_equal(str(ev(f, json_array_size(f->events) - 1), "command"), "next");
+
+	/* Face verification (the vision side) switches the mode. */
+	state_set_mode(&f->st, 1, 6, "face-verified", collect, f);
+	assert_int_equal(f->st.private_mode, 1);
+	assert_string_equal(str(ev(f, json_array_size(f->events) - 1), "reason"), "face-verified");
+	assert_true(json_is_null(json_array_get(f->pubs, json_array_size(f->pubs) - 1)));
 }
 
 /* The catalogue reloaded: ids the recognizer still has but the catalogue no
@@ -510,6 +646,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_inputs_emit_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalogue_reloaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event, setup, teardown),
