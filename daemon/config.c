@@ -35,6 +35,24 @@ static const struct option_row rows[] = {
 	  "Messages the broadcast ring holds; a client further behind is dropped" },
 	{ "ws_max_message", T_INT, F(ws_max_message), 256, 16777216, "65536", NULL,
 	  "Largest message a client may send, in bytes" },
+	{ "allowed_origins", T_STRING, F(allowed_origins), 0, 0, "self", NULL,
+	  "Web pages (Origin headers) whose browsers may connect: self (the daemon's own pages), origins like http://host:8080, or *; space separated" },
+	{ "ws_rate", T_DOUBLE, F(ws_rate), 0, 100000, "20", NULL,
+	  "Messages per second one client may send (0: no limit); more are dropped with rate-limited" },
+	{ "ws_burst", T_DOUBLE, F(ws_burst), 1, 100000, "40", NULL,
+	  "Messages a client may send at once above ws_rate" },
+	{ "js_root", T_STRING, F(js_root), 0, 0, "@DATA@/js", NULL,
+	  "Folder of the JS client (smartoffice.js), served at /js/" },
+	{ "pdfjs_dir", T_STRING, F(pdfjs_dir), 0, 0, "@DATA@/pdfjs", NULL,
+	  "pdf.js build folder (npm pdfjs-dist), served at /vendor/pdfjs/", 1 },
+	{ "documents_dir", T_STRING, F(documents_dir), 0, 0, "@DATA@/documents", NULL,
+	  "PDFs for the viewer: public/ (briefing materials) and private/ (documents for approval, trusted clients only)", 1 },
+	{ "public_url", T_STRING, F(public_url), 0, 0, "", NULL,
+	  "Address of this daemon as devices in the room reach it, for pairing links and QR codes (empty: http://ADDRESS:PORT)", 1 },
+	{ "pair_code_ttl", T_INT, F(pair_code_ttl), 10, 3600, "120", NULL,
+	  "Seconds a pairing code shown on the wall display stays valid" },
+	{ "remote_audio_max_s", T_DOUBLE, F(remote_audio_max_s), 1, 60, "10", NULL,
+	  "Longest utterance a remote's voice button may stream, in seconds" },
 	{ "catalogue", T_STRING, F(catalogue), 0, 0, "@DATA@/catalogue.json", NULL,
 	  "The content catalogue: screens, controls and how people say them" },
 	{ "state_dir", T_STRING, F(state_dir), 0, 0, "/var/lib/smartoffice", NULL,
@@ -118,16 +136,26 @@ expand_default(const char *def)
 	const char *d = data_dir();
 	int tree = strcmp(d, SO_DATADIR) != 0;
 
+	/* Installed name under DATADIR → where the source tree keeps it. */
+	static const struct { const char *installed, *tree; } where[] = {
+		{ "/web", "/ui-bridge/web" },
+		{ "/js", "/ui-bridge/js" },
+		{ "/documents", "/ui-bridge/documents" },
+		{ "/pdfjs", "/node_modules/pdfjs-dist/build" },
+		{ "/catalogue.json", "/models/catalogue.json" },
+		{ "/blazeface", "/models/blazeface" },
+		{ "/demo/session.wav", "/devices/demo/session.wav" },
+	};
+
 	if (strncmp(def, "@DATA@", 6) != 0)
 		return strdup(def);
-	if (tree && strcmp(def + 6, "/web") == 0)
-		snprintf(buf, sizeof buf, "%s/ui-bridge/web", d);
-	else if (tree && strcmp(def + 6, "/catalogue.json") == 0)
-		snprintf(buf, sizeof buf, "%s/models/catalogue.json", d);
-	else if (tree && strcmp(def + 6, "/demo/session.wav") == 0)
-		snprintf(buf, sizeof buf, "%s/devices/demo/session.wav", d);
-	else
-		snprintf(buf, sizeof buf, "%s%s", d, def + 6);
+	snprintf(buf, sizeof buf, "%s%s", d, def + 6);
+	for (size_t i = 0; tree && i < sizeof where / sizeof where[0]; i++) {
+		size_t n = strlen(where[i].installed);
+		if (strncmp(def + 6, where[i].installed, n) == 0 &&
+		    (def[6 + n] == '\0' || def[6 + n] == '/'))
+			snprintf(buf, sizeof buf, "%s%s%s", d, where[i].tree, def + 6 + n);
+	}
 	return strdup(buf);
 }
 

@@ -22,6 +22,11 @@ struct config {
 	char  *web_root;
 	int    ws_ring;
 	int    ws_max_message;
+	char  *allowed_origins;
+	double ws_rate, ws_burst;
+	char  *js_root, *pdfjs_dir, *documents_dir, *public_url;
+	int    pair_code_ttl;
+	double remote_audio_max_s;
 	/* files */
 	char  *catalogue;
 	char  *state_dir;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +21,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/clients.h"
 #include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "daemon/pairing.h"
+#include "daemon/remote_voice.h"
+#include "daemon/tokens.h"
+#include "daemon/tokens_cli.h"
 #include "daemon/queue.h"
 #include "daemon/state.h"
 #include "devices/mic.h"
@@ -34,25 +41,6 @@
 
 #define VERSION "0.1.0"
 
-struct daemon {
-	struct config     cfg;
-	const char       *config_path;
-	int               events_stdout, exit_at_eof;
-	struct catalogue *cat;
-	struct catalogue *old_cats[64];    /* kept alive: the listener may still use them */
-	size_t            nold;
-	struct state      state;
-	struct queue     *queue;
-	struct bridge    *bridge;
-	struct listener  *listener;
-	struct feedback  *feedback;
-	int               quit, exit_code;
-	struct timespec   eof_at, started;
-	int               at_eof;
-	char             *sets[64];        /* NAME=VALUE from the command line */
-	int               nsets;
-	int               verbosity_set;
-};
 
 static void
 usage(FILE *out)
@@ -89,8 +77,8 @@ usage(FILE *out)
 /* ---- events to clients ---- */
 
 /* One event in its two views (state.h): stdout gets the full one. */
-static void
-emit(void *ud, json_t *ev, json_t *pub)
+void
+daemon_emit(void *ud, json_t *ev, json_t *pub)
 {
 	struct daemon *d = ud;
 	char *s = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10)), *p = NULL;
@@ -114,25 +102,48 @@ emit(void *ud, json_t *ev, json_t *pub)
 static char *
 hello_hook(void *ud, struct bridge_client *c)
 {
-	struct daemon *d = ud;
-	json_t *h = state_hello(&d->state, c != NULL && bridge_client_trusted(c),
-	    c != NULL ? bridge_client_role(c) : "display");
-	char *s = json_dumps(h, JSON_COMPACT);
-
-	json_decref(h);
-	return s;
+	return clients_hello(ud, c, 0, 0);
 }
 
-/* Each client its own hello (its view): after a reload or a change of trust. */
 static void
-send_hello(void *ud, struct bridge_client *c)
+message_hook(void *ud, struct bridge_client *c, const char *json, size_t len)
 {
-	struct daemon *d = ud;
-	char *h = hello_hook(d, c);
+	clients_message(ud, c, json, len);
+}
 
-	if (h != NULL)
-		bridge_send(d->bridge, c, h, strlen(h));
-	free(h);
+static void
+binary_hook(void *ud, struct bridge_client *c, const void *buf, size_t len)
+{
+	clients_binary(ud, c, buf, len);
+}
+
+static void
+close_hook(void *ud, struct bridge_client *c)
+{
+	clients_closed(ud, c);
+}
+
+static int
+token_hook(void *ud, const char *token)
+{
+	return clients_token_ok(ud, token);
+}
+
+/* Housekeeping, once a second: a token revoked from the command line takes
+ * effect on the running daemon. */
+static void
+cron(void *ud)
+{
+	clients_check_tokens(ud);
+}
+
+double
+daemon_mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /* --dump-grammar: what the recognizer is given, for inspection and for
@@ -175,36 +186,6 @@ dump_grammar(struct daemon *d, const char *dir)
 	if (rc == 0)
 		printf("%s: command.jsgf wake.jsgf garbage.jsgf words.dict\n", dir);
 	return rc;
-}
-
-/*
- * A client message the bridge does not answer itself.  Protocol v1 takes a
- * client's hello (role, name, token) and ignores it; roles and pairing come
- * with the front ends.  Anything else is an unknown type.
- */
-static void
-message_hook(void *ud, struct bridge_client *c, const char *json, size_t len)
-{
-	struct daemon *d = ud;
-	json_error_t jerr;
-	json_t *msg = json_loadb(json, len, 0, &jerr);
-	const char *type = json_string_value(json_object_get(msg, "type"));
-	json_int_t id = 0;
-	int has_id = msg != NULL && proto_get_id(msg, &id) == 1;
-	char *reply = NULL, text[96];
-
-	if (type != NULL && strcmp(type, "hello") == 0) {
-		log_debug("client hello (role %s)", json_string_value(json_object_get(msg, "role")) ?
-		    json_string_value(json_object_get(msg, "role")) : "none");
-	} else {
-		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type ? type : "");
-		reply = proto_error(PROTO_E_UNKNOWN_TYPE, text, id, has_id);
-	}
-	if (reply != NULL) {
-		bridge_send(d->bridge, c, reply, strlen(reply));
-		free(reply);
-	}
-	json_decref(msg);
 }
 
 static int
@@ -292,7 +273,11 @@ reload(struct daemon *d)
 		apply_log_level(&c);
 	config_free(&d->cfg);
 	d->cfg = c;
-	bridge_foreach(d->bridge, send_hello, d);
+	if (d->rv != NULL)
+		remote_voice_set_catalogue(d->rv, cat);
+	clients_scan_documents(d);
+	clients_check_tokens(d);
+	clients_hello_all(d);
 	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
 }
 
@@ -330,7 +315,11 @@ on_wakeup(void *ud)
 			}
 			break;
 		default:
-			state_handle(&d->state, &in, emit, d, &say);
+			if (in.client != 0) {	/* a remote's voice button */
+				clients_voice_result(d, &in);
+				break;
+			}
+			state_handle(&d->state, &in, daemon_emit, d, &say);
 			if (d->feedback != NULL)
 				feedback_request(d->feedback, say.text, say.cue, in.ticket);
 			else
@@ -419,6 +408,34 @@ since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+double
+daemon_now(struct daemon *d)
+{
+	return round(since(&d->started) * 1000.0) / 1000.0;
+}
+
+/* `smartofficed [options] tokens|face ...`: the configuration's state
+ * directory, then the subcommand's own parser. */
+static int
+subcommand(struct daemon *d, int argc, char **argv)
+{
+	char base[600];
+
+	if (!strcmp(argv[0], "tokens")) {
+		if (d->cfg.public_url[0])
+			snprintf(base, sizeof base, "%s", d->cfg.public_url);
+		else
+			snprintf(base, sizeof base, "http://%s:%d", d->cfg.address, d->cfg.port);
+		if (ensure_state_dir(d->cfg.state_dir) < 0) {
+			log_warn("state directory %s", d->cfg.state_dir);
+			return 1;
+		}
+		return tokens_cli(argc, argv, d->cfg.state_dir, base);
+	}
+	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face)\n", argv[0]);
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -448,14 +465,16 @@ main(int argc, char **argv)
 	char err[1024], *source;
 	int check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
 	struct bridge_config bc;
-	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook, .on_message = message_hook };
+	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook, .on_message = message_hook,
+	    .on_binary = binary_hook, .on_close = close_hook, .token_ok = token_hook };
 	struct listener_config lc;
 	struct feedback_config fc;
 	pthread_t sigthread;
 
 	d->exit_code = 0;
 	config_defaults(&d->cfg);
-	while ((ch = getopt_long(argc, argv, "c:no:vqhV", longopts, NULL)) != -1) {
+	/* "+": options end at the first word, a command's own arguments follow. */
+	while ((ch = getopt_long(argc, argv, "+c:no:vqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': d->config_path = optarg; break;
 		case 'n': check = 1; break;
@@ -490,7 +509,7 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc && strcmp(argv[optind], "tokens") && strcmp(argv[optind], "face")) {
 		fprintf(stderr, "smartofficed: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;
@@ -514,6 +533,10 @@ main(int argc, char **argv)
 		config_print(&d->cfg, stdout);
 		goto out;
 	}
+	if (optind < argc) {
+		d->exit_code = subcommand(d, argc - optind, argv + optind);
+		goto out;
+	}
 	if (load_catalogue(d->cfg.catalogue, &d->cat) < 0) {
 		d->exit_code = 1;
 		goto out;
@@ -528,6 +551,13 @@ main(int argc, char **argv)
 	}
 	if (ensure_state_dir(d->cfg.state_dir) < 0)
 		log_warn("state directory %s", d->cfg.state_dir);
+	if ((d->tokens = tokens_open(d->cfg.state_dir, err, sizeof err)) == NULL) {
+		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
+	d->pairing = pairing_new(d->cfg.pair_code_ttl, 5);
+	clients_scan_documents(d);
 
 	state_init(&d->state, d->cat, !strcmp(d->cfg.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE);
 	d->queue = queue_new(256);
@@ -557,13 +587,20 @@ main(int argc, char **argv)
 	}
 	/* The port opens once the audio source and the recognizer are ready. */
 	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
-	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message };
+	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message, d->cfg.ws_rate, d->cfg.ws_burst,
+	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir };
 	hooks.ud = d;
 	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
 		d->exit_code = 1;
 		goto out;
 	}
+	bridge_every(d->bridge, 1000, cron, d);
+	/* The remotes' voice button: its own recognizer, idle until used. */
+	d->rv = remote_voice_new(&lc.speech, d->cat, d->queue, wake_service, d,
+	    d->cfg.remote_audio_max_s, err, sizeof err);
+	if (d->rv == NULL)
+		log_warnx("remote voice: %s (the remotes' voice button is off)", err);
 	fc = (struct feedback_config){ d->cfg.speak, d->cfg.cue, realtime, d->cfg.voice };
 	d->feedback = feedback_new(&fc, d->listener);
 	pthread_create(&sigthread, NULL, signal_main, d);
@@ -601,8 +638,14 @@ out:
 	listener_stop(d->listener);
 	feedback_free(d->feedback);
 	listener_free(d->listener);
+	remote_voice_free(d->rv);
 	if (d->bridge != NULL)
 		bridge_free(d->bridge);
+	tokens_close(d->tokens);
+	pairing_free(d->pairing);
+	for (size_t i = 0; i < d->ndocs; i++)
+		free(d->docs[i]);
+	free(d->docs);
 	queue_free(d->queue);
 	catalogue_free(d->cat);
 	for (size_t i = 0; i < d->nold; i++)

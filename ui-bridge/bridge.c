@@ -92,6 +92,10 @@ struct bridge {
 	struct lws_protocol_vhost_options pvo_default;
 	struct lws_protocol_vhost_options pvo;
 	char			*js_root, *pdfjs_root, *docs_pub, *docs_priv;
+	lws_sorted_usec_list_t	 sul_cron;
+	void			(*cron)(void *ud);
+	void			*cron_ud;
+	int			 cron_ms;
 };
 
 /* What lws 4.1 does not know: module scripts must be served as JS. */
@@ -593,13 +597,16 @@ docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct bridge *b = lws_context_user(lws_get_context(wsi));
 	char token[128], path[4096];
-	const char *name = in;
+	const char *name = in, *tok;
 	size_t n;
 	int rc;
 
 	if (reason != LWS_CALLBACK_HTTP)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	if (name != NULL && *name == '/')
+	/* lws 4.1 passes the whole path, mount point included. */
+	if (name != NULL && strncmp(name, "/documents/private/", 19) == 0)
+		name += 19;
+	else if (name != NULL && *name == '/')
 		name++;
 	n = name != NULL ? strlen(name) : 0;
 	for (size_t i = 0; i < n; i++)
@@ -610,8 +617,9 @@ docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
 		goto done;
 	}
-	if (lws_get_urlarg_by_name(wsi, "token=", token, sizeof(token)) == NULL ||
-	    b->hooks.token_ok == NULL || !b->hooks.token_ok(b->hooks.ud, token)) {
+	/* Returns a pointer to the value, inside token ("token=VALUE"). */
+	if ((tok = lws_get_urlarg_by_name(wsi, "token=", token, sizeof(token))) == NULL ||
+	    b->hooks.token_ok == NULL || !b->hooks.token_ok(b->hooks.ud, tok)) {
 		log_info("bridge: private document %s refused: no valid token",
 		    name);
 		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
@@ -755,7 +763,7 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 				continue;
 			snprintf(dir, sizeof(dir), "%s%s", opt[i].dir, opt[i].sub);
 			if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-				log_warnx("bridge: %s: not a folder; %s/ is not served",
+				log_info("bridge: %s: not a folder; %s/ is not served",
 				    dir, opt[i].at);
 				continue;
 			}
@@ -1010,6 +1018,30 @@ bridge_backlog(const struct bridge *b)
 	return lws_ring_get_count_waiting_elements(b->ring, NULL);
 }
 
+static void
+cron_fire(lws_sorted_usec_list_t *sul)
+{
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_cron);
+
+	if (b->closing || b->cron == NULL)
+		return;
+	b->cron(b->cron_ud);
+	lws_sul_schedule(b->ctx, 0, &b->sul_cron, cron_fire,
+	    (lws_usec_t)b->cron_ms * LWS_US_PER_MS);
+}
+
+/* Housekeeping every ms milliseconds on the service thread (one timer, as
+ * Redis' serverCron; the callee keeps its own per-task periods). */
+void
+bridge_every(struct bridge *b, int ms, void (*fn)(void *ud), void *ud)
+{
+	b->cron = fn;
+	b->cron_ud = ud;
+	b->cron_ms = ms > 0 ? ms : 1000;
+	lws_sul_schedule(b->ctx, 0, &b->sul_cron, cron_fire,
+	    (lws_usec_t)b->cron_ms * LWS_US_PER_MS);
+}
+
 /* Any thread: wake the service thread (LWS_CALLBACK_EVENT_WAIT_CANCELLED). */
 void
 bridge_wakeup(struct bridge *b)
@@ -1028,6 +1060,8 @@ bridge_free(struct bridge *b)
 	if (b == NULL)
 		return;
 	b->closing = 1;
+	if (b->cron != NULL)
+		lws_sul_schedule(b->ctx, 0, &b->sul_cron, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	lws_context_destroy(b->ctx);
 	lws_ring_destroy(b->ring);
 	free(b->web_root);

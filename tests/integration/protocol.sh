@@ -6,7 +6,7 @@
 # {"type":"error","code":CODE}, then {"type":"pong","id":N}: the error does
 # not close the connection and the next message is answered.  Also: the
 # size limit's edge, several errors on one connection, the client hello
-# (accepted and ignored: no reply), no subprotocol, another path (refused);
+# (answered with a hello), no subprotocol, another path (refused);
 # and at the end the daemon still runs and exits 0 on SIGTERM.
 # shellcheck source-path=SCRIPTDIR disable=SC2015  # pass/fail never fail
 . "$(dirname "$0")/lib.sh"
@@ -90,11 +90,15 @@ expect_eq one-connection "${got% }" \
 	"error:invalid-json pong:101 error:not-an-object pong:102 error:binary-not-supported pong:103 error:too-large pong:104 error:unknown-type pong:105" \
 	"replies"
 
-# the client hello of protocol v1: accepted and ignored (no reply at all)
-"$WSCLIENT" --port "$PORT" --send '{"type":"hello","role":"dashboard","name":"test","token":""}' \
+# the client hello (protocol v2): answered with a hello for that role and
+# view; a v1-style hello with an unknown role is a bad request
+"$WSCLIENT" --port "$PORT" --send '{"type":"hello","role":"observer","name":"test","id":9}' \
 	--send '{"type":"ping","id":200}' --until pong --timeout 5 >"$T/chello.msgs" 2>&1
-expect_eq client-hello-ignored "$(tail -n +2 "$T/chello.msgs" | tr '\n' ' ')" '{"type":"pong","id":200} ' \
-	"replies to a client hello then a ping"
+l=$(sed -n 2p "$T/chello.msgs")
+expect_eq client-hello-answered "$(jtype "$l") $(jget "$l" role) $(jget "$l" view) $(grep -o '"id":9}$' <<<"$l")" \
+	'hello observer public "id":9}' "reply to a client hello (its id last)"
+bad hello-bad-role        bad-request   3   --send '{"type":"hello","role":"dashboard","id":3}'
+bad hello-long-name       bad-request   ""  --send "{\"type\":\"hello\",\"role\":\"display\",\"name\":\"$(printf '%065d' 0)\"}"
 
 # a ping without an id gets a pong without one
 "$WSCLIENT" --port "$PORT" --send '{"type":"ping"}' --until pong --timeout 5 >"$T/noid.msgs" 2>&1

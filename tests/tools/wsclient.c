@@ -13,6 +13,9 @@
  *   --send JSON      a text message
  *   --send-file F    the content of F as one text message (oversize tests)
  *   --send-binary    a 16-byte binary message
+ *   --send-binary-file F  the content of F as binary messages of 3200 bytes
+ *                    (0.1 s of 16 kHz 16-bit audio) each
+ *   --origin O       the Origin header ("" for none; default the host)
  *   --protocol P     Sec-WebSocket-Protocol to ask for ("" for none;
  *                    default "smartoffice")
  *   --count N        exit 0 after N messages were received
@@ -45,7 +48,7 @@ struct out {
 
 static struct {
 	int stamp;          /* prefix each message with its arrival time */
-	const char		*host, *path, *protocol, *until;
+	const char		*host, *path, *protocol, *until, *origin;
 	int			 port, timeout;
 	long			 count;
 	struct out		*out_head, *out_tail;
@@ -300,6 +303,23 @@ on_timeout(lws_sorted_usec_list_t *sul)
 	finish(EXIT_TIMEOUT);
 }
 
+/* F's bytes as binary messages of 3200 bytes. */
+static void
+out_add_binary_file(const char *path)
+{
+	unsigned char buf[3200];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		fprintf(stderr, "wsclient: %s: %s\n", path, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		out_add(buf, n, 1);
+	fclose(f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -333,6 +353,10 @@ main(int argc, char **argv)
 			out_add(argv[i], strlen(argv[i]), 0);
 		} else if (strcmp(a, "--send-file") == 0)
 			out_add_file(argv[++i]);
+		else if (strcmp(a, "--send-binary-file") == 0)
+			out_add_binary_file(argv[++i]);
+		else if (strcmp(a, "--origin") == 0)
+			g.origin = argv[++i];
 		else if (strcmp(a, "--count") == 0)
 			g.count = number(a, argv[++i], LONG_MAX);
 		else if (strcmp(a, "--timeout") == 0)
@@ -365,7 +389,10 @@ main(int argc, char **argv)
 	ci.port = g.port;
 	ci.path = g.path;
 	ci.host = g.host;
-	ci.origin = g.host;
+	/* lws writes "Origin: http://" and then this. */
+	if (g.origin != NULL && strncmp(g.origin, "http://", 7) == 0)
+		g.origin += 7;
+	ci.origin = g.origin == NULL ? g.host : *g.origin != '\0' ? g.origin : NULL;
 	ci.protocol = *g.protocol != '\0' ? g.protocol : NULL;
 	ci.local_protocol_name = "wsclient";
 	if (lws_client_connect_via_info(&ci) == NULL) {

@@ -1,0 +1,526 @@
+/*
+ * clients — what websocket clients ask of the daemon (docs/protocol.md v2):
+ * who they are (hello, tokens), what they pick (select), pairing, and the
+ * remotes' voice button.  Service thread only, like everything that
+ * touches a struct daemon.
+ *
+ * Every refusal is an error reply to the sender alone; nothing is
+ * broadcast for a client that may not command.
+ */
+#include "daemon/clients.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/feedback.h"
+#include "daemon/log.h"
+#include "daemon/pairing.h"
+#include "daemon/remote_voice.h"
+#include "daemon/tokens.h"
+#include "ui-bridge/bridge.h"
+#include "ui-bridge/protocol.h"
+
+#define NAME_MAX_BYTES	64
+
+/* Sends obj (stolen) to c, with the request's id when it had one. */
+static void
+reply(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id)
+{
+	char *s;
+
+	if (has_id)
+		json_object_set_new(obj, "id", json_integer(id));
+	if ((s = proto_dump(obj)) != NULL)
+		bridge_send(d->bridge, c, s, strlen(s));
+	free(s);
+	json_decref(obj);
+}
+
+static void
+reply_error(struct daemon *d, struct bridge_client *c, const char *code, const char *message,
+            json_int_t id, int has_id)
+{
+	char *s = proto_error(code, message, id, has_id);
+
+	if (s != NULL)
+		bridge_send(d->bridge, c, s, strlen(s));
+	free(s);
+}
+
+/* A string member of at most max bytes, or NULL (absent or wrong: *bad set). */
+static const char *
+member(const json_t *msg, const char *key, size_t max, int required, int *bad)
+{
+	json_t *v = json_object_get(msg, key);
+
+	if (v == NULL) {
+		*bad |= required;
+		return NULL;
+	}
+	if (!json_is_string(v) || json_string_length(v) > max) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* ---- documents ---- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+clients_scan_documents(struct daemon *d)
+{
+	static const char *sub[] = { "public", "private" };
+	char dir[4096], *p;
+	struct dirent *de;
+	DIR *dp;
+
+	for (size_t i = 0; i < d->ndocs; i++)
+		free(d->docs[i]);
+	free(d->docs);
+	d->docs = NULL;
+	d->ndocs = 0;
+	if (d->cfg.documents_dir == NULL || d->cfg.documents_dir[0] == '\0')
+		return;
+	for (int k = 0; k < 2; k++) {
+		snprintf(dir, sizeof dir, "%s/%s", d->cfg.documents_dir, sub[k]);
+		if ((dp = opendir(dir)) == NULL)
+			continue;
+		while ((de = readdir(dp)) != NULL) {
+			size_t n = strlen(de->d_name);
+			char **nd;
+			if (n < 5 || de->d_name[0] == '.' || strcmp(de->d_name + n - 4, ".pdf") != 0 ||
+			    strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+				continue;
+			if ((nd = realloc(d->docs, (d->ndocs + 1) * sizeof *nd)) == NULL)
+				break;
+			d->docs = nd;
+			if (asprintf(&p, "%s/%s", sub[k], de->d_name) < 0)
+				break;
+			d->docs[d->ndocs++] = p;
+		}
+		closedir(dp);
+	}
+	qsort(d->docs, d->ndocs, sizeof *d->docs, cmp_str);
+	log_info("documents: %zu PDF file%s in %s", d->ndocs, d->ndocs == 1 ? "" : "s",
+	    d->cfg.documents_dir);
+}
+
+/* "private/2026-budget-plan.pdf" → "2026 budget plan". */
+static json_t *
+document_entry(const char *id)
+{
+	const char *name = strchr(id, '/') + 1;
+	char title[256], url[512];
+	size_t n = strlen(name) - 4, i;
+
+	if (n >= sizeof title)
+		n = sizeof title - 1;
+	for (i = 0; i < n; i++)
+		title[i] = name[i] == '-' || name[i] == '_' ? ' ' : name[i];
+	title[i] = '\0';
+	snprintf(url, sizeof url, "/documents/%s", id);
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "title", title,
+	    "privacy", strncmp(id, "private/", 8) == 0 ? "private" : "public", "url", url);
+}
+
+/* ---- hello ---- */
+
+char *
+clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+{
+	int trusted = c != NULL && bridge_client_trusted(c);
+	json_t *h = state_hello(&d->state, trusted, c != NULL ? bridge_client_role(c) : "display");
+	json_t *docs = json_array();
+	char *s;
+
+	for (size_t i = 0; i < d->ndocs; i++)
+		if (trusted || strncmp(d->docs[i], "public/", 7) == 0)
+			json_array_append_new(docs, document_entry(d->docs[i]));
+	json_object_set_new(h, "documents", docs);
+	if (has_id)
+		json_object_set_new(h, "id", json_integer(id));
+	s = proto_dump(h);
+	json_decref(h);
+	return s;
+}
+
+static void
+send_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+{
+	char *h = clients_hello(d, c, id, has_id);
+
+	if (h != NULL)
+		bridge_send(d->bridge, c, h, strlen(h));
+	free(h);
+}
+
+static void
+hello_each(void *ud, struct bridge_client *c)
+{
+	send_hello(ud, c, 0, 0);
+}
+
+void
+clients_hello_all(struct daemon *d)
+{
+	bridge_foreach(d->bridge, hello_each, d);
+}
+
+static void
+on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
+{
+	int bad = 0, trusted = 0;
+	const char *role = member(msg, "role", 16, 0, &bad);
+	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
+	const char *token = member(msg, "token", 128, 0, &bad);
+	struct token_info ti;
+
+	if (bad || (role != NULL && strcmp(role, "display") && strcmp(role, "remote") &&
+	    strcmp(role, "observer"))) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\" "
+		    "or \"observer\"; name (at most 64 bytes) and token must be strings", id, has_id);
+		return;
+	}
+	memset(&ti, 0, sizeof ti);
+	if (token != NULL && token[0] != '\0') {
+		clients_check_tokens(d);
+		trusted = tokens_check(d->tokens, token, &ti) == 1;
+		if (!trusted)
+			reply_error(d, c, PROTO_E_BAD_TOKEN, "unknown or revoked token: public view",
+			    id, has_id);
+	}
+	bridge_client_set_view(c, role != NULL ? role : "display", trusted, trusted ? ti.id : NULL);
+	log_info("client %llu: %s \"%s\", %s view%s%s", (unsigned long long)bridge_client_id(c),
+	    bridge_client_role(c), name != NULL ? name : "", trusted ? "trusted" : "public",
+	    trusted ? ", token " : "", trusted ? ti.id : "");
+	send_hello(d, c, id, has_id);
+}
+
+/* ---- select ---- */
+
+/* May this client command the displays? */
+static int
+may_command(struct bridge_client *c)
+{
+	return bridge_client_trusted(c) && strcmp(bridge_client_role(c), "observer") != 0;
+}
+
+static void
+speak(struct daemon *d, const struct feedback_say *say)
+{
+	if (d->feedback != NULL && (say->text != NULL || say->cue))
+		feedback_request(d->feedback, say->text, say->cue, 0);
+}
+
+static void
+on_select(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
+{
+	int bad = 0;
+	const char *content = member(msg, "content", 64, 0, &bad);
+	const char *command = member(msg, "command", 64, 0, &bad);
+	const char *code, *reason;
+	struct feedback_say say = { 0 };
+	char text[160];
+
+	if (!may_command(c)) {
+		reply_error(d, c, PROTO_E_UNAUTHORIZED, strcmp(bridge_client_role(c), "observer") == 0 ?
+		    "observers cannot command" : "pair this device first (pair-request, then pair)",
+		    id, has_id);
+		return;
+	}
+	if (bad || (content == NULL) == (command == NULL)) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "select needs one string member: content or command",
+		    id, has_id);
+		return;
+	}
+	code = state_select(&d->state, content != NULL ? content : command, "remote", daemon_now(d),
+	    daemon_emit, d, &say, &reason);
+	if (code != NULL) {
+		snprintf(text, sizeof text, "%s: %s", content != NULL ? content : command,
+		    reason != NULL ? reason : "not in the catalogue");
+		reply_error(d, c, code, text, id, has_id);
+	} else
+		reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+	speak(d, &say);
+}
+
+/* ---- pairing ---- */
+
+static const char *
+base_url(struct daemon *d, char *buf, size_t len)
+{
+	if (d->cfg.public_url[0] != '\0')
+		snprintf(buf, len, "%s", d->cfg.public_url);
+	else
+		snprintf(buf, len, "http://%s:%d", d->cfg.address, bridge_port(d->bridge));
+	/* No trailing slash: paths are appended. */
+	for (size_t n = strlen(buf); n > 0 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+struct pairing_note {
+	struct daemon *d;
+	char *text;
+};
+
+static void
+pairing_each(void *ud, struct bridge_client *c)
+{
+	struct pairing_note *pn = ud;
+
+	if (bridge_client_trusted(c) && strcmp(bridge_client_role(c), "display") == 0)
+		bridge_send(pn->d->bridge, c, pn->text, strlen(pn->text));
+}
+
+/* Tells the trusted displays what code to show (NULL: none any more). */
+static void
+show_code(struct daemon *d, const char *code, const char *name)
+{
+	struct pairing_note pn = { d, NULL };
+	char base[512], url[600], err[256], **rows = NULL;
+	int nrows = 0;
+	json_t *msg, *qr;
+
+	if (code == NULL)
+		msg = json_pack("{s:s, s:n}", "type", "pairing", "code");
+	else {
+		snprintf(url, sizeof url, "%s/remote/#pair=%s", base_url(d, base, sizeof base), code);
+		qr = json_array();
+		if (pairing_qr(url, &rows, &nrows, err, sizeof err) == 0) {
+				for (int i = 0; i < nrows; i++)
+				json_array_append_new(qr, json_string(rows[i]));
+			pairing_qr_free(rows, nrows);
+		} else
+			log_warnx("pairing: no QR code: %s", err);
+		msg = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i}", "type", "pairing", "code", code,
+		    "name", name != NULL ? name : "", "url", url, "qr", qr,
+		    "expires", d->cfg.pair_code_ttl);
+	}
+	pn.text = proto_dump(msg);
+	json_decref(msg);
+	if (pn.text != NULL)
+		bridge_foreach(d->bridge, pairing_each, &pn);
+	free(pn.text);
+}
+
+static void
+on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                int has_id)
+{
+	int bad = 0;
+	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
+	char code[8];
+
+	if (bad) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair-request: name must be a string of at most 64 bytes",
+		    id, has_id);
+		return;
+	}
+	snprintf(d->pair_name, sizeof d->pair_name, "%s", name != NULL && name[0] ? name : "remote");
+	pairing_request(d->pairing, d->pair_name, daemon_mono(), code);
+	log_info("pairing: code requested by client %llu (\"%s\"), valid %d s",
+	    (unsigned long long)bridge_client_id(c), name != NULL ? name : "", d->cfg.pair_code_ttl);
+	show_code(d, code, name);
+	reply(d, c, json_pack("{s:s, s:i}", "type", "pair-pending", "expires", d->cfg.pair_code_ttl),
+	    id, has_id);
+}
+
+static void
+on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
+{
+	int bad = 0;
+	const char *code = member(msg, "code", 16, 1, &bad);
+	const char *role = bridge_client_role(c);
+	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512];
+	enum token_role trole;
+
+	if (bad) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
+		return;
+	}
+	if (pairing_check(d->pairing, code, daemon_mono()) != 1) {
+		log_info("pairing: wrong or expired code from client %llu",
+		    (unsigned long long)bridge_client_id(c));
+		reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
+		return;
+	}
+	if (strcmp(role, "observer") == 0)
+		role = "remote";
+	if (tokens_role_parse(role, &trole) < 0)
+		trole = TOKEN_REMOTE;
+	if (tokens_add(d->tokens, trole, d->pair_name, token, tid, err, sizeof err) < 0) {
+		log_warnx("pairing: %s", err);
+		reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);
+		return;
+	}
+	bridge_client_set_view(c, role, 1, tid);
+	log_info("pairing: client %llu paired as %s, token %s", (unsigned long long)bridge_client_id(c),
+	    role, tid);
+	reply(d, c, json_pack("{s:s, s:s, s:s, s:s}", "type", "paired", "token", token,
+	    "token_id", tid, "role", role), id, has_id);
+	send_hello(d, c, 0, 0);
+	show_code(d, NULL, NULL);
+}
+
+/* The tokens file changed (revoke from the command line): clients whose
+ * token is gone fall back to the public view. */
+static void
+recheck_each(void *ud, struct bridge_client *c)
+{
+	struct daemon *d = ud;
+	const char *tid = bridge_client_token_id(c);
+
+	if (!bridge_client_trusted(c) || tid[0] == '\0')
+		return;
+	for (size_t i = 0; i < tokens_count(d->tokens); i++)
+		if (strcmp(tokens_at(d->tokens, i)->id, tid) == 0)
+			return;
+	log_info("client %llu: token %s revoked: public view", (unsigned long long)bridge_client_id(c), tid);
+	bridge_client_set_view(c, bridge_client_role(c), 0, NULL);
+	if (d->rv != NULL)
+		remote_voice_cancel(d->rv, bridge_client_id(c));
+	bridge_client_allow_binary(c, 0);
+	send_hello(d, c, 0, 0);
+}
+
+void
+clients_check_tokens(struct daemon *d)
+{
+	char err[1024];
+	int r = tokens_reload_if_changed(d->tokens, err, sizeof err);
+
+	if (r < 0)
+		log_warnx("tokens: %s (no token is valid until it is fixed)", err);
+	if (r != 0)
+		bridge_foreach(d->bridge, recheck_each, d);
+}
+
+int
+clients_token_ok(struct daemon *d, const char *token)
+{
+	struct token_info ti;
+
+	clients_check_tokens(d);
+	return tokens_check(d->tokens, token, &ti) == 1;
+}
+
+/* ---- the remote's voice button ---- */
+
+static void
+on_audio_start(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+               int has_id)
+{
+	json_t *rate = json_object_get(msg, "rate");
+	int bad = 0;
+	const char *format = member(msg, "format", 16, 1, &bad);
+
+	if (!may_command(c)) {
+		reply_error(d, c, PROTO_E_UNAUTHORIZED, "pair this device first", id, has_id);
+		return;
+	}
+	if (bad || !json_is_integer(rate) || json_integer_value(rate) != 16000 ||
+	    strcmp(format, "s16le") != 0) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-start: rate must be 16000 and format \"s16le\"",
+		    id, has_id);
+		return;
+	}
+	if (d->rv == NULL) {
+		reply_error(d, c, PROTO_E_INTERNAL, "the remote voice recognizer is not running", id, has_id);
+		return;
+	}
+	if (remote_voice_start(d->rv, bridge_client_id(c), has_id ? id : -1) < 0) {
+		reply_error(d, c, PROTO_E_BUSY, "another voice stream is running", id, has_id);
+		return;
+	}
+	bridge_client_allow_binary(c, 1);
+	reply(d, c, json_pack("{s:s}", "type", "audio-ready"), id, has_id);
+}
+
+static void
+on_audio_end(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+{
+	bridge_client_allow_binary(c, 0);
+	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c)) < 0)
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
+	/* The reply (recognized) comes when the recognizer is done. */
+}
+
+void
+clients_binary(struct daemon *d, struct bridge_client *c, const void *buf, size_t len)
+{
+	if (d->rv != NULL)
+		remote_voice_feed(d->rv, bridge_client_id(c), buf, len);
+}
+
+void
+clients_closed(struct daemon *d, struct bridge_client *c)
+{
+	if (d->rv != NULL)
+		remote_voice_cancel(d->rv, bridge_client_id(c));
+}
+
+void
+clients_voice_result(struct daemon *d, struct input *in)
+{
+	struct bridge_client *c = bridge_client_by_id(d->bridge, in->client);
+	const struct catalogue_entry *e = in->kind == IN_COMMAND ? catalogue_find(d->cat, in->id) : NULL;
+	struct feedback_say say = { 0 };
+	json_t *r;
+
+	if (c != NULL) {
+		if (e != NULL)
+			r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
+			    e->is_control ? "command" : "content", e->id, "text", in->text,
+			    "confidence", in->confidence);
+		else
+			r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
+			    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
+		reply(d, c, r, in->request_id, in->request_id >= 0);
+	}
+	snprintf(in->source, sizeof in->source, "remote-voice");
+	state_handle(&d->state, in, daemon_emit, d, &say);
+	say.cue = 0;
+	speak(d, &say);
+}
+
+/* ---- dispatch ---- */
+
+void
+clients_message(struct daemon *d, struct bridge_client *c, const char *json, size_t len)
+{
+	json_error_t jerr;
+	json_t *msg = json_loadb(json, len, 0, &jerr);
+	const char *type = json_string_value(json_object_get(msg, "type"));
+	json_int_t id = 0;
+	int has_id = msg != NULL && proto_get_id(msg, &id) == 1;
+	char text[96];
+
+	if (type == NULL)
+		;	/* the bridge checked it; cannot happen */
+	else if (strcmp(type, "hello") == 0)
+		on_hello(d, c, msg, id, has_id);
+	else if (strcmp(type, "select") == 0)
+		on_select(d, c, msg, id, has_id);
+	else if (strcmp(type, "pair-request") == 0)
+		on_pair_request(d, c, msg, id, has_id);
+	else if (strcmp(type, "pair") == 0)
+		on_pair(d, c, msg, id, has_id);
+	else if (strcmp(type, "audio-start") == 0)
+		on_audio_start(d, c, msg, id, has_id);
+	else if (strcmp(type, "audio-end") == 0)
+		on_audio_end(d, c, id, has_id);
+	else {
+		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type);
+		reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
+	}
+	json_decref(msg);
+}

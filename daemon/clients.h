@@ -1,0 +1,37 @@
+/*
+ * clients — what websocket clients ask of the daemon (docs/protocol.md v2):
+ * hello with a role and token, select, pairing, the remotes' voice button,
+ * documents in the hello.  Service thread only.
+ */
+#ifndef SO_CLIENTS_H
+#define SO_CLIENTS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "daemon/daemon.h"
+#include "daemon/queue.h"
+
+struct bridge_client;
+
+/* A client message the bridge did not answer itself (bridge on_message). */
+void  clients_message(struct daemon *d, struct bridge_client *c, const char *json, size_t len);
+/* Audio bytes between audio-start and audio-end (bridge on_binary). */
+void  clients_binary(struct daemon *d, struct bridge_client *c, const void *buf, size_t len);
+/* A client left (bridge on_close): its voice stream, if any, is dropped. */
+void  clients_closed(struct daemon *d, struct bridge_client *c);
+/* The hello for c in its view, with the documents it may open (malloc'd). */
+char *clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id);
+/* Every client gets its hello again (reload). */
+void  clients_hello_all(struct daemon *d);
+/* GET /documents/private/...: a valid token? */
+int   clients_token_ok(struct daemon *d, const char *token);
+/* Re-reads the tokens file if it changed; revoked clients go public. */
+void  clients_check_tokens(struct daemon *d);
+/* A remote voice result (in->client != 0): reply, then route it. */
+void  clients_voice_result(struct daemon *d, struct input *in);
+/* Lists documents_dir/public and /private (start-up, reload). */
+void  clients_scan_documents(struct daemon *d);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * daemon — what the service thread owns, shared by main.c (start-up, the
+ * event queue, signals) and clients.c (what websocket clients ask for).
+ * Only the service thread touches a struct daemon.
+ */
+#ifndef SO_DAEMON_H
+#define SO_DAEMON_H
+
+#include <time.h>
+
+#include "daemon/config.h"
+#include "daemon/state.h"
+
+struct bridge;
+struct bridge_client;
+struct catalogue;
+struct feedback;
+struct listener;
+struct pairing;
+struct queue;
+struct remote_voice;
+struct tokens;
+
+struct daemon {
+	struct config     cfg;
+	const char       *config_path;
+	int               events_stdout, exit_at_eof;
+	struct catalogue *cat;
+	struct catalogue *old_cats[64];    /* kept alive: the listener may still use them */
+	size_t            nold;
+	struct state      state;
+	struct queue     *queue;
+	struct bridge    *bridge;
+	struct listener  *listener;
+	struct feedback  *feedback;
+	struct tokens    *tokens;          /* paired devices (STATE_DIR/tokens) */
+	struct pairing   *pairing;         /* the one live pairing code */
+	char              pair_name[72];   /* who asked for it */
+	struct remote_voice *rv;           /* remotes' voice button */
+	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
+	size_t            ndocs;
+	int               quit, exit_code;
+	struct timespec   eof_at, started;
+	int               at_eof;
+	char             *sets[64];        /* NAME=VALUE from the command line */
+	int               nsets;
+	int               verbosity_set;
+};
+
+/* One event in its two views (state.h's state_emit). */
+void daemon_emit(void *ud, json_t *ev, json_t *pub);
+/* Seconds since start-up, the `t` of events that come from no stream
+ * (taps): the room audio's stream time while it plays, else the clock. */
+double daemon_now(struct daemon *d);
+/* CLOCK_MONOTONIC in seconds (pairing code lifetimes). */
+double daemon_mono(void);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * pairing — the one outstanding pairing code, and the QR code of its URL.
+ *
+ * A device asks to pair (pairing_request): it gets a fresh 6-digit code,
+ * which replaces any earlier one, and the trusted displays show it.  The
+ * code works once (pairing_check consumes it), expires TTL seconds after it
+ * was made, and dies after MAX_ATTEMPTS wrong guesses in all, whoever
+ * guessed.  Time is passed in (seconds on any monotonic clock), so tests
+ * need not sleep.  Rate-limiting the requests themselves is the caller's
+ * job: each request gives an attacker MAX_ATTEMPTS more guesses out of 10^6.
+ *
+ * One owner: the service thread (no locking).
+ */
+#ifndef SO_PAIRING_H
+#define SO_PAIRING_H
+
+#include <stddef.h>
+
+#define PAIRING_NAME_MAX 64
+
+struct pairing;
+
+/* A pairing with no code.  NULL only when out of memory. */
+struct pairing *pairing_new(double ttl_s, int max_attempts);
+void            pairing_free(struct pairing *p);
+
+/*
+ * A new code for the device NAME (copied, cut at 64 bytes), replacing the
+ * previous one: six random digits, uniform, leading zeros allowed, in
+ * code_out ("482913" + NUL).  0, or -1 when randomness failed (then there is
+ * no code).
+ */
+int pairing_request(struct pairing *p, const char *name, double now, char code_out[7]);
+
+/*
+ * 1: CODE is the code (it is consumed: a second try gets -1); 0: wrong (the
+ * attempt counts; the MAX_ATTEMPTS-th wrong one kills the code); -1: there is
+ * no live code (none asked for, used, expired or dead).  Compared in
+ * constant time.
+ */
+int pairing_check(struct pairing *p, const char *code, double now);
+
+/* Seconds the code has left (0 when there is no live code). */
+double pairing_expires_in(const struct pairing *p, double now);
+
+/* 1 when there is a live code (the displays should show it), else 0. */
+int pairing_active(const struct pairing *p, double now);
+
+/* The name given with the live (or just consumed) code; "" if none. */
+const char *pairing_name(const struct pairing *p);
+
+/* Forgets the code (e.g. the requesting device went away). */
+void pairing_cancel(struct pairing *p);
+
+/*
+ * The QR code of TEXT (byte mode, error correction M, smallest version that
+ * fits): *n rows of *n characters each, '1' for a dark module, '0' for a
+ * light one, without the quiet zone.  0, or -1 with err.  Free with
+ * pairing_qr_free.
+ */
+int  pairing_qr(const char *text, char ***rows, int *n, char *err, size_t errlen);
+void pairing_qr_free(char **rows, int n);
+
+#endif
