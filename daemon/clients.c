@@ -252,6 +252,28 @@ on_select(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int
 	speak(d, &say);
 }
 
+/* The second factor: a paired remote confirms private mode (or not). */
+static void
+on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
+{
+	json_t *accept = json_object_get(msg, "accept");
+
+	if (!may_command(c) || strcmp(bridge_client_role(c), "remote") != 0) {
+		reply_error(d, c, PROTO_E_UNAUTHORIZED, "only a paired remote confirms", id, has_id);
+		return;
+	}
+	if (!json_is_boolean(accept)) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "confirm needs \"accept\": true or false", id, has_id);
+		return;
+	}
+	if (!d->state.confirm_pending) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
+		return;
+	}
+	state_confirm(&d->state, json_is_true(accept), daemon_now(d), daemon_emit, d);
+	reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+}
+
 /* ---- pairing ---- */
 
 static const char *
@@ -339,7 +361,8 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 {
 	int bad = 0;
 	const char *code = member(msg, "code", 16, 1, &bad);
-	const char *role = bridge_client_role(c);
+	char rolebuf[16];
+	const char *role = rolebuf;
 	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512];
 	enum token_role trole;
 
@@ -347,6 +370,8 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
 		return;
 	}
+	/* A copy: set_view below rewrites the client's own role string. */
+	snprintf(rolebuf, sizeof rolebuf, "%s", bridge_client_role(c));
 	if (pairing_check(d->pairing, code, daemon_mono()) != 1) {
 		log_info("pairing: wrong or expired code from client %llu",
 		    (unsigned long long)bridge_client_id(c));
@@ -385,7 +410,11 @@ recheck_each(void *ud, struct bridge_client *c)
 		if (strcmp(tokens_at(d->tokens, i)->id, tid) == 0)
 			return;
 	log_info("client %llu: token %s revoked: public view", (unsigned long long)bridge_client_id(c), tid);
-	bridge_client_set_view(c, bridge_client_role(c), 0, NULL);
+	{
+		char role[16];
+		snprintf(role, sizeof role, "%s", bridge_client_role(c));
+		bridge_client_set_view(c, role, 0, NULL);
+	}
 	if (d->rv != NULL)
 		remote_voice_cancel(d->rv, bridge_client_id(c));
 	bridge_client_allow_binary(c, 0);
@@ -449,8 +478,13 @@ static void
 on_audio_end(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
 {
 	bridge_client_allow_binary(c, 0);
-	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c)) < 0)
+	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c)) < 0) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
+		return;
+	}
+	/* `recognized` answers this message: it carries this id. */
+	d->voice_client = bridge_client_id(c);
+	d->voice_end_id = has_id ? id : -1;
 	/* The reply (recognized) comes when the recognizer is done. */
 }
 
@@ -484,7 +518,10 @@ clients_voice_result(struct daemon *d, struct input *in)
 		else
 			r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
 			    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
-		reply(d, c, r, in->request_id, in->request_id >= 0);
+		if (in->client == d->voice_client)
+			reply(d, c, r, d->voice_end_id, d->voice_end_id >= 0);
+		else
+			reply(d, c, r, in->request_id, in->request_id >= 0);
 	}
 	snprintf(in->source, sizeof in->source, "remote-voice");
 	state_handle(&d->state, in, daemon_emit, d, &say);
@@ -514,6 +551,8 @@ clients_message(struct daemon *d, struct bridge_client *c, const char *json, siz
 		on_pair_request(d, c, msg, id, has_id);
 	else if (strcmp(type, "pair") == 0)
 		on_pair(d, c, msg, id, has_id);
+	else if (strcmp(type, "confirm") == 0)
+		on_confirm(d, c, msg, id, has_id);
 	else if (strcmp(type, "audio-start") == 0)
 		on_audio_start(d, c, msg, id, has_id);
 	else if (strcmp(type, "audio-end") == 0)

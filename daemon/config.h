@@ -27,6 +27,14 @@ struct config {
 	char  *js_root, *pdfjs_dir, *documents_dir, *public_url;
 	int    pair_code_ttl;
 	double remote_audio_max_s;
+	char  *camera_room, *record_dir, *private_face, *private_confirm;
+	char  *face_model, *face_cascade_dir;
+	double face_min_score, face_threshold, face_absent_s, face_verify_timeout_s;
+	int    face_every;
+	double hand_engage_s, hand_disengage_s, hand_dwell_s;
+	char  *hand_select;
+	int    camera_mirrored;
+	double cursor_min_cutoff, cursor_beta;
 	/* files */
 	char  *catalogue;
 	char  *state_dir;

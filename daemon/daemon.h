@@ -6,6 +6,7 @@
 #ifndef SO_DAEMON_H
 #define SO_DAEMON_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "daemon/config.h"
@@ -20,6 +21,8 @@ struct pairing;
 struct queue;
 struct remote_voice;
 struct tokens;
+struct vision;
+struct record;
 
 struct daemon {
 	struct config     cfg;
@@ -36,6 +39,12 @@ struct daemon {
 	struct tokens    *tokens;          /* paired devices (STATE_DIR/tokens) */
 	struct pairing   *pairing;         /* the one live pairing code */
 	char              pair_name[72];   /* who asked for it */
+	struct vision    *vision;          /* room camera thread, or NULL */
+	struct record    *rec;             /* --record, or NULL */
+	int               video_done, audio_done;
+	int               verify_started;
+	uint64_t          voice_client;     /* the remote whose audio-end ... */
+	long long         voice_end_id;     /* ... had this id (-1: none) */
 	struct remote_voice *rv;           /* remotes' voice button */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;
@@ -52,6 +61,9 @@ void daemon_emit(void *ud, json_t *ev, json_t *pub);
 /* Seconds since start-up, the `t` of events that come from no stream
  * (taps): the room audio's stream time while it plays, else the clock. */
 double daemon_now(struct daemon *d);
+/* After an input or a client's message: tell the vision thread what the
+ * state now asks (verification, private mode). */
+void daemon_follow_state(struct daemon *d, int was_private);
 /* CLOCK_MONOTONIC in seconds (pairing code lifetimes). */
 double daemon_mono(void);
 

@@ -1,5 +1,6 @@
 #include "daemon/listener.h"
 #include "daemon/log.h"
+#include "devices/record.h"
 #include "daemon/queue.h"
 #include "devices/mic.h"
 
@@ -26,6 +27,7 @@ struct listener {
 	void            *wake_ud;
 	pthread_t        thread;
 	int              started;
+	int              rec_failed;
 	atomic_int       stop;
 
 	pthread_mutex_t  lock;       /* guards what follows */
@@ -186,6 +188,11 @@ listener_main(void *arg)
 			snprintf(in.text, sizeof in.text, "%.200s", err);
 			push(l, &in);
 			break;
+		}
+		if (n > 0 && l->cfg.rec != NULL && !l->rec_failed &&
+		    record_audio(l->cfg.rec, buf, (size_t)n, err, sizeof err) < 0) {
+			log_warnx("record: %s (audio is no longer recorded)", err);
+			l->rec_failed = 1;
 		}
 		if (n == 0) {
 			speech_flush(l->speech);

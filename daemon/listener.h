@@ -17,6 +17,7 @@
 #include "models/speech.h"
 
 struct queue;
+struct record;
 struct listener;
 
 struct listener_config {
@@ -25,6 +26,7 @@ struct listener_config {
 	int         loop;          /* file: start again at the end */
 	int         echo;          /* mix feedback audio into the input */
 	int         self_mute;     /* deaf to wake while our feedback plays */
+	struct record *rec;        /* --record: keep what the microphone hears (or NULL) */
 	struct speech_config speech;
 };
 

@@ -31,10 +31,21 @@
 #include "daemon/remote_voice.h"
 #include "daemon/tokens.h"
 #include "daemon/tokens_cli.h"
+#if __has_include("daemon/vision.c")	/* TEMPORARY while the vision thread is written */
+#include "daemon/vision.h"
+#define HAVE_VISION 1
+#else
+#define vision_verify(v) ((void)(v))
+#define vision_set_private(v, p) ((void)(v))
+#endif
+#include "devices/record.h"
+#include "models/face.h"
+#include "models/hand.h"
 #include "daemon/queue.h"
 #include "daemon/state.h"
 #include "devices/mic.h"
 #include "models/catalogue.h"
+#include "models/face_cli.h"
 #include "models/grammar.h"
 #include "ui-bridge/bridge.h"
 #include "ui-bridge/protocol.h"
@@ -47,6 +58,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: smartofficed [options]\n"
+	    "       smartofficed [options] tokens list|add|revoke ...  (paired devices)\n"
+	    "       smartofficed [options] face enroll|verify ...      (enrolled faces)\n"
 	    "\n"
 	    "Listens for \"Hey Seoul\" and a spoken screen name, and pushes navigation\n"
 	    "events to dashboards over websockets (ws://ADDRESS:PORT/ws; pages at /).\n"
@@ -55,6 +68,9 @@ usage(FILE *out)
 	    "  -n                     check the configuration and catalogue, print\n"
 	    "                         \"configuration OK\" and exit\n"
 	    "      --audio-file PATH  replay a WAV file instead of the microphone\n"
+	    "      --video-file PATH  replay a video file (or a folder of frames) as the room\n"
+	    "                         camera; alone, it is the only input (no audio)\n"
+	    "      --record DIR       save what the microphone and cameras capture into DIR\n"
 	    "      --no-realtime      replay as fast as possible (stream time stays exact)\n"
 	    "      --events-stdout    also print every event as one JSON line on stdout\n"
 	    "      --exit-at-eof      exit 0 once the audio ends and every event is sent\n"
@@ -268,7 +284,8 @@ reload(struct daemon *d)
 	d->cat = cat;
 	state_set_catalogue(&d->state, cat);
 	d->state.unlock = !strcmp(c.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE;
-	listener_set_catalogue(d->listener, cat);
+	if (d->listener != NULL)
+		listener_set_catalogue(d->listener, cat);
 	if (!d->verbosity_set)
 		apply_log_level(&c);
 	config_free(&d->cfg);
@@ -281,6 +298,63 @@ reload(struct daemon *d)
 	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
 }
 
+/* The hand cursor: engage, cursor (x, y, state), disengage, for the
+ * trusted displays. */
+static void
+gesture(struct daemon *d, const struct input *in)
+{
+	json_t *ev = state_event(&d->state, in->id, in->t);
+
+	if (!strcmp(in->id, "cursor")) {
+		json_object_set_new(ev, "x", json_real(round(in->x * 10000.0) / 10000.0));
+		json_object_set_new(ev, "y", json_real(round(in->y * 10000.0) / 10000.0));
+		json_object_set_new(ev, "state", json_string(in->reason));
+	} else if (!strcmp(in->id, "disengage") && in->reason[0])
+		json_object_set_new(ev, "reason", json_string(in->reason));
+	state_emit_trusted(&d->state, ev, daemon_emit, d);
+}
+
+/* A camera went away, came back or ended: an event, and the daemon goes on
+ * (--exit-at-eof also waits for the video to end). */
+static void
+camera_event(struct daemon *d, const struct input *in)
+{
+	json_t *ev = state_event(&d->state, "camera", in->t);
+
+	json_object_set_new(ev, "camera", json_string(in->id));
+	json_object_set_new(ev, "state", json_string(in->reason));
+	if (in->text[0])
+		json_object_set_new(ev, "reason", json_string(in->text));
+	state_emit_trusted(&d->state, ev, daemon_emit, d);
+	if (!strcmp(in->reason, "lost"))
+		log_warnx("camera %s lost: %s (reopening)", in->id, in->text);
+	else if (!strcmp(in->reason, "back"))
+		log_info("camera %s is back", in->id);
+	else if (!strcmp(in->reason, "end")) {
+		log_info("video input ended at %.2f s", in->t);
+		d->video_done = 1;
+	}
+}
+
+/*
+ * After any input: the vision thread learns what the state asks of it (a
+ * face verification was requested; private mode began or ended).
+ */
+void
+daemon_follow_state(struct daemon *d, int was_private)
+{
+	if (d->vision == NULL)
+		return;
+	if (d->state.verify_pending && !d->verify_started) {
+		d->verify_started = 1;
+		vision_verify(d->vision);
+	}
+	if (!d->state.verify_pending)
+		d->verify_started = 0;
+	if (d->state.private_mode != was_private)
+		vision_set_private(d->vision, d->state.private_mode);
+}
+
 static void
 on_wakeup(void *ud)
 {
@@ -288,6 +362,7 @@ on_wakeup(void *ud)
 	struct input in;
 
 	while (queue_pop(d->queue, &in)) {
+		int was_private = d->state.private_mode;
 		struct feedback_say say = { 0 };
 		switch (in.kind) {
 		case IN_SIGNAL:
@@ -301,18 +376,22 @@ on_wakeup(void *ud)
 			break;
 		case IN_EOF:
 			log_info("audio input ended at %.2f s", in.t);
-			if (d->exit_at_eof) {
-				d->at_eof = 1;
-				clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
-			}
+			d->audio_done = 1;
 			break;
 		case IN_DEVICE_ERROR:
 			log_warnx("audio input: %s", in.text);
-			if (d->exit_at_eof) {
+			d->audio_done = 1;
+			if (d->exit_at_eof)
 				d->exit_code = 1;
-				d->at_eof = 1;
-				clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
-			}
+			break;
+		case IN_GESTURE:
+			gesture(d, &in);
+			break;
+		case IN_FACE:
+			state_face(&d->state, in.reason, in.text, in.t, daemon_emit, d);
+			break;
+		case IN_CAMERA:
+			camera_event(d, &in);
 			break;
 		default:
 			if (in.client != 0) {	/* a remote's voice button */
@@ -322,10 +401,16 @@ on_wakeup(void *ud)
 			state_handle(&d->state, &in, daemon_emit, d, &say);
 			if (d->feedback != NULL)
 				feedback_request(d->feedback, say.text, say.cue, in.ticket);
-			else
+			else if (d->listener != NULL)
 				listener_ack(d->listener, in.ticket, NULL, 0, 0);
 			break;
 		}
+		daemon_follow_state(d, was_private);
+	}
+	/* --exit-at-eof: once every input in use has ended. */
+	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done) {
+		d->at_eof = 1;
+		clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
 	}
 }
 
@@ -391,6 +476,8 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 		}
 		log_info("no microphone (%s): playing the demo session %s", err, d->cfg.demo_audio);
 	}
+	if (!strcmp(d->cfg.audio, "none"))
+		return NULL;
 	if (!strcmp(d->cfg.audio, "auto") || !strcmp(d->cfg.audio, "demo")) {
 		snprintf(buf, sizeof buf, "file:%s", d->cfg.demo_audio);
 		*loop = d->cfg.demo_loop;
@@ -407,6 +494,55 @@ since(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
 }
+
+/* The room camera, when one is configured: face and hand tracking. */
+#ifndef HAVE_VISION
+static int start_vision(struct daemon *d, int realtime) { d->video_done = 1; return 0; }
+#else
+static int
+start_vision(struct daemon *d, int realtime)
+{
+	struct vision_config vc;
+	char err[1024];
+
+	if (d->cfg.camera_room[0] == '\0') {
+		d->video_done = 1;
+		return 0;
+	}
+	memset(&vc, 0, sizeof vc);
+	vc.role = "room";
+	vc.camera = d->cfg.camera_room;
+	vc.realtime = realtime;
+	vc.face = (struct face_config){ d->cfg.face_model, d->cfg.face_cascade_dir, d->cfg.face_min_score,
+	    d->cfg.face_threshold, 1 };
+	vc.live = (struct face_live_config)FACE_LIVE_DEFAULTS;
+	vc.hand = hand_default_config();
+	vc.hand.engage_s = d->cfg.hand_engage_s;
+	vc.hand.disengage_s = d->cfg.hand_disengage_s;
+	vc.hand.dwell_s = d->cfg.hand_dwell_s;
+	vc.hand.select = !strcmp(d->cfg.hand_select, "other-hand") ? HAND_SELECT_OTHER_HAND : HAND_SELECT_DWELL;
+	vc.hand.mirrored = d->cfg.camera_mirrored;
+	vc.hand.oe_min_cutoff = d->cfg.cursor_min_cutoff;
+	vc.hand.oe_beta = d->cfg.cursor_beta;
+	vc.state_dir = d->cfg.state_dir;
+	vc.enrolled = d->cfg.private_face;
+	vc.absent_s = d->cfg.face_absent_s;
+	vc.verify_timeout_s = d->cfg.face_verify_timeout_s;
+	vc.face_every = d->cfg.face_every;
+	vc.rec = d->rec;
+	if ((d->vision = vision_new(&vc, d->queue, wake_service, d, err, sizeof err)) == NULL) {
+		log_errx("camera: %s", err);
+		return -1;
+	}
+	d->state.face_available = 1;
+	d->state.confirm_remote = !strcmp(d->cfg.private_confirm, "remote");
+	if (vision_start(d->vision) < 0) {
+		log_errx("cannot start the camera thread");
+		return -1;
+	}
+	return 0;
+}
+#endif
 
 double
 daemon_now(struct daemon *d)
@@ -432,6 +568,15 @@ subcommand(struct daemon *d, int argc, char **argv)
 		}
 		return tokens_cli(argc, argv, d->cfg.state_dir, base);
 	}
+	if (!strcmp(argv[0], "face")) {
+		struct face_cli_config fc = { d->cfg.state_dir, d->cfg.face_model, d->cfg.face_cascade_dir,
+		    d->cfg.face_threshold, d->cfg.face_min_score };
+		if (ensure_state_dir(d->cfg.state_dir) < 0) {
+			log_warn("state directory %s", d->cfg.state_dir);
+			return 1;
+		}
+		return face_cli(argc, argv, &fc);
+	}
 	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face)\n", argv[0]);
 	return 2;
 }
@@ -439,10 +584,13 @@ subcommand(struct daemon *d, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS, O_DUMP };
+	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS, O_DUMP,
+	    O_VIDEO, O_RECORD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "audio-file", required_argument, NULL, O_AUDIO },
+		{ "video-file", required_argument, NULL, O_VIDEO },
+		{ "record", required_argument, NULL, O_RECORD },
 		{ "no-realtime", no_argument, NULL, O_NORT },
 		{ "events-stdout", no_argument, NULL, O_EVSTDOUT },
 		{ "exit-at-eof", no_argument, NULL, O_EXITEOF },
@@ -463,7 +611,7 @@ main(int argc, char **argv)
 	struct daemon *d = &dd;
 	const char *audio_file = NULL, *dump_dir = NULL;
 	char err[1024], *source;
-	int check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
+	int video_cli = 0, check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
 	struct bridge_config bc;
 	struct bridge_hooks hooks = { .on_wakeup = on_wakeup, .hello = hello_hook, .on_message = message_hook,
 	    .on_binary = binary_hook, .on_close = close_hook, .token_ok = token_hook };
@@ -485,6 +633,10 @@ main(int argc, char **argv)
 		case O_PORT:
 		case O_ADDR:
 		case O_STATE:
+		case O_VIDEO:
+			video_cli = 1;
+			/* FALLTHROUGH */
+		case O_RECORD:
 		case 'o':
 			if (d->nsets == (int)(sizeof d->sets / sizeof d->sets[0])) {
 				fprintf(stderr, "smartofficed: too many options\n");
@@ -493,10 +645,15 @@ main(int argc, char **argv)
 			if (ch == 'o')
 				d->sets[d->nsets++] = strdup(optarg);
 			else {
-				const char *name = ch == O_PORT ? "port" : ch == O_ADDR ? "address" : "state_dir";
-				size_t len = strlen(name) + strlen(optarg) + 2;
+				const char *name = ch == O_PORT ? "port" : ch == O_ADDR ? "address" :
+				    ch == O_VIDEO ? "camera_room" : ch == O_RECORD ? "record_dir" : "state_dir";
+				/* --video-file: a video, or a folder of frames. */
+				struct stat vst;
+				const char *kind = ch != O_VIDEO ? "" :
+				    stat(optarg, &vst) == 0 && S_ISDIR(vst.st_mode) ? "images:" : "file:";
+				size_t len = strlen(name) + strlen(kind) + strlen(optarg) + 2;
 				d->sets[d->nsets] = malloc(len);
-				snprintf(d->sets[d->nsets++], len, "%s=%s", name, optarg);
+				snprintf(d->sets[d->nsets++], len, "%s=%s%s", name, kind, optarg);
 			}
 			break;
 		case O_PRINT: print = 1; break;
@@ -570,6 +727,17 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* --video-file alone: the video is the whole input. */
+	if (video_cli && audio_file == NULL) {
+		free(d->cfg.audio);
+		d->cfg.audio = strdup("none");
+	}
+	if (d->cfg.record_dir[0] != '\0' &&
+	    (d->rec = record_open(d->cfg.record_dir, err, sizeof err)) == NULL) {
+		log_errx("--record: %s", err);
+		d->exit_code = 1;
+		goto out;
+	}
 	source = pick_source(d, audio_file, &realtime, &loop);
 	memset(&lc, 0, sizeof lc);
 	lc.source = source;
@@ -577,13 +745,19 @@ main(int argc, char **argv)
 	lc.loop = loop;
 	lc.echo = d->cfg.feedback_echo;
 	lc.self_mute = d->cfg.self_mute;
+	lc.rec = d->rec;
 	config_speech(&d->cfg, &lc.speech);
-	d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
-	free(source);
-	if (d->listener == NULL) {
-		log_errx("%s", err);
-		d->exit_code = 1;
-		goto out;
+	if (source != NULL) {
+		d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
+		free(source);
+		if (d->listener == NULL) {
+			log_errx("%s", err);
+			d->exit_code = 1;
+			goto out;
+		}
+	} else {
+		log_info("no audio input (audio = none)");
+		d->audio_done = 1;
 	}
 	/* The port opens once the audio source and the recognizer are ready. */
 	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
@@ -605,7 +779,11 @@ main(int argc, char **argv)
 	d->feedback = feedback_new(&fc, d->listener);
 	pthread_create(&sigthread, NULL, signal_main, d);
 	pthread_detach(sigthread);
-	if (listener_start(d->listener) < 0) {
+	if (start_vision(d, realtime) < 0) {
+		d->exit_code = 1;
+		goto out;
+	}
+	if (d->listener != NULL && listener_start(d->listener) < 0) {
 		log_errx("cannot start the audio thread");
 		d->exit_code = 1;
 		goto out;
@@ -636,12 +814,24 @@ main(int argc, char **argv)
 	}
 out:
 	listener_stop(d->listener);
+#ifdef HAVE_VISION
+	if (d->vision != NULL) {
+		struct vision_stats vs;
+		vision_stop(d->vision);
+		vision_stats(d->vision, &vs);
+		log_info("vision: %lu frames, %.1f fps, frame to event %.1f ms average, %.1f ms p95, %.1f ms max",
+		    (unsigned long)vs.frames, vs.fps, vs.lat_avg_ms, vs.lat_p95_ms, vs.lat_max_ms);
+		vision_free(d->vision);
+	}
+#endif
 	feedback_free(d->feedback);
 	listener_free(d->listener);
 	remote_voice_free(d->rv);
 	if (d->bridge != NULL)
 		bridge_free(d->bridge);
 	tokens_close(d->tokens);
+	if (d->rec != NULL && record_close(d->rec, err, sizeof err) < 0)
+		log_warnx("--record: %s", err);
 	pairing_free(d->pairing);
 	for (size_t i = 0; i < d->ndocs; i++)
 		free(d->docs[i]);

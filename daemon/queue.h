@@ -20,6 +20,13 @@ enum input_kind {
 	IN_EOF,           /* the audio source ended */
 	IN_DEVICE_ERROR,  /* text: what went wrong */
 	IN_SIGNAL,        /* signo */
+	IN_GESTURE,       /* id: "engage", "cursor", "disengage"; x, y; reason:
+	                   * cursor state "move", "press", "release" (or why
+	                   * it disengaged) */
+	IN_FACE,          /* reason: "verified", "unknown", "absent", "failed";
+	                   * text: the enrolled name when verified */
+	IN_CAMERA,        /* reason: "lost", "back", "end"; id: the camera role;
+	                   * text: what went wrong */
 };
 
 struct input {
@@ -27,6 +34,7 @@ struct input {
 	double  t;              /* stream seconds when decided */
 	double  t_speech_end;
 	double  confidence;
+	double  x, y;           /* IN_GESTURE: 0..1 of the screen */
 	int     signo;
 	unsigned long ticket;   /* listener's number, echoed in the ack */
 	uint64_t client;        /* remote voice: the bridge client id (0: the room) */

@@ -84,6 +84,8 @@ set_mode(struct state *st, int private_mode, double t, const char *reason, state
 	const struct catalogue_entry *cur, *main_page;
 
 	st->private_mode = private_mode;
+	if (!private_mode)
+		st->verify_pending = st->confirm_pending = 0;
 	json_object_set_new(ev, "mode", json_string(private_mode ? "private" : "public"));
 	json_object_set_new(ev, "reason", json_string(reason));
 	send_trusted(emit, ud, ev);
@@ -124,6 +126,16 @@ carry_out(struct state *st, const struct catalogue_entry *e, double t, const cha
 		}
 		navigate(st, e, t, source, emit, ud);
 	} else if (strcmp(e->id, "private-mode") == 0) {
+		if (st->unlock != UNLOCK_VOICE && st->face_available) {
+			/* The camera checks the face; the mode follows (state_face). */
+			ev = state_event(st, "verify", t);
+			json_object_set_new(ev, "state", json_string("started"));
+			json_object_set_new(ev, "challenge", json_string("look at the camera, then blink or turn your head"));
+			send_trusted(emit, ud, ev);
+			st->verify_pending = 1;
+			say->text = "Look at the camera and blink";
+			return NULL;
+		}
 		if (st->unlock != UNLOCK_VOICE) {
 			denied(st, e, t, "face-verification-required", emit, ud);
 			say->text = "Face verification required";
@@ -221,6 +233,61 @@ state_set_mode(struct state *st, int private_mode, double t, const char *reason,
 	if (st->private_mode == private_mode)
 		return;
 	set_mode(st, private_mode, t, reason, emit, ud);
+}
+
+static void
+verify_event(struct state *st, const char *what, double t, state_emit emit, void *ud)
+{
+	json_t *ev = state_event(st, "verify", t);
+
+	json_object_set_new(ev, "state", json_string(what));
+	send_trusted(emit, ud, ev);
+}
+
+void
+state_face(struct state *st, const char *what, const char *name, double t,
+           state_emit emit, void *ud)
+{
+	json_t *ev = state_event(st, "face", t);
+	const struct catalogue_entry *pm = catalogue_find(st->cat, "private-mode");
+
+	json_object_set_new(ev, "face", json_string(what));
+	if (name != NULL && name[0])
+		json_object_set_new(ev, "name", json_string(name));
+	send_trusted(emit, ud, ev);
+
+	if (strcmp(what, "verified") == 0 && st->verify_pending) {
+		st->verify_pending = 0;
+		if (st->confirm_remote) {
+			st->confirm_pending = 1;
+			verify_event(st, "confirm", t, emit, ud);
+		} else
+			set_mode(st, 1, t, "face-verified", emit, ud);
+	} else if (strcmp(what, "failed") == 0 && st->verify_pending) {
+		st->verify_pending = 0;
+		verify_event(st, "failed", t, emit, ud);
+		if (pm != NULL)
+			denied(st, pm, t, "face-verification-failed", emit, ud);
+	} else if ((strcmp(what, "absent") == 0 || strcmp(what, "unknown") == 0) && st->private_mode) {
+		set_mode(st, 0, t, strcmp(what, "absent") == 0 ? "face-absent" : "unknown-face", emit, ud);
+	}
+}
+
+void
+state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud)
+{
+	const struct catalogue_entry *pm = catalogue_find(st->cat, "private-mode");
+
+	if (!st->confirm_pending)
+		return;
+	st->confirm_pending = 0;
+	if (accept) {
+		set_mode(st, 1, t, "face-verified+remote", emit, ud);
+		return;
+	}
+	verify_event(st, "refused", t, emit, ud);
+	if (pm != NULL)
+		denied(st, pm, t, "refused-on-remote", emit, ud);
 }
 
 void

@@ -28,6 +28,10 @@ struct state {
 	int           private_mode;
 	unsigned long seq;
 	enum unlock   unlock;
+	int           face_available;   /* a room camera runs: private mode by face */
+	int           confirm_remote;   /* ... then a paired remote must confirm */
+	int           verify_pending;   /* private mode asked; the camera checks */
+	int           confirm_pending;  /* face verified; waiting for the remote */
 };
 
 /*
@@ -60,6 +64,18 @@ const char *state_select(struct state *st, const char *id, const char *source, d
 /* Private or public mode from elsewhere (face verification, policy). */
 void state_set_mode(struct state *st, int private_mode, double t, const char *reason,
                     state_emit emit, void *ud);
+/*
+ * What the room camera found: "verified" (the enrolled face, live),
+ * "failed" (not within the time), "unknown" (a stranger), "absent" (the
+ * enrolled face is gone).  Emits a face event and applies the policy:
+ * verified while a private mode request is pending → private (or wait for
+ * the remote's confirmation); failed → denied; unknown or absent while
+ * private → public.
+ */
+void state_face(struct state *st, const char *what, const char *name, double t,
+                state_emit emit, void *ud);
+/* A paired remote answered the confirmation request. */
+void state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud);
 /* A vision event (engage, cursor, disengage, face): trusted clients only. */
 void state_emit_trusted(struct state *st, json_t *ev, state_emit emit, void *ud);
 /* The hello message for a client of this view (caller decrefs). */

@@ -974,9 +974,13 @@ void
 bridge_client_set_view(struct bridge_client *c, const char *role, int trusted,
     const char *token_id)
 {
-	snprintf(c->role, sizeof(c->role), "%s", role != NULL ? role : "display");
-	snprintf(c->token_id, sizeof(c->token_id), "%s",
-	    token_id != NULL ? token_id : "");
+	char r[sizeof(c->role)], t[sizeof(c->token_id)];
+
+	/* Copies first: the caller may pass the client's own strings. */
+	snprintf(r, sizeof(r), "%s", role != NULL ? role : "display");
+	snprintf(t, sizeof(t), "%s", token_id != NULL ? token_id : "");
+	memcpy(c->role, r, sizeof(r));
+	memcpy(c->token_id, t, sizeof(t));
 	c->trusted = trusted != 0;
 }
 

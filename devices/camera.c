@@ -1,0 +1,299 @@
+/*
+ * camera — spec parsing, pacing and the supervised reader (camera.h); the
+ * rows themselves are in camera_file.c and camera_v4l2.c.
+ */
+#include "devices/camera.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+	const char              *prefix;
+	const struct camera_ops *ops;
+} rows[] = {
+	{ "file:",   &camera_file_ops },
+	{ "images:", &camera_images_ops },
+	{ "v4l2:",   &camera_v4l2_ops },
+};
+
+int
+camera_parse_spec(const char *spec, const struct camera_ops **ops, const char **arg,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		size_t n = strlen(rows[i].prefix);
+		if (strncmp(spec, rows[i].prefix, n) != 0)
+			continue;
+		if (spec[n] == '\0') {
+			snprintf(err, errlen, "camera \"%s\": nothing after \"%s\"", spec, rows[i].prefix);
+			return -1;
+		}
+		*ops = rows[i].ops;
+		*arg = spec + n;
+		return 0;
+	}
+	snprintf(err, errlen, "camera \"%s\": expected file:PATH, images:DIR[@FPS] or "
+	    "v4l2:DEV[@WxH][@FPS]", spec);
+	return -1;
+}
+
+struct camera *
+camera_open_ops(const struct camera_ops *ops, const char *role, const char *arg, int realtime,
+    char *err, size_t errlen)
+{
+	struct camera *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ops = ops;
+	c->realtime = realtime;
+	c->nframes = -1;
+	snprintf(c->role, sizeof c->role, "%s", role ? role : "");
+	if (ops->open(c, arg, err, errlen) < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct camera *
+camera_open(const char *role, const char *spec, int realtime, char *err, size_t errlen)
+{
+	const struct camera_ops *ops;
+	const char *arg;
+
+	if (camera_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	return camera_open_ops(ops, role, arg, realtime, err, errlen);
+}
+
+/* Sleeps until `start + dt` on the monotonic clock. */
+static void
+sleep_until(const struct timespec *start, double dt)
+{
+	struct timespec t = *start;
+	long long ns;
+
+	if (dt <= 0)
+		return;
+	ns = (long long)(dt * 1e9);
+	t.tv_sec += (time_t)(ns / 1000000000LL);
+	t.tv_nsec += (long)(ns % 1000000000LL);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
+int
+camera_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t errlen)
+{
+	int r = c->ops->read(c, im, t, err, errlen);
+
+	if (r <= 0)
+		return r;
+	c->frames++;
+	/* The clock starts with the first frame, not at open: models load in
+	 * between, and real time means real time from the first frame on. */
+	if (c->realtime && !c->live) {
+		if (c->frames == 1) {
+			clock_gettime(CLOCK_MONOTONIC, &c->start);
+			c->t0 = *t;
+		} else {
+			sleep_until(&c->start, *t - c->t0);
+		}
+	}
+	return 1;
+}
+
+void
+camera_close(struct camera *c)
+{
+	if (c == NULL)
+		return;
+	c->ops->close(c);
+	free(c);
+}
+
+/* ---- the supervised reader ---- */
+
+struct camera_sup {
+	const struct camera_ops *ops;
+	char            *arg;
+	char             role[32];
+	int              realtime;
+	struct camera_sup_conf conf;
+	struct camera   *c;
+	int              lost_pending;   /* absent at start: say LOST at the first read */
+	char             lost_err[512];
+	double           backoff, next_retry;
+	unsigned         losses, attempts;
+};
+
+static double
+real_now(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+real_sleep(void *arg, double s)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+sup_lost(struct camera_sup *s)
+{
+	s->losses++;
+	s->backoff = s->conf.backoff_min;
+	s->next_retry = s->conf.now(s->conf.clock_arg) + s->backoff;
+}
+
+struct camera_sup *
+camera_sup_open(const char *role, const char *spec, const struct camera_ops *ops, int realtime,
+    const struct camera_sup_conf *conf, char *err, size_t errlen)
+{
+	struct camera_sup *s;
+	const char *arg = spec;
+
+	if (ops == NULL && camera_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL || (s->arg = strdup(arg)) == NULL) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ops = ops;
+	s->realtime = realtime;
+	snprintf(s->role, sizeof s->role, "%s", role ? role : "");
+	if (conf != NULL)
+		s->conf = *conf;
+	if (s->conf.backoff_min <= 0)
+		s->conf.backoff_min = 0.5;
+	if (s->conf.backoff_max < s->conf.backoff_min)
+		s->conf.backoff_max = s->conf.backoff_min > 10 ? s->conf.backoff_min : 10;
+	if (s->conf.max_block <= 0)
+		s->conf.max_block = 0.25;
+	if (s->conf.now == NULL || s->conf.sleep == NULL) {
+		s->conf.now = real_now;
+		s->conf.sleep = real_sleep;
+		s->conf.clock_arg = NULL;
+	}
+	s->c = camera_open_ops(ops, s->role, s->arg, realtime, err, errlen);
+	if (s->c == NULL) {
+		if (!s->conf.allow_absent) {
+			free(s->arg);
+			free(s);
+			return NULL;
+		}
+		snprintf(s->lost_err, sizeof s->lost_err, "%s", err);
+		s->lost_pending = 1;
+	}
+	return s;
+}
+
+int
+camera_sup_read(struct camera_sup *s, struct cv_image *im, double *t, char *err, size_t errlen)
+{
+	double now;
+	int r;
+
+	if (s->lost_pending) {
+		s->lost_pending = 0;
+		sup_lost(s);
+		snprintf(err, errlen, "%s", s->lost_err);
+		return CAMERA_SUP_LOST;
+	}
+	if (s->c != NULL) {
+		r = camera_read(s->c, im, t, err, errlen);
+		if (r > 0)
+			return CAMERA_SUP_FRAME;
+		if (r == 0)
+			return CAMERA_SUP_END;
+		camera_close(s->c);
+		s->c = NULL;
+		sup_lost(s);
+		return CAMERA_SUP_LOST;
+	}
+	now = s->conf.now(s->conf.clock_arg);
+	if (now < s->next_retry) {
+		double d = s->next_retry - now;
+		s->conf.sleep(s->conf.clock_arg, d < s->conf.max_block ? d : s->conf.max_block);
+		now = s->conf.now(s->conf.clock_arg);
+		if (now < s->next_retry) {
+			snprintf(err, errlen, "camera %s: gone; next try in %.2f s", s->role,
+			    s->next_retry - now);
+			return CAMERA_SUP_WAIT;
+		}
+	}
+	s->attempts++;
+	s->c = camera_open_ops(s->ops, s->role, s->arg, s->realtime, err, errlen);
+	if (s->c != NULL) {
+		s->backoff = s->conf.backoff_min;
+		return CAMERA_SUP_BACK;
+	}
+	s->backoff *= 2;
+	if (s->backoff > s->conf.backoff_max)
+		s->backoff = s->conf.backoff_max;
+	s->next_retry = now + s->backoff;
+	return CAMERA_SUP_WAIT;
+}
+
+struct camera *
+camera_sup_camera(struct camera_sup *s)
+{
+	return s->c;
+}
+
+double
+camera_sup_retry_in(const struct camera_sup *s)
+{
+	double d;
+
+	if (s->c != NULL)
+		return 0;
+	d = s->next_retry - s->conf.now(s->conf.clock_arg);
+	return d > 0 ? d : 0;
+}
+
+unsigned
+camera_sup_losses(const struct camera_sup *s)
+{
+	return s->losses;
+}
+
+unsigned
+camera_sup_attempts(const struct camera_sup *s)
+{
+	return s->attempts;
+}
+
+void
+camera_sup_close(struct camera_sup *s)
+{
+	if (s == NULL)
+		return;
+	camera_close(s->c);
+	free(s->arg);
+	free(s);
+}

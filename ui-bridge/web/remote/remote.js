@@ -1,0 +1,315 @@
+// Remote for tablets and smartwatches (docs/dashboard.md, "The remote").
+// A tap selects content for every display; the voice button streams the
+// microphone to the daemon.  A device must be paired first.
+
+import { connect } from "/js/smartoffice.js";
+
+const TOKEN_KEY = "smartoffice.token.remote";
+const USAGE_KEY = "smartoffice.remote.usage";
+const NAME_KEY = "smartoffice.remote.name";
+const RESULT_MS = 5000;
+const HOLD_MS = 350;		// a longer press is push-to-talk, a shorter one toggles
+const FAVOURITES = ["main", "transportation", "air-quality", "disaster-safety",
+    "approval-documents", "living-population"];
+
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+const watch = () => matchMedia("(max-width: 320px)").matches;
+
+function store(key, value) {
+	try { localStorage.setItem(key, value); } catch { /* memory only */ }
+}
+function load(key) {
+	try { return localStorage.getItem(key); } catch { return null; }
+}
+
+// "#pair=CODE" comes from the QR code on the wall: use it once.
+const hash = new URLSearchParams(location.hash.slice(1));
+let pendingCode = /^\d{6}$/.test(hash.get("pair") ?? "") ? hash.get("pair") : null;
+if (hash.has("pair"))
+	history.replaceState(null, "", location.pathname + location.search);
+
+const defaultName = load(NAME_KEY) || (watch() ? "Smartwatch" : matchMedia("(max-width: 600px)").matches ? "Phone" : "Tablet");
+$("pair-name").value = defaultName;
+
+const client = connect({ role: "remote", name: defaultName, storageKey: TOKEN_KEY });
+let catalogue = [];
+let icons = {};	// short glyphs from the dashboard's demo-data.json, if any
+fetch("/demo-data.json").then((r) => r.json()).then((d) => {
+	for (const [id, v] of Object.entries(d.content ?? {}))
+		if (v.icon)
+			icons[id] = v.icon;
+	renderGrid();
+}).catch(() => {});
+
+let resultTimer;
+function result(text, kind = "ok", sticky = false) {
+	const r = $("result");
+	r.textContent = text;
+	r.dataset.result = kind;
+	r.hidden = false;
+	clearTimeout(resultTimer);
+	if (!sticky)
+		resultTimer = setTimeout(() => { r.hidden = true; }, RESULT_MS);
+}
+
+function label(id) {
+	const c = catalogue.find((x) => x.id === id);
+	return c ? `${c.ko ?? ""} ${c.en}`.trim() : id;
+}
+
+function explain(e) {
+	switch (e.code) {
+	case "unauthorized": return "먼저 기기를 연결하세요 · Pair this device first";
+	case "denied": return `공개 모드에서 불가 · Not allowed now${e.reply?.reason ? ` (${e.reply.reason})` : ""}`;
+	case "bad-pairing-code": return "코드가 틀렸거나 만료됨 · Wrong or expired code";
+	case "unknown-type": return "이 데몬은 지원하지 않음 · Not supported by this daemon (protocol v1)";
+	case "disconnected": return "연결 끊김 · Not connected";
+	case "busy": return "다른 기기가 음성 사용 중 · Another voice stream is running";
+	case "rate-limited": return "너무 빠름 · Too many taps";
+	case "no-microphone": return "마이크 사용 불가 · Microphone unavailable (needs https or localhost)";
+	default: return `${e.code}${e.message && e.message !== e.code ? `: ${e.message}` : ""}`;
+	}
+}
+
+function usage() {
+	try { return JSON.parse(load(USAGE_KEY) ?? "{}") ?? {}; } catch { return {}; }
+}
+
+function countUse(id) {
+	const u = usage();
+	u[id] = (u[id] ?? 0) + 1;
+	store(USAGE_KEY, JSON.stringify(u));
+}
+
+// The six most used ids (ties: the favourites, then catalogue order).
+function top6() {
+	const u = usage();
+	const rank = (id) => (FAVOURITES.includes(id) ? 100 - FAVOURITES.indexOf(id) : 0) / 1000;
+	return [...catalogue].sort((a, b) => ((u[b.id] ?? 0) + rank(b.id)) - ((u[a.id] ?? 0) + rank(a.id)))
+	    .slice(0, 6).map((c) => c.id);
+}
+
+function renderGrid() {
+	const top = new Set(top6());
+	const order = watch() ? [...catalogue].sort((a, b) => top.has(b.id) - top.has(a.id)) : catalogue;
+	$("grid").replaceChildren(...order.map((c) => {
+		const b = document.createElement("button");
+		b.type = "button";
+		b.className = "icon";
+		b.dataset.contentId = c.id;
+		b.dataset.privacy = c.privacy ?? "public";
+		if (top.has(c.id))
+			b.dataset.top = "true";
+		const i = document.createElement("span");
+		i.className = "icon-glyph";
+		i.textContent = icons[c.id] ?? (c.ko || c.en || c.id).slice(0, 1);
+		const ko = document.createElement("span");
+		ko.className = "icon-ko";
+		ko.textContent = c.ko ?? "";
+		const en = document.createElement("span");
+		en.className = "icon-en";
+		en.textContent = c.en ?? c.id;
+		b.append(i, ko, en);
+		return b;
+	}));
+}
+
+function setPaired(on) {
+	body.dataset.paired = on ? "true" : "false";
+	$("pair-panel").hidden = on;
+	$("unpair").hidden = !on;
+}
+
+async function select(id, what) {
+	result(`${what} …`, "pending", true);
+	try {
+		await client.select(id);
+		if (!client.isControl(id))
+			countUse(id);
+		result(`✓ ${what}`, "ok");
+	} catch (e) {
+		result(`✗ ${what}: ${explain(e)}`, "error");
+	}
+}
+
+async function pairRequest() {
+	const name = $("pair-name").value.trim().slice(0, 64) || defaultName;
+	store(NAME_KEY, name);
+	client.name = name;
+	try {
+		const r = await client.pairRequest(name);
+		result(`벽 화면의 코드를 입력하세요 · Enter the code shown on the wall (${r.expires ?? 120} s)`, "ok", true);
+		$("pair-code").focus();
+	} catch (e) {
+		result(explain(e), "error");
+	}
+}
+
+async function pair(code) {
+	code = String(code).replace(/\D/g, "");
+	if (code.length !== 6) {
+		result("6자리 코드 · Six digits, please", "error");
+		return;
+	}
+	result("연결 중 … · Pairing …", "pending", true);
+	try {
+		await client.pair(code);
+		setPaired(true);
+		$("pair-code").value = "";
+		result("✓ 연결됨 · Paired", "ok");
+	} catch (e) {
+		result(explain(e), "error");
+	}
+}
+
+/* ---- voice: press and hold to talk, or tap to start and tap to stop ---- */
+
+let pressAt = 0;
+let starting = null;
+
+async function voiceStart() {
+	body.dataset.voice = "starting";
+	$("voice-label").textContent = "준비 중 · Starting";
+	starting = client.startVoice();
+	try {
+		await starting;
+		body.dataset.voice = "listening";
+		$("voice-label").textContent = "듣는 중 · Listening";
+		result("듣는 중… 말씀하세요 · Listening… say a screen name", "listening", true);
+	} catch (e) {
+		body.dataset.voice = "idle";
+		$("voice-label").textContent = "말하기 · Speak";
+		result(explain(e), "error");
+	} finally {
+		starting = null;
+	}
+}
+
+async function voiceStop() {
+	if (starting)
+		await starting.catch(() => {});
+	if (body.dataset.voice !== "listening")
+		return;
+	body.dataset.voice = "stopping";
+	$("voice-label").textContent = "인식 중 · Recognizing";
+	result("인식 중… · Recognizing…", "pending", true);
+	try {
+		const r = await client.stopVoice();
+		if (r.result === "command") {
+			const what = r.content ? label(r.content) : r.command;
+			result(`“${r.text ?? ""}” → ${what}`, "recognized");
+			if (r.content)
+				countUse(r.content);
+		} else {
+			result(`다시 말씀해 주세요 · Sorry? (${r.reason ?? "rejected"})${r.text ? ` “${r.text}”` : ""}`, "rejected");
+		}
+	} catch (e) {
+		result(explain(e), "error");
+	} finally {
+		body.dataset.voice = "idle";
+		$("voice-label").textContent = "말하기 · Speak";
+	}
+}
+
+const voice = $("voice");
+voice.addEventListener("pointerdown", (ev) => {
+	ev.preventDefault();
+	if (body.dataset.voice === "idle") {
+		pressAt = performance.now();
+		voiceStart();
+	} else {
+		pressAt = 0;
+		voiceStop();
+	}
+});
+voice.addEventListener("pointerup", () => {
+	if (pressAt && performance.now() - pressAt >= HOLD_MS)
+		voiceStop();
+	pressAt = 0;
+});
+voice.addEventListener("keydown", (ev) => {
+	if (ev.key !== "Enter" && ev.key !== " ")
+		return;
+	ev.preventDefault();
+	if (!ev.repeat)
+		body.dataset.voice === "idle" ? voiceStart() : voiceStop();
+});
+voice.addEventListener("contextmenu", (ev) => ev.preventDefault());
+
+/* ---- taps ---- */
+
+document.addEventListener("click", (ev) => {
+	const t = ev.target.closest("[data-content-id], [data-command], [data-action]");
+	if (!t)
+		return;
+	if (t.dataset.contentId)
+		select(t.dataset.contentId, label(t.dataset.contentId));
+	else if (t.dataset.command)
+		select(t.dataset.command, t.textContent.replace(/\s+/g, " ").trim());
+	else if (t.dataset.action === "main")
+		select("main", label("main"));
+});
+$("pair-request").addEventListener("click", pairRequest);
+$("pair-form").addEventListener("submit", (ev) => {
+	ev.preventDefault();
+	pair($("pair-code").value);
+});
+$("unpair").addEventListener("click", () => {
+	client.forget();
+	setPaired(false);
+	client.ws?.close();	// reconnects with the public view
+});
+matchMedia("(max-width: 320px)").addEventListener("change", renderGrid);
+
+/* ---- the daemon ---- */
+
+client.on("open", () => { body.dataset.connected = "true"; });
+client.on("close", () => {
+	body.dataset.connected = "false";
+	if (body.dataset.voice !== "idle") {
+		body.dataset.voice = "idle";
+		$("voice-label").textContent = "말하기 · Speak";
+	}
+});
+client.on("hello", (m) => {
+	catalogue = m.catalogue ?? [];
+	renderGrid();
+	setPaired(m.view === "trusted");
+	setMode(m.mode);
+	// A v1 daemon's hello has no id; only act on the answer to ours, so the
+	// code is not sent before the daemon knows who we are.
+	if (pendingCode && m.id !== undefined && m.view !== "trusted") {
+		const code = pendingCode;
+		pendingCode = null;
+		$("pair-code").value = code;
+		pair(code);
+	} else if (pendingCode && m.view === "trusted") {
+		pendingCode = null;
+	}
+});
+client.on("mode", (m) => setMode(m.mode));
+client.on("error", (m) => {
+	if (m.id === undefined && m.code !== "unknown-type")
+		result(explain({ code: m.code, message: m.message }), "error");
+});
+client.on("paired", () => setPaired(true));
+
+function setMode(mode) {
+	body.dataset.mode = mode === "private" ? "private" : "public";
+	$("mode").textContent = mode === "private" ? "PRIVATE 비공개" : "PUBLIC 공개";
+}
+
+// A v1 daemon never answers our hello with a hello: submit a pending
+// code anyway after a moment (it will say pairing is not supported).
+setTimeout(() => {
+	if (pendingCode && client.connected) {
+		const code = pendingCode;
+		pendingCode = null;
+		$("pair-code").value = code;
+		pair(code);
+	}
+}, 3000);
+
+// For debugging from the console (and browser tests).
+window.remote = { client };
