@@ -23,6 +23,7 @@ struct remote_voice;
 struct tokens;
 struct vision;
 struct record;
+struct events_file;
 
 struct daemon {
 	struct config     cfg;
@@ -41,7 +42,8 @@ struct daemon {
 	char              pair_name[72];   /* who asked for it */
 	struct vision    *vision;          /* room camera thread, or NULL */
 	struct record    *rec;             /* --record, or NULL */
-	int               video_done, audio_done;
+	int               video_done, audio_done, events_done;
+	struct events_file *events;        /* --events-file, or NULL */
 	int               verify_started;
 	uint64_t          voice_client;     /* the remote whose audio-end ... */
 	long long         voice_end_id;     /* ... had this id (-1: none) */

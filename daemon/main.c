@@ -38,6 +38,7 @@
 #define vision_verify(v) ((void)(v))
 #define vision_set_private(v, p) ((void)(v))
 #endif
+#include "devices/events_file.h"
 #include "devices/record.h"
 #include "models/face.h"
 #include "models/hand.h"
@@ -71,6 +72,8 @@ usage(FILE *out)
 	    "      --video-file PATH  replay a video file (or a folder of frames) as the room\n"
 	    "                         camera; alone, it is the only input (no audio)\n"
 	    "      --record DIR       save what the microphone and cameras capture into DIR\n"
+	    "      --events-file PATH replay scripted input events (JSON lines: cursor,\n"
+	    "                         engage, disengage, face; see docs/protocol.md)\n"
 	    "      --no-realtime      replay as fast as possible (stream time stays exact)\n"
 	    "      --events-stdout    also print every event as one JSON line on stdout\n"
 	    "      --exit-at-eof      exit 0 once the audio ends and every event is sent\n"
@@ -319,8 +322,14 @@ gesture(struct daemon *d, const struct input *in)
 static void
 camera_event(struct daemon *d, const struct input *in)
 {
-	json_t *ev = state_event(&d->state, "camera", in->t);
+	json_t *ev;
 
+	if (!strcmp(in->id, "events")) {	/* --events-file is over */
+		log_info("scripted events ended at %.2f s", in->t);
+		d->events_done = 1;
+		return;
+	}
+	ev = state_event(&d->state, "camera", in->t);
 	json_object_set_new(ev, "camera", json_string(in->id));
 	json_object_set_new(ev, "state", json_string(in->reason));
 	if (in->text[0])
@@ -408,7 +417,7 @@ on_wakeup(void *ud)
 		daemon_follow_state(d, was_private);
 	}
 	/* --exit-at-eof: once every input in use has ended. */
-	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done) {
+	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done && d->events_done) {
 		d->at_eof = 1;
 		clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
 	}
@@ -585,12 +594,13 @@ int
 main(int argc, char **argv)
 {
 	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS, O_DUMP,
-	    O_VIDEO, O_RECORD };
+	    O_VIDEO, O_RECORD, O_EVENTS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "audio-file", required_argument, NULL, O_AUDIO },
 		{ "video-file", required_argument, NULL, O_VIDEO },
 		{ "record", required_argument, NULL, O_RECORD },
+		{ "events-file", required_argument, NULL, O_EVENTS },
 		{ "no-realtime", no_argument, NULL, O_NORT },
 		{ "events-stdout", no_argument, NULL, O_EVSTDOUT },
 		{ "exit-at-eof", no_argument, NULL, O_EXITEOF },
@@ -609,7 +619,7 @@ main(int argc, char **argv)
 	};
 	static struct daemon dd;
 	struct daemon *d = &dd;
-	const char *audio_file = NULL, *dump_dir = NULL;
+	const char *audio_file = NULL, *dump_dir = NULL, *events_path = NULL;
 	char err[1024], *source;
 	int video_cli = 0, check = 0, realtime = 1, print = 0, defaults = 0, verbosity = 0, ch, loop, nerr;
 	struct bridge_config bc;
@@ -628,6 +638,7 @@ main(int argc, char **argv)
 		case 'n': check = 1; break;
 		case O_AUDIO: audio_file = optarg; break;
 		case O_NORT: realtime = 0; break;
+		case O_EVENTS: events_path = optarg; break;
 		case O_EVSTDOUT: d->events_stdout = 1; break;
 		case O_EXITEOF: d->exit_at_eof = 1; break;
 		case O_PORT:
@@ -779,6 +790,17 @@ main(int argc, char **argv)
 	d->feedback = feedback_new(&fc, d->listener);
 	pthread_create(&sigthread, NULL, signal_main, d);
 	pthread_detach(sigthread);
+	d->events_done = 1;
+	if (events_path != NULL) {
+		if ((d->events = events_file_open(events_path, d->queue, wake_service, d, realtime, err,
+		    sizeof err)) == NULL) {
+			log_errx("--events-file: %s", err);
+			d->exit_code = 1;
+			goto out;
+		}
+		d->events_done = 0;
+		events_file_start(d->events);
+	}
 	if (start_vision(d, realtime) < 0) {
 		d->exit_code = 1;
 		goto out;
@@ -814,6 +836,7 @@ main(int argc, char **argv)
 	}
 out:
 	listener_stop(d->listener);
+	events_file_free(d->events);
 #ifdef HAVE_VISION
 	if (d->vision != NULL) {
 		struct vision_stats vs;

@@ -1,0 +1,203 @@
+/* events_file — scripted input events (see events_file.h). */
+#include "devices/events_file.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "daemon/queue.h"
+
+struct events_file {
+	struct input	*in;
+	size_t		 n;
+	struct queue	*q;
+	void		(*wake)(void *);
+	void		*wake_ud;
+	int		 realtime;
+	pthread_t	 thread;
+	int		 started;
+	atomic_int	 stop;
+};
+
+/* One line into an input; 0, or -1 with the reason in err. */
+static int
+parse_line(const char *line, double prev_t, struct input *in, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *t, *x, *y;
+	const char *type, *s;
+	int rc = -1;
+
+	memset(in, 0, sizeof *in);
+	in->request_id = -1;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "not a JSON object%s%s", o == NULL ? ": " : "", o == NULL ? jerr.text : "");
+		goto out;
+	}
+	t = json_object_get(o, "t");
+	type = json_string_value(json_object_get(o, "type"));
+	if (!json_is_number(t) || json_number_value(t) < prev_t) {
+		snprintf(err, errlen, "\"t\" must be a number of seconds, not less than the line before's");
+		goto out;
+	}
+	in->t = json_number_value(t);
+	if (type == NULL) {
+		snprintf(err, errlen, "no \"type\"");
+		goto out;
+	}
+	if (!strcmp(type, "engage") || !strcmp(type, "disengage") || !strcmp(type, "cursor")) {
+		in->kind = IN_GESTURE;
+		snprintf(in->id, sizeof in->id, "%s", type);
+		if (!strcmp(type, "cursor")) {
+			x = json_object_get(o, "x");
+			y = json_object_get(o, "y");
+			s = json_string_value(json_object_get(o, "state"));
+			if (!json_is_number(x) || !json_is_number(y) || json_number_value(x) < 0 ||
+			    json_number_value(x) > 1 || json_number_value(y) < 0 || json_number_value(y) > 1) {
+				snprintf(err, errlen, "cursor needs \"x\" and \"y\" between 0 and 1");
+				goto out;
+			}
+			if (s == NULL) s = "move";
+			if (strcmp(s, "move") && strcmp(s, "press") && strcmp(s, "release")) {
+				snprintf(err, errlen, "cursor \"state\" must be move, press or release");
+				goto out;
+			}
+			in->x = json_number_value(x);
+			in->y = json_number_value(y);
+			snprintf(in->reason, sizeof in->reason, "%s", s);
+		}
+	} else if (!strcmp(type, "face")) {
+		in->kind = IN_FACE;
+		s = json_string_value(json_object_get(o, "face"));
+		if (s == NULL || (strcmp(s, "verified") && strcmp(s, "unknown") && strcmp(s, "absent") &&
+		    strcmp(s, "failed"))) {
+			snprintf(err, errlen, "face \"face\" must be verified, unknown, absent or failed");
+			goto out;
+		}
+		snprintf(in->reason, sizeof in->reason, "%s", s);
+		if ((s = json_string_value(json_object_get(o, "name"))) != NULL)
+			snprintf(in->text, sizeof in->text, "%s", s);
+	} else {
+		snprintf(err, errlen, "unknown type \"%.32s\" (engage, cursor, disengage, face)", type);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+struct events_file *
+events_file_open(const char *path, struct queue *q, void (*wake)(void *), void *wake_ud,
+                 int realtime, char *err, size_t errlen)
+{
+	struct events_file *ef;
+	char *line = NULL, why[256];
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	double prev = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((ef = calloc(1, sizeof *ef)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct input *ni;
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if ((ni = realloc(ef->in, (ef->n + 1) * sizeof *ni)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		ef->in = ni;
+		if (parse_line(line, prev, &ef->in[ef->n], why, sizeof why) < 0) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
+			goto fail;
+		}
+		prev = ef->in[ef->n++].t;
+	}
+	free(line);
+	fclose(f);
+	ef->q = q;
+	ef->wake = wake;
+	ef->wake_ud = wake_ud;
+	ef->realtime = realtime;
+	return ef;
+fail:
+	free(line);
+	fclose(f);
+	free(ef->in);
+	free(ef);
+	return NULL;
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *
+run(void *arg)
+{
+	struct events_file *ef = arg;
+	double t0 = mono();
+	struct input end = { .kind = IN_CAMERA, .request_id = -1 };
+
+	for (size_t i = 0; i < ef->n && !atomic_load(&ef->stop); i++) {
+		/* Sleep in short steps so that a stop is quick. */
+		while (ef->realtime && !atomic_load(&ef->stop) && mono() - t0 < ef->in[i].t) {
+			double left = ef->in[i].t - (mono() - t0);
+			struct timespec ts = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
+			nanosleep(&ts, NULL);
+		}
+		queue_push(ef->q, &ef->in[i]);
+		ef->wake(ef->wake_ud);
+	}
+	end.t = ef->n > 0 ? ef->in[ef->n - 1].t : 0;
+	snprintf(end.id, sizeof end.id, "events");
+	snprintf(end.reason, sizeof end.reason, "end");
+	queue_push(ef->q, &end);
+	ef->wake(ef->wake_ud);
+	return NULL;
+}
+
+int
+events_file_start(struct events_file *ef)
+{
+	if (pthread_create(&ef->thread, NULL, run, ef) != 0)
+		return -1;
+	ef->started = 1;
+	return 0;
+}
+
+void
+events_file_free(struct events_file *ef)
+{
+	if (ef == NULL)
+		return;
+	if (ef->started) {
+		atomic_store(&ef->stop, 1);
+		pthread_join(ef->thread, NULL);
+	}
+	free(ef->in);
+	free(ef);
+}
