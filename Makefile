@@ -33,14 +33,15 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test unit integration bench install uninstall clean deps help sanitize valgrind
+.PHONY: all run test unit integration browser bench install uninstall clean deps help sanitize valgrind
 all: $(BUILD)/smartofficed $(TOOL_BIN)
 
 help:
 	@echo "make deps        install missing Debian packages (needs root)"
 	@echo "make             build $(BUILD)/smartofficed"
 	@echo "make run         deps + build + run the daemon (demo session without a microphone)"
-	@echo "make test        deps + build + unit and integration tests"
+	@echo "make test        deps + build + unit, browser and integration tests"
+	@echo "make browser     the browser tests alone (headless Chromium)"
 	@echo "make bench       speech, latency, CPU and memory figures"
 	@echo "make sanitize    the test suite under ASan/UBSan"
 	@echo "make valgrind    the unit tests and one daemon run under valgrind"
@@ -81,8 +82,12 @@ unit: $(UNIT_BIN)
 integration: all
 	@BUILD=$(BUILD) tests/run-integration
 
-test: deps all unit
-	@BUILD=$(BUILD) tests/run-integration
+browser: all
+	@BUILD=$(BUILD) tests/browser/run
+
+# Unit, browser and integration tests; one closing "N passed, N failed".
+test: deps all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run-all $(UNIT_BIN)
 
 bench: deps all
 	@BUILD=$(BUILD) tests/bench/run

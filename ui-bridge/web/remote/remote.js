@@ -26,13 +26,18 @@ function load(key) {
 // "#pair=CODE" comes from the QR code on the wall: use it once.
 const hash = new URLSearchParams(location.hash.slice(1));
 let pendingCode = /^\d{6}$/.test(hash.get("pair") ?? "") ? hash.get("pair") : null;
-if (hash.has("pair"))
+// "#token=T" (from `smartofficed tokens add --role remote`): keep it, then
+// take it out of the address bar.
+const hashToken = hash.get("token") || undefined;
+if (hashToken)
+	store(TOKEN_KEY, hashToken);
+if (hash.has("pair") || hash.has("token"))
 	history.replaceState(null, "", location.pathname + location.search);
 
 const defaultName = load(NAME_KEY) || (watch() ? "Smartwatch" : matchMedia("(max-width: 600px)").matches ? "Phone" : "Tablet");
 $("pair-name").value = defaultName;
 
-const client = connect({ role: "remote", name: defaultName, storageKey: TOKEN_KEY });
+const client = connect({ role: "remote", name: defaultName, storageKey: TOKEN_KEY, token: hashToken });
 let catalogue = [];
 let icons = {};	// short glyphs from the dashboard's demo-data.json, if any
 fetch("/demo-data.json").then((r) => r.json()).then((d) => {
