@@ -198,7 +198,7 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 			    id, has_id);
 	}
 	bridge_client_set_view(c, role != NULL ? role : "display", trusted, trusted ? ti.id : NULL);
-	log_info("client %llu: %s \"%s\", %s view%s%s", (unsigned long long)bridge_client_id(c),
+	log_debug("client %llu: %s \"%s\", %s view%s%s", (unsigned long long)bridge_client_id(c),
 	    bridge_client_role(c), name != NULL ? name : "", trusted ? "trusted" : "public",
 	    trusted ? ", token " : "", trusted ? ti.id : "");
 	send_hello(d, c, id, has_id);

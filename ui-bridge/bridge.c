@@ -124,6 +124,11 @@ static const struct lws_protocols bridge_protocols[] = {
 };
 #define BRIDGE_WS_PROTOCOL	(&bridge_protocols[2])
 
+static const lws_retry_bo_t bridge_idle_policy = {
+	.secs_since_valid_ping = 0,
+	.secs_since_valid_hangup = 0,
+};
+
 static double
 mono_now(void)
 {
@@ -174,8 +179,10 @@ ring_head(struct bridge *b)
 /*
  * Moves the ring's oldest tail to the listed client that lags most (or to
  * the head when nobody is listed) so elements no one needs are freed.
- * Needed after a consumer leaves: the lws helper only recomputes when the
- * consumer at the oldest tail reads.
+ * O(clients), so it runs when the ring fills up, not per write: lws'
+ * lws_ring_consume_and_update_oldest_tail scans every client on each
+ * write of the slowest one, which made one broadcast to 10,000 clients
+ * cost 10,000² steps (make bench, fan-out).
  */
 static void
 ring_release(struct bridge *b)
@@ -245,8 +252,6 @@ client_rx_clear(struct bridge_client *c)
 static void
 client_cull(struct bridge_client *c, const char *why)
 {
-	struct bridge *b = c->b;
-
 	if (c->culled)
 		return;
 	log_info("bridge: closing websocket client %p: %s", (void *)c->wsi,
@@ -254,7 +259,7 @@ client_cull(struct bridge_client *c, const char *why)
 	c->culled = 1;
 	client_unlist(c);
 	client_queue_clear(c);
-	ring_release(b);
+	/* Its ring elements are freed at the next ring_release. */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_LAGGING, BRIDGE_CULL_GRACE);
 	lws_callback_on_writable(c->wsi);
 }
@@ -468,9 +473,7 @@ client_writeable(struct bridge_client *c)
 			p = c->trusted ? rm->payload : rm->pub;
 			len = c->trusted ? rm->len : rm->publen;
 			if (p == NULL) {
-				lws_ring_consume_and_update_oldest_tail(b->ring,
-				    struct bridge_client, &c->tail, 1, b->clients,
-				    tail, next);
+				lws_ring_consume(b->ring, &c->tail, NULL, 1);
 				continue;
 			}
 			n = lws_write(c->wsi, (unsigned char *)p + LWS_PRE, len,
@@ -480,9 +483,7 @@ client_writeable(struct bridge_client *c)
 				    (void *)c->wsi);
 				return -1;
 			}
-			lws_ring_consume_and_update_oldest_tail(b->ring,
-			    struct bridge_client, &c->tail, 1, b->clients, tail,
-			    next);
+			lws_ring_consume(b->ring, &c->tail, NULL, 1);
 			break;
 		}
 	}
@@ -536,7 +537,6 @@ client_closed(struct bridge *b, struct bridge_client *c)
 	client_unlist(c);
 	client_queue_clear(c);
 	client_rx_clear(c);
-	ring_release(b);
 	b->nclients--;
 	log_debug("bridge: client %p disconnected (%zu)", (void *)c->wsi,
 	    b->nclients);
@@ -815,6 +815,10 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	info.mounts = &b->mount;
 	info.options =
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	/* No idle-validity timer per connection: lws reschedules it in a
+	 * sorted list on every read and write, O(clients) each (make bench,
+	 * fan-out); dead peers are found by TCP and by the ring culling. */
+	info.retry_and_idle_policy = &bridge_idle_policy;
 	if ((b->vhost = lws_create_vhost(b->ctx, &info)) == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %d",
 		    b->address != NULL ? b->address : "*", cfg->port);
@@ -887,6 +891,9 @@ bridge_broadcast_view(struct bridge *b, const char *json, size_t len,
 	/* No listener: nothing to keep; newcomers get the state in hello. */
 	if (b->closing || json == NULL || b->clients == NULL)
 		return;
+	/* Reclaim what every client has read, once per quarter ring. */
+	if (lws_ring_get_count_free_elements(b->ring) <= b->ring_size / 4)
+		ring_release(b);
 	if (lws_ring_get_count_free_elements(b->ring) == 0) {
 		for (c = b->clients; c != NULL; c = next) {
 			next = c->next;
@@ -1017,8 +1024,9 @@ bridge_clients(const struct bridge *b)
 
 /* Broadcast messages the ring holds for the slowest client. */
 size_t
-bridge_backlog(const struct bridge *b)
+bridge_backlog(struct bridge *b)
 {
+	ring_release(b);
 	return lws_ring_get_count_waiting_elements(b->ring, NULL);
 }
 

@@ -96,7 +96,7 @@ void bridge_send(struct bridge *b, struct bridge_client *c, const char *json, si
 size_t bridge_clients(const struct bridge *b);
 /* Broadcast messages the ring still holds for its slowest client (never
  * more than ring_size); for tests and statistics. */
-size_t bridge_backlog(const struct bridge *b);
+size_t bridge_backlog(struct bridge *b);
 /* Service thread: call fn every ms milliseconds (housekeeping). */
 void bridge_every(struct bridge *b, int ms, void (*fn)(void *ud), void *ud);
 /* Any thread: make the service thread run hooks->on_wakeup soon. */

@@ -152,6 +152,27 @@ expect_eq revoke-exit "$?" 0 "tokens revoke $TID"
 wait_for "$T/revoked.msgs" '"view":"public"' 4 && pass revoke-live || fail revoke-live "the connected client stayed trusted"
 refused revoked-token bad-token --send "{\"type\":\"hello\",\"role\":\"remote\",\"token\":\"$NEWTOK\"}"
 
+# ---- the remote's voice button: 16 kHz PCM over the websocket, no wake word
+say_cmd() { # TEXT OUT.raw: TEXT spoken, 16 kHz mono s16le, with 0.5 s of quiet around
+	flite -voice slt -t "$1" -o "$T/say.wav" 2>/dev/null || espeak-ng -w "$T/say.wav" "$1"
+	sox -R "$T/say.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/say16.wav" pad 0.5 0.8
+	noise_wav "$T/bed.wav" "$(soxi -D "$T/say16.wav")" -55
+	sox -R -m "$T/say16.wav" "$T/bed.wav" -t raw -r 16000 -c 1 -b 16 -e signed-integer -L "$2"
+}
+say_cmd "show me the air quality" "$T/air.raw"
+"$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"audio-start","rate":16000,"format":"s16le","id":30}' \
+	--send-binary-file "$T/air.raw" --send '{"type":"audio-end","id":31}' --until recognized --timeout 15 \
+	>"$T/voice.msgs" 2>"$T/voice.cerr"
+l=$(grep '"type":"recognized"' "$T/voice.msgs")
+check remote-voice-ready "$(grep -q '"type":"audio-ready","id":30' "$T/voice.msgs" || echo "no audio-ready: $(cut -c1-80 "$T/voice.msgs" | tr '\n' ' ')")"
+check remote-voice-recognized "$([ "$(jget "$l" result) $(jget "$l" content)" = "command air-quality" ] || echo "got: ${l:-nothing}")"
+check remote-voice-reply-id "$(grep -q ',"id":31}$' <<<"$l" || echo "recognized does not carry the audio-end id: $l")"
+wait_for "$T/wall.msgs" '"source":"remote-voice"' 5 && pass remote-voice-navigates || fail remote-voice-navigates "no navigate with source remote-voice on the wall"
+"$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"audio-start","rate":16000,"format":"s16le","id":40}' \
+	--send '{"type":"audio-start","rate":16000,"format":"s16le","id":41}' --send '{"type":"audio-end","id":42}' \
+	--until recognized --timeout 15 >"$T/busy.msgs" 2>&1
+check remote-voice-busy "$(grep -q '"code":"busy".*"id":41' "$T/busy.msgs" || echo "a second audio-start was not refused as busy")"
+
 # ---- origin allow-list (default: the daemon's own pages only)
 "$WSCLIENT" --port "$PORT" --origin "http://evil.example" --count 1 --timeout 3 >"$T/evil.msgs" 2>&1
 check origin-refused "$(grep -q hello "$T/evil.msgs" && echo "a page from evil.example connected")"

@@ -2,7 +2,7 @@
 # websocket.sh — the daemon replaying in real time (a wake+command file
 # with 3 s of lead-in, so that clients connect first) with two websocket
 # clients (wsclient) connected at once:
-#  - each gets hello first: version 1, server smartofficed, screen main,
+#  - each gets hello first: version 2, server smartofficed, screen main,
 #    mode public, every content entry of the catalogue, every control;
 #  - then exactly the events the daemon printed on stdout, byte for byte:
 #    wake, intent air-quality, navigate air-quality;
@@ -70,7 +70,7 @@ for c in c1 c2; do
 	hello=$(head -1 "$T/$c.msgs")
 	r=""
 	[ "$(jtype "$hello")" = hello ] || r="first message is not hello: ${hello:0:80}"
-	[ -n "$r" ] || [ "$(jget "$hello" version)" = 1 ] || r="version $(jget "$hello" version), want 1"
+	[ -n "$r" ] || [ "$(jget "$hello" version)" = 2 ] || r="version $(jget "$hello" version), want 2"
 	[ -n "$r" ] || [ "$(jget "$hello" server)" = smartofficed ] || r="server \"$(jget "$hello" server)\""
 	[ -n "$r" ] || [ "$(jget "$hello" screen)" = main ] || r="screen \"$(jget "$hello" screen)\", want main"
 	[ -n "$r" ] || [ "$(jget "$hello" mode)" = public ] || r="mode \"$(jget "$hello" mode)\", want public"
