@@ -67,7 +67,7 @@ static const struct option_row rows[] = {
 	  "Folder with haarcascades/ and lbpcascades/ (fallback detector, eye check)" },
 	{ "face_min_score", T_DOUBLE, F(face_min_score), 0, 1, "0.5", NULL,
 	  "Face detection score threshold" },
-	{ "face_threshold", T_DOUBLE, F(face_threshold), 0, 10000, "60", NULL,
+	{ "face_threshold", T_DOUBLE, F(face_threshold), 0, 10000, "58.5", NULL,
 	  "Face match: LBPH distance at most this (lower is stricter; see make bench)" },
 	{ "face_absent_s", T_DOUBLE, F(face_absent_s), 0.5, 3600, "10", NULL,
 	  "Private mode ends when the enrolled face has been gone this long" },

@@ -730,11 +730,14 @@ face_enroll(struct face_ctx *ctx, const char *state_dir, const char *name,
 		}
 	}
 	hl = snprintf(buf, 64, STORE_MAGIC " %d %d\n", n, DESC_DIM);
-	for (i = 0; i < n; i++)
-		if (face_describe(&crops[i], (float *)(void *)(buf + hl) + (size_t)i * DESC_DIM) == -1) {
+	for (i = 0; i < n; i++) {
+		float desc[DESC_DIM];      /* buf + hl is not float-aligned */
+		if (face_describe(&crops[i], desc) == -1) {
 			seterr(err, errlen, "image %d: cannot describe the face", i + 1);
 			goto out;
 		}
+		memcpy(buf + hl + (size_t)i * sizeof desc, desc, sizeof desc);
+	}
 	len = (size_t)hl + (size_t)n * DESC_DIM * sizeof(float);
 	if (store_dir(state_dir, 1, dir, sizeof dir, err, errlen) == -1)
 		goto out;

@@ -190,8 +190,9 @@ cmd_verify(int argc, char **argv, const char *name, int first,
 		} else {
 			json_object_set_new(o, "face", json_boolean(v.face));
 			json_object_set_new(o, "match", json_boolean(v.match));
-			json_object_set_new(o, "score", json_real(v.face ?
-			    (double)(long long)(v.score * 1000 + 0.5) / 1000 : -1));
+			json_object_set_new(o, "score", v.face ?
+			    json_real((double)(long long)(v.score * 1000 + 0.5) / 1000) :
+			    json_integer(-1));
 		}
 		cv_image_free(&im);
 		emit(o);

@@ -3,7 +3,7 @@
 # with 3 s of lead-in, so that clients connect first) with two websocket
 # clients (wsclient) connected at once:
 #  - each gets hello first: version 2, server smartofficed, screen main,
-#    mode public, every content entry of the catalogue, every control;
+#    mode public, view public, the public content entries and controls;
 #  - then exactly the events the daemon printed on stdout, byte for byte:
 #    wake, intent air-quality, navigate air-quality;
 #  - real time gives the same events (same t) as --no-realtime;
@@ -16,8 +16,10 @@
 SPEECH=$CORPUS/0002-wake-command-air-quality.wav    # flite-rms: "hey seoul. display the air quality"
 need "$DAEMON" "$WSCLIENT" "$SPEECH"
 
-n_content=$(catalogue_kinds "$SRC/models/catalogue.json" | grep -vc ' control$')
-n_controls=$(catalogue_kinds "$SRC/models/catalogue.json" | grep -c ' control$')
+# A client that says nothing is a public display: public entries only, and
+# the controls without the two that change the privacy mode.
+n_content=$(catalogue_kinds "$SRC/models/catalogue.json" | grep -c ' public$')
+n_controls=$(( $(catalogue_kinds "$SRC/models/catalogue.json" | grep -c ' control$') - 2 ))
 
 lead_in "$SPEECH" "$T/ws.wav" 3
 
@@ -74,12 +76,15 @@ for c in c1 c2; do
 	[ -n "$r" ] || [ "$(jget "$hello" server)" = smartofficed ] || r="server \"$(jget "$hello" server)\""
 	[ -n "$r" ] || [ "$(jget "$hello" screen)" = main ] || r="screen \"$(jget "$hello" screen)\", want main"
 	[ -n "$r" ] || [ "$(jget "$hello" mode)" = public ] || r="mode \"$(jget "$hello" mode)\", want public"
-	n=$(grep -o '"privacy":"' <<<"$hello" | wc -l)
+	n=$(grep -o '"ko":"[^"]*","privacy":"' <<<"$hello" | wc -l)
 	[ -n "$r" ] || [ "$n" = "$n_content" ] || r="$n catalogue entries, want $n_content"
 	n=$(grep -o '{"id":"[^"]*","en":"[^"]*"}' <<<"$hello" | wc -l)
 	[ -n "$r" ] || [ "$n" = "$n_controls" ] || r="$n controls, want $n_controls"
-	[ -n "$r" ] || grep -q '{"id":"approval-documents","en":"Documents for approval","ko":"결재문서","privacy":"private"}' <<<"$hello" ||
-		r="no approval-documents entry (private, with its en and ko names)"
+	[ -n "$r" ] || grep -q '{"id":"air-quality","en":"Air quality","ko":"대기환경","privacy":"public"}' <<<"$hello" ||
+		r="no air-quality entry (public, with its en and ko names)"
+	[ -n "$r" ] || ! grep -qE 'approval-documents|video-conference|private-mode' <<<"$hello" ||
+		r="the public hello names private content"
+	[ -n "$r" ] || [ "$(jget "$hello" view)" = public ] || r="view \"$(jget "$hello" view)\", want public"
 	[ -n "$r" ] || [ "$(grep -c '"type":"hello"' "$T/$c.msgs")" = 1 ] || r="more than one hello"
 	check "hello-$c" "$r"
 done

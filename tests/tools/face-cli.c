@@ -1,0 +1,144 @@
+/*
+ * face-cli — runs face_cli() as `smartofficed face` will, plus two
+ * measuring commands for tests/bench/face:
+ *
+ *   face-cli [--state-dir DIR] [--model PATH] [--cascade-dir DIR]
+ *            [--threshold X] face ...
+ *   face-cli [--model PATH] [--pad N] detect IMAGE...
+ *       one line per image: PATH COUNT SCORE YAW (best face), the image
+ *       padded with an N-pixel black border first
+ *   face-cli [--model PATH] [--threads N] fps W H FRAMES IMAGE
+ *       detection frames per second on IMAGE scaled into a W×H frame
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/log.h"
+#include "models/face.h"
+#include "models/face_cli.h"
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* im placed in the middle of a w×h black frame, scaled to half its height */
+static int
+frame_of(const struct cv_image *im, int w, int h, struct cv_image *out)
+{
+	int fh = h / 2, fw = im->w * fh / im->h, x, y, ox = (w - fw) / 2, oy = (h - fh) / 2;
+
+	if (cv_image_alloc(out, w, h, 3) == -1)
+		return -1;
+	for (y = 0; y < fh; y++)
+		for (x = 0; x < fw; x++) {
+			const uint8_t *s = im->data + (size_t)(y * im->h / fh) * im->stride +
+			    (size_t)(x * im->w / fw) * im->channels;
+			uint8_t *d = out->data + (size_t)(y + oy) * out->stride + (size_t)(x + ox) * 3;
+			d[0] = s[0];
+			d[1] = s[im->channels == 3 ? 1 : 0];
+			d[2] = s[im->channels == 3 ? 2 : 0];
+		}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct face_cli_config cfg = { "state", FACE_DEFAULT_MODEL, NULL, 0, 0 };
+	struct face_config fc = { 0 };
+	struct face_ctx *ctx;
+	struct face_det d[FACE_MAX_DETS];
+	char err[512];
+	int i = 1, pad = 0, rc = 0;
+
+	log_init(0);
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--state-dir") == 0)
+			cfg.state_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--model") == 0)
+			cfg.model = argv[i + 1];
+		else if (strcmp(argv[i], "--cascade-dir") == 0)
+			cfg.cascade_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--threshold") == 0)
+			cfg.threshold = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--pad") == 0)
+			pad = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--threads") == 0)
+			fc.threads = atoi(argv[i + 1]);
+		else {
+			fprintf(stderr, "face-cli: unknown option %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: face-cli [options] face|detect|fps ...\n");
+		return 2;
+	}
+	if (strcmp(argv[i], "face") == 0)
+		return face_cli(argc - i, argv + i, &cfg);
+
+	fc.model = cfg.model;
+	fc.cascade_dir = cfg.cascade_dir;
+	fc.min_score = FACE_DEFAULT_MIN_SCORE;
+	fc.threshold = FACE_DEFAULT_THRESHOLD;
+	if ((ctx = face_open(&fc, err, sizeof err)) == NULL) {
+		fprintf(stderr, "face-cli: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[i], "detect") == 0) {
+		for (i++; i < argc; i++) {
+			struct cv_image im, big;
+			int n, y;
+
+			if (cv_face_read_image(argv[i], &im, err, sizeof err) == -1) {
+				fprintf(stderr, "face-cli: %s\n", err);
+				rc = 1;
+				continue;
+			}
+			if (cv_image_alloc(&big, im.w + 2 * pad, im.h + 2 * pad, 3) == -1)
+				return 1;
+			for (y = 0; y < im.h; y++)
+				memcpy(big.data + (size_t)(y + pad) * big.stride + (size_t)pad * 3,
+				    im.data + (size_t)y * im.stride, (size_t)im.w * 3);
+			n = face_detect(ctx, &big, d, FACE_MAX_DETS, err, sizeof err);
+			if (n < 0)
+				fprintf(stderr, "face-cli: %s: %s\n", argv[i], err);
+			else
+				printf("%s %d %.3f %.3f\n", argv[i], n, n ? d[0].score : 0,
+				    n ? face_yaw(&d[0]) : 0);
+			cv_image_free(&im);
+			cv_image_free(&big);
+		}
+	} else if (strcmp(argv[i], "fps") == 0 && i + 4 < argc) {
+		struct cv_image im, fr;
+		int w = atoi(argv[i + 1]), h = atoi(argv[i + 2]), frames = atoi(argv[i + 3]), k, n = 0;
+		double t0, t1;
+
+		if (cv_face_read_image(argv[i + 4], &im, err, sizeof err) == -1 ||
+		    frame_of(&im, w, h, &fr) == -1) {
+			fprintf(stderr, "face-cli: %s\n", err);
+			return 1;
+		}
+		face_detect(ctx, &fr, d, FACE_MAX_DETS, err, sizeof err);   /* warm-up */
+		t0 = now();
+		for (k = 0; k < frames; k++)
+			n += face_detect(ctx, &fr, d, FACE_MAX_DETS, err, sizeof err) == 1;
+		t1 = now();
+		printf("%dx%d %d frames %.1f fps %.2f ms/frame (%d with one face)\n", w, h, frames,
+		    frames / (t1 - t0), (t1 - t0) * 1000 / frames, n);
+		cv_image_free(&im);
+		cv_image_free(&fr);
+	} else {
+		fprintf(stderr, "face-cli: unknown command %s\n", argv[i]);
+		rc = 2;
+	}
+	face_close(ctx);
+	return rc;
+}
