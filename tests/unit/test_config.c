@@ -505,7 +505,9 @@ test_documented_bounds(void **state)
 				open = q;        /* the line's last '(' */
 		if (open == NULL || (dots = strstr(open, "..")) == NULL || dots > eol)
 			continue;
-		assert_int_equal(sscanf(open + 1, "%63[^.]", lo), 1);
+		/* lo is everything between '(' and "..": it may be 0.5. */
+		assert_true(dots - open - 1 > 0 && dots - open - 1 < (long)sizeof lo);
+		snprintf(lo, sizeof lo, "%.*s", (int)(dots - open - 1), open + 1);
 		assert_int_equal(sscanf(dots + 2, "%63[^)]", hi), 1);
 		assert_int_equal(sscanf(eol + 1, "#%63s =", name), 1);
 		if (config_set(&c, name, lo, err, sizeof err) != 0 || config_set(&c, name, hi, err, sizeof err) != 0)

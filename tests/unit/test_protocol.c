@@ -341,7 +341,7 @@ test_pong_and_dump(void **state)
 	json_decref(o);
 
 	assert_null(proto_dump(NULL));
-	assert_int_equal(PROTO_VERSION, 1);
+	assert_int_equal(PROTO_VERSION, 2);
 }
 
 int
