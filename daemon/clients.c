@@ -23,6 +23,9 @@
 #include "ui-bridge/protocol.h"
 
 #define NAME_MAX_BYTES	64
+#define PAIR_REQUEST_GAP 3.0	/* s between two new pairing codes */
+#define PAIR_WRONG_MAX	10	/* wrong codes in a row before a lock-out */
+#define PAIR_LOCK_S	300
 
 /* Sends obj (stolen) to c, with the request's id when it had one. */
 static void
@@ -197,6 +200,14 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 			reply_error(d, c, PROTO_E_BAD_TOKEN, "unknown or revoked token: public view",
 			    id, has_id);
 	}
+	/* A token speaks for the role it was issued for, whatever is claimed. */
+	if (trusted)
+		role = tokens_role_name(ti.role);
+	if (!trusted && bridge_client_trusted(c)) {	/* trust dropped: no stream */
+		if (d->rv != NULL)
+			remote_voice_cancel(d->rv, bridge_client_id(c));
+		bridge_client_allow_binary(c, 0);
+	}
 	bridge_client_set_view(c, role != NULL ? role : "display", trusted, trusted ? ti.id : NULL);
 	log_debug("client %llu: %s \"%s\", %s view%s%s", (unsigned long long)bridge_client_id(c),
 	    bridge_client_role(c), name != NULL ? name : "", trusted ? "trusted" : "public",
@@ -268,6 +279,13 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 	}
 	if (!d->state.confirm_pending) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
+		return;
+	}
+	if (d->confirm_deadline > 0 && daemon_mono() > d->confirm_deadline) {
+		/* Too late: the face check it confirms is stale. */
+		state_confirm(&d->state, 0, daemon_now(d), daemon_emit, d);
+		reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
+		    id, has_id);
 		return;
 	}
 	state_confirm(&d->state, json_is_true(accept), daemon_now(d), daemon_emit, d);
@@ -342,13 +360,28 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
 	char code[8];
 
-	if (bad) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair-request: name must be a string of at most 64 bytes",
-		    id, has_id);
+	double now = daemon_mono();
+	char why[128];
+
+	if (bad || (name != NULL && tokens_name_valid(name, why, sizeof why) < 0)) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair-request: name must be a string of at most 64 "
+		    "bytes without control characters", id, has_id);
+		return;
+	}
+	/* Guessing a code is slowed down for everybody: one new code every
+	 * PAIR_REQUEST_GAP s, and a lock-out after PAIR_WRONG_MAX wrong codes. */
+	if (now < d->pair_locked_until || now - d->pair_last_request < PAIR_REQUEST_GAP) {
+		snprintf(why, sizeof why, "pairing is paused for %.0f s (too many requests or wrong codes)",
+		    now < d->pair_locked_until ? d->pair_locked_until - now : PAIR_REQUEST_GAP);
+		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
 		return;
 	}
 	snprintf(d->pair_name, sizeof d->pair_name, "%s", name != NULL && name[0] ? name : "remote");
-	pairing_request(d->pairing, d->pair_name, daemon_mono(), code);
+	if (pairing_request(d->pairing, d->pair_name, now, code) < 0) {
+		reply_error(d, c, PROTO_E_INTERNAL, "no randomness for a pairing code", id, has_id);
+		return;
+	}
+	d->pair_last_request = now;
 	log_info("pairing: code requested by client %llu (\"%s\"), valid %d s",
 	    (unsigned long long)bridge_client_id(c), name != NULL ? name : "", d->cfg.pair_code_ttl);
 	show_code(d, code, name);
@@ -372,18 +405,27 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	}
 	/* A copy: set_view below rewrites the client's own role string. */
 	snprintf(rolebuf, sizeof rolebuf, "%s", bridge_client_role(c));
-	if (pairing_check(d->pairing, code, daemon_mono()) != 1) {
+	if (daemon_mono() < d->pair_locked_until || pairing_check(d->pairing, code, daemon_mono()) != 1) {
 		log_info("pairing: wrong or expired code from client %llu",
 		    (unsigned long long)bridge_client_id(c));
+		if (++d->pair_wrong >= PAIR_WRONG_MAX) {
+			log_warnx("pairing: %d wrong codes: pairing paused for %d s", d->pair_wrong, PAIR_LOCK_S);
+			d->pair_wrong = 0;
+			d->pair_locked_until = daemon_mono() + PAIR_LOCK_S;
+			pairing_cancel(d->pairing);
+			show_code(d, NULL, NULL);
+		}
 		reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
 		return;
 	}
+	d->pair_wrong = 0;
 	if (strcmp(role, "observer") == 0)
 		role = "remote";
 	if (tokens_role_parse(role, &trole) < 0)
 		trole = TOKEN_REMOTE;
 	if (tokens_add(d->tokens, trole, d->pair_name, token, tid, err, sizeof err) < 0) {
 		log_warnx("pairing: %s", err);
+		show_code(d, NULL, NULL);
 		reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);
 		return;
 	}
@@ -510,7 +552,13 @@ clients_voice_result(struct daemon *d, struct input *in)
 	struct feedback_say say = { 0 };
 	json_t *r;
 
-	if (c != NULL) {
+	/* The sender may have gone, or lost its trust, while it was decoded. */
+	if (c == NULL || !may_command(c)) {
+		log_info("remote voice: result dropped: client %llu is gone or no longer paired",
+		    (unsigned long long)in->client);
+		return;
+	}
+	{
 		if (e != NULL)
 			r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
 			    e->is_control ? "command" : "content", e->id, "text", in->text,
@@ -518,9 +566,10 @@ clients_voice_result(struct daemon *d, struct input *in)
 		else
 			r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
 			    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
-		if (in->client == d->voice_client)
+		if (in->client == d->voice_client) {
 			reply(d, c, r, d->voice_end_id, d->voice_end_id >= 0);
-		else
+			d->voice_client = 0;
+		} else
 			reply(d, c, r, in->request_id, in->request_id >= 0);
 	}
 	snprintf(in->source, sizeof in->source, "remote-voice");
@@ -562,4 +611,5 @@ clients_message(struct daemon *d, struct bridge_client *c, const char *json, siz
 		reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
 	}
 	json_decref(msg);
+	daemon_follow_state(d);
 }

@@ -45,6 +45,10 @@ struct daemon {
 	int               video_done, audio_done, events_done;
 	struct events_file *events;        /* --events-file, or NULL */
 	int               verify_started;
+	int               vision_private;   /* what the vision thread was last told */
+	double            confirm_deadline; /* daemon_mono() by which a remote must confirm */
+	int               pair_wrong;       /* wrong pairing codes since the last success */
+	double            pair_locked_until, pair_last_request;
 	uint64_t          voice_client;     /* the remote whose audio-end ... */
 	long long         voice_end_id;     /* ... had this id (-1: none) */
 	struct remote_voice *rv;           /* remotes' voice button */
@@ -65,7 +69,7 @@ void daemon_emit(void *ud, json_t *ev, json_t *pub);
 double daemon_now(struct daemon *d);
 /* After an input or a client's message: tell the vision thread what the
  * state now asks (verification, private mode). */
-void daemon_follow_state(struct daemon *d, int was_private);
+void daemon_follow_state(struct daemon *d);
 /* CLOCK_MONOTONIC in seconds (pairing code lifetimes). */
 double daemon_mono(void);
 

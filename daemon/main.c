@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,8 +282,26 @@ reload(struct daemon *d)
 		config_free(&c);
 		return;
 	}
-	if (c.port != d->cfg.port || strcmp(c.address, d->cfg.address) || strcmp(c.audio, d->cfg.audio))
-		log_warnx("reload: address, port and audio changes take effect at the next start");
+	if (c.port != d->cfg.port || strcmp(c.address, d->cfg.address) || strcmp(c.audio, d->cfg.audio) ||
+	    strcmp(c.camera_room, d->cfg.camera_room) || strcmp(c.allowed_origins, d->cfg.allowed_origins) ||
+	    c.ws_rate != d->cfg.ws_rate || c.ws_burst != d->cfg.ws_burst ||
+	    strcmp(c.documents_dir, d->cfg.documents_dir) || c.pair_code_ttl != d->cfg.pair_code_ttl ||
+	    strcmp(c.private_confirm, d->cfg.private_confirm) || strcmp(c.record_dir, d->cfg.record_dir))
+		log_warnx("reload: address, port, audio, camera, origins, rate limits, documents_dir, "
+		    "pair_code_ttl, private_confirm and record_dir take effect at the next start");
+	/* Those keep their running values, so what clients are told matches. */
+	{
+		char **keep[] = { &c.documents_dir, &c.allowed_origins, &c.private_confirm };
+		char **was[] = { &d->cfg.documents_dir, &d->cfg.allowed_origins, &d->cfg.private_confirm };
+		for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+			char *t = *keep[i];
+			*keep[i] = *was[i];
+			*was[i] = t;
+		}
+		c.pair_code_ttl = d->cfg.pair_code_ttl;
+		c.ws_rate = d->cfg.ws_rate;
+		c.ws_burst = d->cfg.ws_burst;
+	}
 	d->old_cats[d->nold++] = d->cat;
 	d->cat = cat;
 	state_set_catalogue(&d->state, cat);
@@ -350,8 +369,13 @@ camera_event(struct daemon *d, const struct input *in)
  * face verification was requested; private mode began or ended).
  */
 void
-daemon_follow_state(struct daemon *d, int was_private)
+daemon_follow_state(struct daemon *d)
 {
+	/* The remote's confirmation must come soon after the face check. */
+	if (d->state.confirm_pending && d->confirm_deadline == 0)
+		d->confirm_deadline = daemon_mono() + d->cfg.face_verify_timeout_s;
+	if (!d->state.confirm_pending)
+		d->confirm_deadline = 0;
 	if (d->vision == NULL)
 		return;
 	if (d->state.verify_pending && !d->verify_started) {
@@ -360,8 +384,10 @@ daemon_follow_state(struct daemon *d, int was_private)
 	}
 	if (!d->state.verify_pending)
 		d->verify_started = 0;
-	if (d->state.private_mode != was_private)
+	if (d->state.private_mode != d->vision_private) {
+		d->vision_private = d->state.private_mode;
 		vision_set_private(d->vision, d->state.private_mode);
+	}
 }
 
 static void
@@ -371,7 +397,6 @@ on_wakeup(void *ud)
 	struct input in;
 
 	while (queue_pop(d->queue, &in)) {
-		int was_private = d->state.private_mode;
 		struct feedback_say say = { 0 };
 		switch (in.kind) {
 		case IN_SIGNAL:
@@ -414,7 +439,7 @@ on_wakeup(void *ud)
 				listener_ack(d->listener, in.ticket, NULL, 0, 0);
 			break;
 		}
-		daemon_follow_state(d, was_private);
+		daemon_follow_state(d);
 	}
 	/* --exit-at-eof: once every input in use has ended. */
 	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done && d->events_done) {
@@ -426,6 +451,7 @@ on_wakeup(void *ud)
 /* ---- signals: one thread sigwaits, the service thread acts ---- */
 
 static sigset_t handled;
+static atomic_int signals_off;	/* teardown: the queue and bridge are going */
 
 static void *
 signal_main(void *arg)
@@ -437,6 +463,8 @@ signal_main(void *arg)
 		struct input in = { .kind = IN_SIGNAL };
 		if (sigwait(&handled, &sig) != 0)
 			continue;
+		if (atomic_load(&signals_off))
+			break;
 		in.signo = sig;
 		queue_push(d->queue, &in);
 		bridge_wakeup(d->bridge);
@@ -628,6 +656,7 @@ main(int argc, char **argv)
 	struct listener_config lc;
 	struct feedback_config fc;
 	pthread_t sigthread;
+	int sigthread_started = 0;
 
 	d->exit_code = 0;
 	config_defaults(&d->cfg);
@@ -645,14 +674,13 @@ main(int argc, char **argv)
 		case O_ADDR:
 		case O_STATE:
 		case O_VIDEO:
-			video_cli = 1;
-			/* FALLTHROUGH */
 		case O_RECORD:
 		case 'o':
 			if (d->nsets == (int)(sizeof d->sets / sizeof d->sets[0])) {
 				fprintf(stderr, "smartofficed: too many options\n");
 				return 2;
 			}
+			video_cli |= ch == O_VIDEO;
 			if (ch == 'o')
 				d->sets[d->nsets++] = strdup(optarg);
 			else {
@@ -773,7 +801,7 @@ main(int argc, char **argv)
 	/* The port opens once the audio source and the recognizer are ready. */
 	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
 	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message, d->cfg.ws_rate, d->cfg.ws_burst,
-	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir };
+	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir, d->cfg.public_url };
 	hooks.ud = d;
 	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
@@ -788,8 +816,8 @@ main(int argc, char **argv)
 		log_warnx("remote voice: %s (the remotes' voice button is off)", err);
 	fc = (struct feedback_config){ d->cfg.speak, d->cfg.cue, realtime, d->cfg.voice };
 	d->feedback = feedback_new(&fc, d->listener);
-	pthread_create(&sigthread, NULL, signal_main, d);
-	pthread_detach(sigthread);
+	if (pthread_create(&sigthread, NULL, signal_main, d) == 0)
+		sigthread_started = 1;
 	d->events_done = 1;
 	if (events_path != NULL) {
 		if ((d->events = events_file_open(events_path, d->queue, wake_service, d, realtime, err,
@@ -835,6 +863,13 @@ main(int argc, char **argv)
 		    cpu, since(&d->started), 100.0 * cpu / (since(&d->started) + 1e-9), ru.ru_maxrss / 1024.0);
 	}
 out:
+	/* The signal thread must not touch the queue or the bridge from here
+	 * on: tell it, wake it if it still waits, and join it. */
+	if (sigthread_started) {
+		atomic_store(&signals_off, 1);
+		pthread_kill(sigthread, SIGHUP);
+		pthread_join(sigthread, NULL);
+	}
 	listener_stop(d->listener);
 	events_file_free(d->events);
 #ifdef HAVE_VISION

@@ -148,7 +148,10 @@ carry_out(struct state *st, const struct catalogue_entry *e, double t, const cha
 		ev = state_event(st, "command", t);
 		json_object_set_new(ev, "command", json_string(e->id));
 		json_object_set_new(ev, "source", json_string(source));
-		send_all(emit, ud, ev);
+		if (is_private(e))
+			send_trusted(emit, ud, ev);
+		else
+			send_all(emit, ud, ev);
 	}
 	return NULL;
 }
@@ -252,8 +255,10 @@ state_face(struct state *st, const char *what, const char *name, double t,
 	const struct catalogue_entry *pm = catalogue_find(st->cat, "private-mode");
 
 	json_object_set_new(ev, "face", json_string(what));
-	if (name != NULL && name[0])
+	if (name != NULL && name[0] && strcmp(what, "verified") == 0)
 		json_object_set_new(ev, "name", json_string(name));
+	else if (name != NULL && name[0])
+		json_object_set_new(ev, "reason", json_string(name));
 	send_trusted(emit, ud, ev);
 
 	if (strcmp(what, "verified") == 0 && st->verify_pending) {
@@ -268,6 +273,9 @@ state_face(struct state *st, const char *what, const char *name, double t,
 		verify_event(st, "failed", t, emit, ud);
 		if (pm != NULL)
 			denied(st, pm, t, "face-verification-failed", emit, ud);
+	} else if ((strcmp(what, "absent") == 0 || strcmp(what, "unknown") == 0) && st->confirm_pending) {
+		st->confirm_pending = 0;	/* the face it would confirm is gone */
+		verify_event(st, "failed", t, emit, ud);
 	} else if ((strcmp(what, "absent") == 0 || strcmp(what, "unknown") == 0) && st->private_mode) {
 		set_mode(st, 0, t, strcmp(what, "absent") == 0 ? "face-absent" : "unknown-face", emit, ud);
 	}

@@ -155,6 +155,19 @@ mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A full queue is waited out, not dropped: a script replayed as fast as
+ * possible can be longer than the queue. */
+static void
+push(struct events_file *ef, const struct input *in)
+{
+	while (queue_push(ef->q, in) < 0 && !atomic_load(&ef->stop)) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		ef->wake(ef->wake_ud);
+		nanosleep(&ts, NULL);
+	}
+	ef->wake(ef->wake_ud);
+}
+
 static void *
 run(void *arg)
 {
@@ -169,14 +182,12 @@ run(void *arg)
 			struct timespec ts = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
 			nanosleep(&ts, NULL);
 		}
-		queue_push(ef->q, &ef->in[i]);
-		ef->wake(ef->wake_ud);
+		push(ef, &ef->in[i]);
 	}
 	end.t = ef->n > 0 ? ef->in[ef->n - 1].t : 0;
 	snprintf(end.id, sizeof end.id, "events");
 	snprintf(end.reason, sizeof end.reason, "end");
-	queue_push(ef->q, &end);
-	ef->wake(ef->wake_ud);
+	push(ef, &end);
 	return NULL;
 }
 

@@ -83,6 +83,7 @@ struct bridge {
 	uint64_t		 next_id;
 	double			 rate, burst;
 	char			*origins;
+	char			*public_host;	/* "host[:port]" of public_url, or NULL */
 	int			 port;
 	int			 closing;
 	char			*address;
@@ -317,26 +318,7 @@ client_dispatch(struct bridge_client *c, const char *buf, size_t len)
 	json_t *msg;
 	json_int_t id = 0;
 	int has_id;
-	double now;
 
-	/* Token bucket: rate per second, burst on top; one reply a second. */
-	if (b->rate > 0) {
-		now = mono_now();
-		c->bucket += (now - c->bucket_t) * b->rate;
-		if (c->bucket > b->burst)
-			c->bucket = b->burst;
-		c->bucket_t = now;
-		if (c->bucket < 1.0) {
-			if (now - c->limited_t >= 1.0) {
-				c->limited_t = now;
-				snprintf(err, sizeof(err), "more than %g messages a "
-				    "second: message dropped", b->rate);
-				client_error(c, PROTO_E_RATE_LIMITED, err, 0, 0);
-			}
-			return;
-		}
-		c->bucket -= 1.0;
-	}
 	if (proto_parse_client(buf, len, &msg, &code, err, sizeof(err)) == -1) {
 		log_debug("bridge: client %p: %s: %s", (void *)c->wsi, code,
 		    err);
@@ -366,6 +348,38 @@ client_dispatch(struct bridge_client *c, const char *buf, size_t len)
  * Binary messages are refused here in one place so that audio streaming
  * (a later issue) can claim them.
  */
+/*
+ * Token bucket: rate per second, burst on top, charged when a message
+ * starts (so oversize and binary messages cost too); at most one
+ * rate-limited reply a second.  0: go on; -1: drop the message.
+ */
+static int
+client_charge(struct bridge_client *c)
+{
+	struct bridge *b = c->b;
+	double now;
+	char err[96];
+
+	if (b->rate <= 0)
+		return 0;
+	now = mono_now();
+	c->bucket += (now - c->bucket_t) * b->rate;
+	if (c->bucket > b->burst)
+		c->bucket = b->burst;
+	c->bucket_t = now;
+	if (c->bucket >= 1.0) {
+		c->bucket -= 1.0;
+		return 0;
+	}
+	if (now - c->limited_t >= 1.0) {
+		c->limited_t = now;
+		snprintf(err, sizeof(err), "more than %g messages a second: "
+		    "message dropped", b->rate);
+		client_error(c, PROTO_E_RATE_LIMITED, err, 0, 0);
+	}
+	return -1;
+}
+
 static void
 client_receive(struct bridge_client *c, const void *in, size_t len)
 {
@@ -380,6 +394,9 @@ client_receive(struct bridge_client *c, const void *in, size_t len)
 		c->rx_binary = lws_frame_is_binary(c->wsi) != 0;
 		c->rx_pass = c->rx_binary && c->binary_ok &&
 		    b->hooks.on_binary != NULL;
+		/* Audio frames are bounded by the stream, not the rate. */
+		if (!c->rx_pass && client_charge(c) < 0)
+			c->rx_discard = 1;
 	}
 	/* Audio: no reassembly, no size cap (the receiver bounds it). */
 	if (c->rx_pass) {
@@ -546,6 +563,33 @@ client_closed(struct bridge *b, struct bridge_client *c)
  * Only ws upgrades to BRIDGE_WS_PATH are accepted, so that a typo in a
  * dashboard's URL fails loudly instead of half-working.
  */
+/*
+ * "self" compares the Origin with the Host the page was loaded from; a
+ * page of another site can make both agree by re-pointing its DNS name at
+ * us (DNS rebinding).  So the Host must be an address (which no DNS answer
+ * can re-point), localhost, or the host of public_url.
+ */
+static int
+host_is_ours(const struct bridge *b, const char *host)
+{
+	char name[256], *colon;
+	size_t n;
+
+	if (host[0] == '\0')
+		return 0;
+	if (b->public_host != NULL && strcasecmp(host, b->public_host) == 0)
+		return 1;
+	if (host[0] == '[')		/* IPv6 literal */
+		return strchr(host, ']') != NULL;
+	snprintf(name, sizeof(name), "%s", host);
+	if ((colon = strchr(name, ':')) != NULL)
+		*colon = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return 1;
+	n = strspn(name, "0123456789.");
+	return n > 0 && name[n] == '\0';
+}
+
 static int
 filter_connection(struct bridge *b, struct lws *wsi)
 {
@@ -571,11 +615,11 @@ filter_connection(struct bridge *b, struct lws *wsi)
 	    tok = strtok_r(NULL, " ,", &save)) {
 		if (strcmp(tok, "*") == 0)
 			ok = 1;
-		else if (strcmp(tok, "self") == 0) {
+		else if (strcmp(tok, "self") == 0 && host_is_ours(b, host)) {
 			snprintf(self, sizeof(self), "http://%s", host);
-			ok = host[0] && strcasecmp(origin, self) == 0;
+			ok = strcasecmp(origin, self) == 0;
 			snprintf(self, sizeof(self), "https://%s", host);
-			ok = ok || (host[0] && strcasecmp(origin, self) == 0);
+			ok = ok || strcasecmp(origin, self) == 0;
 		} else
 			ok = strcasecmp(origin, tok) == 0;
 	}
@@ -725,6 +769,10 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	b->rate = cfg->rate;
 	b->burst = cfg->burst > 1 ? cfg->burst : 1;
 	b->origins = strdup(cfg->origins != NULL ? cfg->origins : "self");
+	if (cfg->public_url != NULL && strstr(cfg->public_url, "://") != NULL) {
+		const char *h = strstr(cfg->public_url, "://") + 3;
+		b->public_host = strndup(h, strcspn(h, "/"));
+	}
 	b->web_root = strdup(cfg->web_root);
 	if (cfg->address != NULL)
 		b->address = strdup(cfg->address);
@@ -836,6 +884,7 @@ fail:
 	free(b->web_root);
 	free(b->address);
 	free(b->origins);
+	free(b->public_host);
 	free(b->js_root);
 	free(b->pdfjs_root);
 	free(b->docs_pub);
@@ -1079,6 +1128,7 @@ bridge_free(struct bridge *b)
 	free(b->web_root);
 	free(b->address);
 	free(b->origins);
+	free(b->public_host);
 	free(b->js_root);
 	free(b->pdfjs_root);
 	free(b->docs_pub);

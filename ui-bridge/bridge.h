@@ -61,6 +61,7 @@ struct bridge_config {
 	const char *js_root;      /* served at /js/ (NULL: not served) */
 	const char *pdfjs_root;   /* served at /vendor/pdfjs/ (NULL: not served) */
 	const char *documents;    /* documents_dir: public/ and private/ PDFs */
+	const char *public_url;   /* its host is "self" too (besides addresses, localhost) */
 };
 
 /* Starts listening.  On failure returns NULL and writes why into err. */

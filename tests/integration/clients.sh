@@ -72,6 +72,8 @@ refused audio-unpaired       unauthorized --send '{"type":"audio-start","rate":1
 refused audio-bad-rate       bad-request  --send "$H_TAB" --send '{"type":"audio-start","rate":44100,"format":"s16le"}'
 refused audio-end-no-start   bad-request  --send "$H_TAB" --send '{"type":"audio-end"}'
 refused binary-no-stream     binary-not-supported --send "$H_TAB" --send-binary
+# a token speaks for its own role: an observer's token claiming "display"
+refused observer-as-display  unauthorized --send "{\"type\":\"hello\",\"role\":\"display\",\"token\":\"$OBS\"}" --send '{"type":"select","content":"transportation"}'
 
 # the unpaired select reached nobody: an observer connected all along saw
 # no navigate (checked below with the whole run's observer log)
@@ -180,6 +182,9 @@ check origin-refused "$(grep -q hello "$T/evil.msgs" && echo "a page from evil.e
 check origin-self "$(grep -q hello "$T/self.msgs" || echo "the daemon's own origin was refused")"
 "$WSCLIENT" --port "$PORT" --origin "" --count 1 --timeout 3 >"$T/noorigin.msgs" 2>&1
 check origin-none "$(grep -q hello "$T/noorigin.msgs" || echo "a client without Origin was refused")"
+# DNS rebinding: Origin and Host agree, but on somebody else's name
+"$WSCLIENT" --port "$PORT" --origin "http://evil.example:$PORT" --host-header "evil.example:$PORT" --count 1 --timeout 3 >"$T/rebind.msgs" 2>&1
+check origin-rebinding "$(grep -q hello "$T/rebind.msgs" && echo "a page of evil.example (re-pointed at us) connected")"
 
 # ---- rate limit (ws_rate 5, burst 10): 30 pings at once
 args=()

@@ -16,6 +16,7 @@
  *   --send-binary-file F  the content of F as binary messages of 3200 bytes
  *                    (0.1 s of 16 kHz 16-bit audio) each
  *   --origin O       the Origin header ("" for none; default the host)
+ *   --host-header H  the Host header (default the host connected to)
  *   --protocol P     Sec-WebSocket-Protocol to ask for ("" for none;
  *                    default "smartoffice")
  *   --count N        exit 0 after N messages were received
@@ -48,7 +49,7 @@ struct out {
 
 static struct {
 	int stamp;          /* prefix each message with its arrival time */
-	const char		*host, *path, *protocol, *until, *origin;
+	const char		*host, *path, *protocol, *until, *origin, *host_header;
 	int			 port, timeout;
 	long			 count;
 	struct out		*out_head, *out_tail;
@@ -357,6 +358,8 @@ main(int argc, char **argv)
 			out_add_binary_file(argv[++i]);
 		else if (strcmp(a, "--origin") == 0)
 			g.origin = argv[++i];
+		else if (strcmp(a, "--host-header") == 0)
+			g.host_header = argv[++i];
 		else if (strcmp(a, "--count") == 0)
 			g.count = number(a, argv[++i], LONG_MAX);
 		else if (strcmp(a, "--timeout") == 0)
@@ -388,7 +391,7 @@ main(int argc, char **argv)
 	ci.address = g.host;
 	ci.port = g.port;
 	ci.path = g.path;
-	ci.host = g.host;
+	ci.host = g.host_header != NULL ? g.host_header : g.host;
 	/* lws writes "Origin: http://" and then this. */
 	if (g.origin != NULL && strncmp(g.origin, "http://", 7) == 0)
 		g.origin += 7;
