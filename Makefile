@@ -101,11 +101,18 @@ valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/demo \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(DATADIR)/blazeface \
 	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 $(BUILD)/smartofficed $(DESTDIR)$(BINDIR)/smartofficed
 	install -m 0644 models/catalogue.json $(DESTDIR)$(DATADIR)/catalogue.json
-	install -m 0644 ui-bridge/web/* $(DESTDIR)$(DATADIR)/web/
+	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/documents $(DESTDIR)$(DATADIR)/pdfjs
+	cp -R ui-bridge/web $(DESTDIR)$(DATADIR)/web
+	cp -R ui-bridge/js $(DESTDIR)$(DATADIR)/js
+	cp -R ui-bridge/documents $(DESTDIR)$(DATADIR)/documents
+	rm -f $(DESTDIR)$(DATADIR)/documents/make-demo.mjs
+	if [ -d node_modules/pdfjs-dist/build ]; then cp -R node_modules/pdfjs-dist/build $(DESTDIR)$(DATADIR)/pdfjs; fi
+	if [ -f models/blazeface/face_detection_front_128x128_barracuda.onnx ]; then \
+	  install -m 0644 models/blazeface/* $(DESTDIR)$(DATADIR)/blazeface/; fi
 	install -m 0644 devices/demo/session.wav $(DESTDIR)$(DATADIR)/demo/session.wav
 	install -m 0644 docs/smartofficed.8 $(DESTDIR)$(MANDIR)/man8/smartofficed.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf || \
