@@ -76,7 +76,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
 run: deps all
 	$(BUILD)/smartofficed --config smartofficed.conf
 
-unit: $(UNIT_BIN)
+# Some unit tests run tools (the clip generator).
+unit: $(UNIT_BIN) $(TOOL_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
 integration: all
@@ -86,7 +87,7 @@ browser: all
 	@BUILD=$(BUILD) tests/browser/run
 
 # Unit, browser and integration tests; one closing "N passed, N failed".
-test: deps all $(UNIT_BIN)
+test: deps all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run-all $(UNIT_BIN)
 
 bench: deps all

@@ -32,13 +32,7 @@
 #include "daemon/remote_voice.h"
 #include "daemon/tokens.h"
 #include "daemon/tokens_cli.h"
-#if __has_include("daemon/vision.c")	/* TEMPORARY while the vision thread is written */
 #include "daemon/vision.h"
-#define HAVE_VISION 1
-#else
-#define vision_verify(v) ((void)(v))
-#define vision_set_private(v, p) ((void)(v))
-#endif
 #include "devices/events_file.h"
 #include "devices/record.h"
 #include "models/face.h"
@@ -378,6 +372,11 @@ daemon_follow_state(struct daemon *d)
 		d->confirm_deadline = 0;
 	if (d->vision == NULL)
 		return;
+	/* Asked after the replay ended: no camera will ever answer. */
+	if (d->state.verify_pending && d->video_done) {
+		state_face(&d->state, "failed", "the camera stream ended", daemon_now(d), daemon_emit, d);
+		return;
+	}
 	if (d->state.verify_pending && !d->verify_started) {
 		d->verify_started = 1;
 		vision_verify(d->vision);
@@ -533,9 +532,6 @@ since(const struct timespec *t0)
 }
 
 /* The room camera, when one is configured: face and hand tracking. */
-#ifndef HAVE_VISION
-static int start_vision(struct daemon *d, int realtime) { d->video_done = 1; return 0; }
-#else
 static int
 start_vision(struct daemon *d, int realtime)
 {
@@ -579,7 +575,6 @@ start_vision(struct daemon *d, int realtime)
 	}
 	return 0;
 }
-#endif
 
 double
 daemon_now(struct daemon *d)
@@ -872,7 +867,6 @@ out:
 	}
 	listener_stop(d->listener);
 	events_file_free(d->events);
-#ifdef HAVE_VISION
 	if (d->vision != NULL) {
 		struct vision_stats vs;
 		vision_stop(d->vision);
@@ -881,7 +875,6 @@ out:
 		    (unsigned long)vs.frames, vs.fps, vs.lat_avg_ms, vs.lat_p95_ms, vs.lat_max_ms);
 		vision_free(d->vision);
 	}
-#endif
 	feedback_free(d->feedback);
 	listener_free(d->listener);
 	remote_voice_free(d->rv);

@@ -899,16 +899,20 @@ face_live_feed(struct face_live *lv, double t, const struct face_det *d, int mat
 	yaw = face_yaw(d);
 
 	if (lv->st == FACE_LIVE_SEARCHING) {
+		/* A frame that does not match takes one back rather than
+		 * starting over: a real face near the threshold matches most
+		 * frames, not every one; a stranger gains nothing. */
 		if (!match) {
-			lv->matches = 0;
-			lv->yaw_sum = 0;
+			if (lv->matches > 0)
+				lv->matches--;
 			return lv->st;
 		}
 		lv->matches++;
 		lv->yaw_sum += yaw;
+		lv->yaw_n++;
 		if (lv->matches >= lv->c.min_matches) {
 			lv->st = FACE_LIVE_CHALLENGE;
-			lv->base_yaw = lv->yaw_sum / lv->matches;
+			lv->base_yaw = lv->yaw_sum / lv->yaw_n;
 			lv->t_start = t;
 		}
 		lv->eyes_prev = eyes_open;

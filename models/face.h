@@ -143,6 +143,7 @@ struct face_live {
 	int    matches, matches_after;
 	double t_last_face, t_start;
 	double base_yaw, yaw_sum;
+	int    yaw_n;          /* matched frames in yaw_sum */
 	int    turned, turn_done;
 	int    eyes_prev, open_frames, blink_done;
 	double t_closed;

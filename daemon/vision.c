@@ -1,0 +1,777 @@
+/*
+ * vision — the camera thread (vision.h): camera → faces + hand → queue.
+ */
+#include "daemon/vision.h"
+#include "daemon/log.h"
+#include "daemon/queue.h"
+#include "devices/cv_video.h"
+#include "devices/record.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LAT_BIN_MS   0.1                 /* latency histogram resolution */
+#define LAT_BINS     10000               /* up to 1 s; slower frames go in the last bin */
+#define MIN_FACE_PX  24                  /* smaller faces are not recognized */
+#define DEFAULT_VERIFY_TIMEOUT_S 30.0
+#define EYES_FACE_PX 96                  /* the eye check runs on a face this wide */
+
+struct vision {
+	struct vision_config cfg;
+	char            *role, *camera, *state_dir, *enrolled, *model, *cascade_dir;
+	struct queue    *q;
+	void           (*wake)(void *);
+	void            *wake_ud;
+	struct camera_sup *cam;
+	struct face_ctx *face;
+	struct hand_tracker *hand;
+	struct face_person *person;
+	double           threshold;
+	int              live;               /* a live camera: reopened after a loss */
+	pthread_t        thread;
+	int              started;
+	atomic_int       stop;
+	atomic_uint      verify_req;         /* bumped by vision_verify */
+	atomic_int       private_req;        /* set by vision_set_private */
+
+	/* the thread's own */
+	struct cv_image  im;
+	uint64_t         frame_no;
+	double           t_offset, t_last;   /* stream time continues after a reopen */
+	int              rebase;
+	struct face_det  faces[FACE_MAX_DETS];
+	int              nfaces;
+	int              have_track;         /* faces[0] of the last detection */
+	struct cv_rect   track;
+	unsigned         next_tile;
+	double           dist[FACE_MAX_DETS];  /* per detection: -2 not computed, -1 failed */
+	struct cv_image  crop, eyes;
+	int              pushed;             /* inputs pushed for this frame */
+	int              warned_detect, warned_rec, warned_queue;
+	/* verification */
+	unsigned         verify_seen;
+	int              verifying;
+	double           verify_t0;
+	struct face_live lv;
+	/* private mode */
+	int              priv;
+	double           t_seen;             /* the enrolled face last matched */
+	struct cv_rect   user_box;
+	int              have_user_box;
+	int              since_check;
+	int              absent_sent;
+	int              unknown_run, unknown_sent;
+	/* once-a-second log */
+	double           log_wall;
+	uint64_t         log_frames;
+
+	pthread_mutex_t  lock;               /* guards what follows */
+	uint64_t         frames, face_runs, inputs;
+	double           wall_first, wall_last;
+	double           lat_sum, lat_min, lat_max, face_sum, hand_sum;
+	uint32_t        *lat_hist;
+	int              w, h;
+};
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Copies an input into the queue; the wake call is left to the caller,
+ * once per frame. */
+static void
+push(struct vision *v, struct input *in)
+{
+	snprintf(in->source, sizeof in->source, "vision");
+	if (queue_push(v->q, in) < 0) {
+		if (!v->warned_queue++)
+			log_warnx("event queue full: a %s input was dropped", v->role);
+	} else {
+		pthread_mutex_lock(&v->lock);
+		v->inputs++;
+		pthread_mutex_unlock(&v->lock);
+	}
+	v->pushed++;
+}
+
+static void
+push_face(struct vision *v, double t, const char *reason, const char *text)
+{
+	struct input in = { .kind = IN_FACE, .t = t };
+
+	snprintf(in.reason, sizeof in.reason, "%s", reason);
+	snprintf(in.text, sizeof in.text, "%s", text);
+	snprintf(in.id, sizeof in.id, "%s", v->role);
+	log_info("camera %s: face %s at %.2f s%s%s", v->role, reason, t, *text ? ": " : "", text);
+	push(v, &in);
+}
+
+static void
+push_camera(struct vision *v, double t, const char *reason, const char *text)
+{
+	struct input in = { .kind = IN_CAMERA, .t = t };
+
+	snprintf(in.reason, sizeof in.reason, "%s", reason);
+	snprintf(in.id, sizeof in.id, "%s", v->role);
+	snprintf(in.text, sizeof in.text, "%.250s", text ? text : "");
+	push(v, &in);
+	v->wake(v->wake_ud);
+}
+
+/* ---- faces ---- */
+
+static int
+by_area(const void *a, const void *b)
+{
+	const struct face_det *x = a, *y = b;
+	double ax = (double)x->box.w * x->box.h, ay = (double)y->box.w * y->box.h;
+
+	return ax < ay ? 1 : ax > ay ? -1 : 0;
+}
+
+/* Runs the detector on the square-ish window (x0, y0, w, h) of the frame
+ * (a view, no copy) and appends what it finds, in frame pixels, to
+ * v->faces (from index n, skipping faces already there); the new count. */
+static int
+detect_in(struct vision *v, int x0, int y0, int w, int h, int n)
+{
+	struct face_det d[FACE_MAX_DETS];
+	struct cv_image view = v->im;
+	char err[256];
+	int k;
+
+	if (x0 < 0)
+		x0 = 0;
+	if (y0 < 0)
+		y0 = 0;
+	if (x0 + w > v->im.w)
+		w = v->im.w - x0;
+	if (y0 + h > v->im.h)
+		h = v->im.h - y0;
+	if (w < 16 || h < 16)
+		return n;
+	view.w = w;
+	view.h = h;
+	view.data = v->im.data + (size_t)y0 * v->im.stride + (size_t)x0 * 3;
+	if ((k = face_detect(v->face, &view, d, FACE_MAX_DETS, err, sizeof err)) < 0) {
+		if (!v->warned_detect++)
+			log_warnx("camera %s: face detection: %s", v->role, err);
+		return n;
+	}
+	for (int i = 0; i < k && n < FACE_MAX_DETS; i++) {
+		struct cv_rect *b = &d[i].box;
+		int dup = 0;
+		b->x += x0;
+		b->y += y0;
+		for (int j = 0; j < FACE_NKP; j++) {
+			d[i].kp[j].x += x0;
+			d[i].kp[j].y += y0;
+		}
+		for (int j = 0; j < n && !dup; j++) {
+			const struct cv_rect *o = &v->faces[j].box;
+			dup = fabsf((b->x + b->w / 2) - (o->x + o->w / 2)) < o->w / 2 &&
+			    fabsf((b->y + b->h / 2) - (o->y + o->h / 2)) < o->h / 2;
+		}
+		if (!dup)
+			v->faces[n++] = d[i];
+	}
+	return n;
+}
+
+/* Detects the faces of the current frame, largest first.  BlazeFace's
+ * short-range model misses faces smaller than about 1/7 of its (square,
+ * letterboxed) input, i.e. anyone more than ~1.5 m from a 640x480 camera.
+ * So: a face seen before is looked for in a window 4 face widths wide
+ * around it; then in the whole frame; and when none is known, one tile
+ * (half the frame's short side, overlapping by a third) per detected
+ * frame, in turn, finds a small face within a second.  `full` (private
+ * mode checks) always looks at the whole frame too, for other people. */
+static void
+detect(struct vision *v, int full)
+{
+	int n = 0, side, tiles_x, tiles_y, step, tx, ty, k;
+
+	if (v->have_track) {
+		const struct cv_rect *b = &v->track;
+		side = (int)(4 * (b->w > b->h ? b->w : b->h));
+		n = detect_in(v, (int)(b->x + b->w / 2) - side / 2, (int)(b->y + b->h / 2) - side / 2,
+		    side, side, 0);
+	}
+	if (n == 0 || full)
+		n = detect_in(v, 0, 0, v->im.w, v->im.h, n);
+	if (n == 0) {
+		side = (v->im.w < v->im.h ? v->im.w : v->im.h) / 2;
+		step = side * 2 / 3;
+		tiles_x = v->im.w <= side ? 1 : (v->im.w - side + step - 1) / step + 1;
+		tiles_y = v->im.h <= side ? 1 : (v->im.h - side + step - 1) / step + 1;
+		k = (int)(v->next_tile++ % (unsigned)(tiles_x * tiles_y));
+		tx = k % tiles_x * step;
+		ty = k / tiles_x * step;
+		if (tx + side > v->im.w)
+			tx = v->im.w - side;
+		if (ty + side > v->im.h)
+			ty = v->im.h - side;
+		n = detect_in(v, tx, ty, side, side, 0);
+	}
+	qsort(v->faces, (size_t)n, sizeof v->faces[0], by_area);
+	v->nfaces = n;
+	for (int i = 0; i < n; i++)
+		v->dist[i] = -2;
+	v->have_track = n > 0;
+	if (n > 0)
+		v->track = v->faces[0].box;
+}
+
+/* Distance of detection i from the enrolled person (computed once per
+ * detection); -1 when it cannot be told (no person, tiny face, error). */
+static double
+face_dist(struct vision *v, int i)
+{
+	char err[256];
+
+	if (v->dist[i] != -2)
+		return v->dist[i];
+	v->dist[i] = -1;
+	if (v->person == NULL || v->faces[i].box.w < MIN_FACE_PX)
+		return -1;
+	/* face_align allocates a fresh crop every time: free the last one */
+	cv_image_free(&v->crop);
+	if (face_align(&v->im, &v->faces[i], &v->crop, err, sizeof err) == 0 &&
+	    face_person_distance(v->person, &v->crop, &v->dist[i], err, sizeof err) == 0)
+		return v->dist[i];
+	log_debug("camera %s: recognition: %s", v->role, err);
+	v->dist[i] = -1;
+	return -1;
+}
+
+static int
+face_match(struct vision *v, int i)
+{
+	double d = face_dist(v, i);
+
+	return d >= 0 && d <= v->threshold;
+}
+
+/* face_eyes_open on the upper face scaled down to EYES_FACE_PX wide: the
+ * eye cascade costs ~4 times less there (10 ms instead of 38 ms for a
+ * 170-pixel face on one core) and finds the same eyes. */
+static int
+eyes_open(struct vision *v, const struct face_det *d)
+{
+	struct face_det s = *d;
+	struct cv_image view;
+	int x0, y0, x1, y1;
+	double k;
+	char err[256];
+
+	if (d->box.w <= EYES_FACE_PX)
+		return face_eyes_open(v->face, &v->im, d);
+	x0 = d->box.x < 0 ? 0 : (int)d->box.x;
+	y0 = d->box.y < 0 ? 0 : (int)d->box.y;
+	x1 = (int)(d->box.x + d->box.w);
+	y1 = (int)(d->box.y + d->box.h * 0.6f);
+	if (x1 > v->im.w)
+		x1 = v->im.w;
+	if (y1 > v->im.h)
+		y1 = v->im.h;
+	if (x1 - x0 < 8 || y1 - y0 < 8)
+		return -1;
+	view = v->im;          /* a view into the frame: not freed */
+	view.w = x1 - x0;
+	view.h = y1 - y0;
+	view.data = v->im.data + (size_t)y0 * v->im.stride + (size_t)x0 * 3;
+	k = EYES_FACE_PX / d->box.w;
+	if (cv_image_resize(&view, (int)lround(view.w * k), (int)lround(view.h * k), &v->eyes,
+	    err, sizeof err) != 0)
+		return -1;
+	s.box.x = (float)((d->box.x - x0) * k);
+	s.box.y = (float)((d->box.y - y0) * k);
+	s.box.w = (float)(d->box.w * k);
+	s.box.h = (float)(d->box.h * k);
+	return face_eyes_open(v->face, &v->eyes, &s);
+}
+
+/* Loads (again) the enrolled person: a `face enroll` run since counts. */
+static void
+reload_person(struct vision *v)
+{
+	char err[512];
+	struct face_person *p;
+	int missing = 0;
+
+	if (*v->enrolled == '\0')
+		return;
+	if ((p = face_person_load(v->state_dir, v->enrolled, &missing, err, sizeof err)) == NULL) {
+		if (v->person == NULL)
+			log_warnx("camera %s: %s", v->role, missing ? "nobody enrolled under that name" : err);
+		return;
+	}
+	face_person_free(v->person);
+	v->person = p;
+}
+
+static void
+start_verify(struct vision *v, double t)
+{
+	char why[128];
+
+	reload_person(v);
+	if (v->person == NULL) {
+		if (*v->enrolled == '\0')
+			snprintf(why, sizeof why, "nobody is enrolled (private_face)");
+		else
+			snprintf(why, sizeof why, "no enrolled face for %s", v->enrolled);
+		push_face(v, t, "failed", why);
+		return;
+	}
+	face_live_init(&v->lv, &v->cfg.live);
+	v->verifying = 1;
+	v->verify_t0 = t;
+	log_info("camera %s: verifying %s (look at the camera, then turn your head or blink)",
+	    v->role, v->enrolled);
+}
+
+/* One detected frame of a running verification. */
+static void
+verify_step(struct vision *v, double t)
+{
+	enum face_live_state st;
+
+	if (v->nfaces == 0) {
+		st = face_live_feed(&v->lv, t, NULL, 0, -1);
+	} else {
+		int match = face_match(v, 0);
+		/* the eye cascade costs more than the rest of the frame: only
+		 * the challenge (a blink) needs it */
+		int eyes = v->lv.st == FACE_LIVE_CHALLENGE ?
+		    eyes_open(v, &v->faces[0]) : -1;
+		st = face_live_feed(&v->lv, t, &v->faces[0], match, eyes);
+		log_debug("camera %s: verify t=%.2f dist=%.1f match=%d eyes=%d yaw=%.3f state=%d",
+		    v->role, t, v->dist[0], match, eyes, face_yaw(&v->faces[0]), (int)st);
+		if (match) {
+			v->t_seen = t;
+			v->user_box = v->faces[0].box;
+			v->have_user_box = 1;
+		}
+	}
+	if (st == FACE_LIVE_VERIFIED) {
+		v->verifying = 0;
+		push_face(v, t, "verified", v->enrolled);
+	}
+}
+
+static void
+start_private(struct vision *v, double t)
+{
+	v->t_seen = t;
+	v->since_check = VISION_PRIVATE_EVERY;
+	v->absent_sent = 0;
+	v->unknown_run = v->unknown_sent = 0;
+}
+
+/* One recognition check in private mode. */
+static void
+private_check(struct vision *v, double t)
+{
+	int n = v->nfaces < VISION_MAX_FACES ? v->nfaces : VISION_MAX_FACES;
+	int best = -1, unknown = 0;
+
+	for (int i = 0; i < n; i++)
+		if (face_match(v, i) && (best < 0 || v->dist[i] < v->dist[best]))
+			best = i;
+	if (best >= 0) {
+		v->t_seen = t;
+		v->user_box = v->faces[best].box;
+		v->have_user_box = 1;
+	}
+	for (int i = 0; i < n && !unknown; i++) {
+		const struct cv_rect *b = &v->faces[i].box, *u = &v->user_box;
+		if (i == best || v->dist[i] < 0)
+			continue;
+		if (best >= 0)
+			unknown = 1;              /* beside the enrolled face */
+		else if (!v->have_user_box ||
+		    fabsf((b->x + b->w / 2) - (u->x + u->w / 2)) > u->w ||
+		    fabsf((b->y + b->h / 2) - (u->y + u->h / 2)) > u->w)
+			unknown = 1;              /* instead of it, elsewhere */
+		else if (t - v->t_seen >= VISION_UNKNOWN_SAME_SPOT_S)
+			unknown = 1;              /* instead of it, at its place */
+	}
+	if (unknown) {
+		if (++v->unknown_run >= VISION_UNKNOWN_CHECKS && !v->unknown_sent) {
+			v->unknown_sent = 1;
+			push_face(v, t, "unknown", "");
+		}
+	} else {
+		v->unknown_run = 0;
+		v->unknown_sent = 0;
+	}
+	if (v->cfg.absent_s > 0 && !v->absent_sent && t - v->t_seen >= v->cfg.absent_s) {
+		v->absent_sent = 1;
+		push_face(v, t, "absent", v->enrolled);
+	}
+}
+
+/* ---- the thread ---- */
+
+static void
+push_hand(struct vision *v, const struct hand_event *e)
+{
+	struct input in = { .kind = IN_GESTURE, .t = e->t, .x = e->x, .y = e->y };
+	static const char *const types[] = { "engage", "cursor", "disengage" };
+	static const char *const states[] = { "move", "press", "release" };
+
+	snprintf(in.id, sizeof in.id, "%s", types[e->type]);
+	if (e->type == HAND_CURSOR)
+		snprintf(in.reason, sizeof in.reason, "%s", states[e->state]);
+	else if (e->type == HAND_DISENGAGE)
+		snprintf(in.reason, sizeof in.reason, "%s", e->reason ? e->reason : "");
+	else
+		in.x = in.y = 0;
+	if (e->type != HAND_CURSOR)
+		log_debug("camera %s: %s at %.2f s%s%s", v->role, in.id, e->t,
+		    *in.reason ? ": " : "", in.reason);
+	push(v, &in);
+}
+
+static void
+account(struct vision *v, double w0, double w_face, double w_hand, double w1, int detected)
+{
+	double lat = (w1 - w0) * 1e3;
+	size_t bin = (size_t)(lat / LAT_BIN_MS);
+
+	if (bin >= LAT_BINS)
+		bin = LAT_BINS - 1;
+	pthread_mutex_lock(&v->lock);
+	if (v->frames == 0) {
+		v->wall_first = w0;
+		v->lat_min = lat;
+	}
+	v->wall_last = w1;
+	v->frames++;
+	v->lat_sum += lat;
+	if (lat < v->lat_min)
+		v->lat_min = lat;
+	if (lat > v->lat_max)
+		v->lat_max = lat;
+	v->lat_hist[bin]++;
+	v->hand_sum += w_hand * 1e3;
+	if (detected) {
+		v->face_runs++;
+		v->face_sum += w_face * 1e3;
+	}
+	v->w = v->im.w;
+	v->h = v->im.h;
+	pthread_mutex_unlock(&v->lock);
+	if (w1 - v->log_wall >= 1.0) {
+		if (v->log_wall > 0)
+			log_debug("camera %s: %.1f fps, last frame %.1f ms", v->role,
+			    (v->frames - v->log_frames) / (w1 - v->log_wall), lat);
+		v->log_wall = w1;
+		v->log_frames = v->frames;
+	}
+}
+
+static void
+process_frame(struct vision *v, double t)
+{
+	struct hand_event ev[8];
+	double w0 = wall_now(), w_face = 0, w_hand, a;
+	unsigned req;
+	int priv, detected, n;
+	char err[256];
+
+	v->pushed = 0;
+	req = atomic_load(&v->verify_req);
+	if (req != v->verify_seen) {
+		v->verify_seen = req;
+		if (!v->verifying)
+			start_verify(v, t);
+	}
+	priv = atomic_load(&v->private_req);
+	if (priv != v->priv) {
+		v->priv = priv;
+		if (priv)
+			start_private(v, t);
+	}
+
+	detected = v->frame_no % (uint64_t)v->cfg.face_every == 0;
+	v->frame_no++;
+	if (detected) {
+		a = wall_now();
+		detect(v, v->priv && v->since_check + 1 >= VISION_PRIVATE_EVERY);
+		w_face = wall_now() - a;
+	}
+
+	a = wall_now();
+	n = hand_feed(v->hand, &v->im, v->nfaces > 0 ? &v->faces[0].box : NULL, t, ev, 8);
+	w_hand = wall_now() - a;
+	for (int i = 0; i < n; i++)
+		push_hand(v, &ev[i]);
+
+	a = wall_now();
+	if (v->verifying && detected)
+		verify_step(v, t);
+	if (v->verifying && t - v->verify_t0 > v->cfg.verify_timeout_s) {
+		v->verifying = 0;
+		push_face(v, t, "failed", "not verified in time");
+	}
+	v->since_check++;
+	if (v->priv && detected && v->since_check >= VISION_PRIVATE_EVERY) {
+		v->since_check = 0;
+		private_check(v, t);
+	}
+	if (detected)
+		w_face += wall_now() - a;
+	if (v->pushed)
+		v->wake(v->wake_ud);
+	account(v, w0, w_face, w_hand, wall_now(), detected);
+
+	if (v->cfg.rec != NULL && !v->warned_rec &&
+	    record_frame(v->cfg.rec, v->role, &v->im, t, err, sizeof err) < 0) {
+		log_warnx("record: %s (camera %s is no longer recorded)", err, v->role);
+		v->warned_rec = 1;
+	}
+}
+
+static void *
+vision_main(void *arg)
+{
+	struct vision *v = arg;
+	char err[512];
+	double t, period;
+	struct camera *c;
+
+	while (!atomic_load(&v->stop)) {
+		switch (camera_sup_read(v->cam, &v->im, &t, err, sizeof err)) {
+		case CAMERA_SUP_FRAME:
+			if (v->rebase) {
+				c = camera_sup_camera(v->cam);
+				period = c && c->fps > 0 ? 1.0 / c->fps : 1.0 / 30;
+				v->t_offset = v->t_last + period - t;
+				v->rebase = 0;
+			}
+			t += v->t_offset;
+			if (t < v->t_last)
+				t = v->t_last;
+			v->t_last = t;
+			if (v->im.channels != 3) {
+				if (!v->warned_detect++)
+					log_warnx("camera %s: not a colour frame", v->role);
+				break;
+			}
+			process_frame(v, t);
+			break;
+		case CAMERA_SUP_END:
+			log_info("camera %s: the replay ended at %.2f s", v->role, v->t_last);
+			if (v->verifying) {
+				v->verifying = 0;
+				push_face(v, v->t_last, "failed", "the camera stream ended");
+			}
+			push_camera(v, v->t_last, "end", "");
+			return NULL;
+		case CAMERA_SUP_LOST:
+			log_warnx("camera %s lost: %s", v->role, err);
+			push_camera(v, v->t_last, "lost", err);
+			hand_reset(v->hand);
+			v->nfaces = 0;
+			v->have_track = 0;
+			if (!v->live) {
+				/* a replay reopened would start over */
+				push_camera(v, v->t_last, "end", "a replay is not reopened");
+				return NULL;
+			}
+			break;
+		case CAMERA_SUP_BACK:
+			log_info("camera %s is back", v->role);
+			push_camera(v, v->t_last, "back", "");
+			v->rebase = 1;
+			break;
+		case CAMERA_SUP_WAIT:
+		default:
+			/* no frames: a verification cannot pass, say so now */
+			if (v->verifying || atomic_load(&v->verify_req) != v->verify_seen) {
+				v->verify_seen = atomic_load(&v->verify_req);
+				v->verifying = 0;
+				push_face(v, v->t_last, "failed", "the camera is gone");
+				v->wake(v->wake_ud);
+			}
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* ---- the service thread's side ---- */
+
+struct vision *
+vision_new(const struct vision_config *cfg, struct queue *q, void (*wake)(void *),
+    void *wake_ud, char *err, size_t errlen)
+{
+	struct camera_sup_conf conf = { 0 };
+	struct vision *v;
+	struct camera *c;
+
+	if (cfg->camera == NULL || *cfg->camera == '\0') {
+		snprintf(err, errlen, "camera %s: no camera spec", cfg->role ? cfg->role : "?");
+		return NULL;
+	}
+	if ((v = calloc(1, sizeof *v)) == NULL ||
+	    (v->lat_hist = calloc(LAT_BINS, sizeof *v->lat_hist)) == NULL) {
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&v->lock, NULL);
+	v->cfg = *cfg;
+	v->role = dup_or_empty(cfg->role && *cfg->role ? cfg->role : "room");
+	v->camera = dup_or_empty(cfg->camera);
+	v->state_dir = dup_or_empty(cfg->state_dir);
+	v->enrolled = dup_or_empty(cfg->enrolled);
+	v->model = cfg->face.model ? strdup(cfg->face.model) : NULL;
+	v->cascade_dir = cfg->face.cascade_dir ? strdup(cfg->face.cascade_dir) : NULL;
+	v->cfg.role = v->role;
+	v->cfg.camera = v->camera;
+	v->cfg.state_dir = v->state_dir;
+	v->cfg.enrolled = v->enrolled;
+	v->cfg.face.model = v->model;
+	v->cfg.face.cascade_dir = v->cascade_dir;
+	if (v->cfg.face_every < 1)
+		v->cfg.face_every = 1;
+	if (v->cfg.verify_timeout_s <= 0)
+		v->cfg.verify_timeout_s = DEFAULT_VERIFY_TIMEOUT_S;
+	v->threshold = cfg->face.threshold > 0 ? cfg->face.threshold : FACE_DEFAULT_THRESHOLD;
+	v->q = q;
+	v->wake = wake;
+	v->wake_ud = wake_ud;
+	v->nfaces = 0;
+
+	conf.backoff_min = cfg->backoff_min;
+	conf.backoff_max = cfg->backoff_max;
+	/* a live camera may be unplugged at start: then it is "lost" at once */
+	conf.allow_absent = cfg->ops == NULL && strncmp(v->camera, "v4l2:", 5) == 0;
+	if ((v->cam = camera_sup_open(v->role, v->camera, cfg->ops, cfg->realtime, &conf,
+	    err, errlen)) == NULL)
+		goto fail;
+	c = camera_sup_camera(v->cam);
+	v->live = c != NULL ? c->live : 1;
+	if ((v->face = face_open(&v->cfg.face, err, errlen)) == NULL ||
+	    (v->hand = hand_new(&v->cfg.hand, err, errlen)) == NULL)
+		goto fail;
+	if (*v->enrolled != '\0' && !face_name_valid(v->enrolled)) {
+		snprintf(err, errlen, "private_face \"%s\": not a valid name", v->enrolled);
+		goto fail;
+	}
+	reload_person(v);
+	if (c != NULL)
+		log_info("camera %s: %s, %dx%d%s", v->role, v->camera, c->w, c->h,
+		    face_uses_net(v->face) ? "" : " (faces: cascade)");
+	return v;
+fail:
+	vision_free(v);
+	return NULL;
+}
+
+int
+vision_start(struct vision *v)
+{
+	if (pthread_create(&v->thread, NULL, vision_main, v) != 0)
+		return -1;
+	v->started = 1;
+	return 0;
+}
+
+void
+vision_stop(struct vision *v)
+{
+	if (v == NULL || !v->started)
+		return;
+	atomic_store(&v->stop, 1);
+	pthread_join(v->thread, NULL);
+	v->started = 0;
+}
+
+void
+vision_free(struct vision *v)
+{
+	if (v == NULL)
+		return;
+	vision_stop(v);
+	camera_sup_close(v->cam);
+	face_close(v->face);
+	hand_free(v->hand);
+	face_person_free(v->person);
+	cv_image_free(&v->im);
+	cv_image_free(&v->crop);
+	cv_image_free(&v->eyes);
+	free(v->role);
+	free(v->camera);
+	free(v->state_dir);
+	free(v->enrolled);
+	free(v->model);
+	free(v->cascade_dir);
+	free(v->lat_hist);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
+
+void
+vision_verify(struct vision *v)
+{
+	atomic_fetch_add(&v->verify_req, 1);
+}
+
+void
+vision_set_private(struct vision *v, int private_mode)
+{
+	atomic_store(&v->private_req, private_mode ? 1 : 0);
+}
+
+void
+vision_stats(struct vision *v, struct vision_stats *out)
+{
+	uint64_t want, seen = 0;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&v->lock);
+	out->frames = v->frames;
+	out->face_runs = v->face_runs;
+	out->inputs = v->inputs;
+	out->w = v->w;
+	out->h = v->h;
+	if (v->frames > 0) {
+		out->lat_min_ms = v->lat_min;
+		out->lat_avg_ms = v->lat_sum / v->frames;
+		out->lat_max_ms = v->lat_max;
+		out->hand_avg_ms = v->hand_sum / v->frames;
+		if (v->frames > 1 && v->wall_last > v->wall_first)
+			out->fps = (v->frames - 1) / (v->wall_last - v->wall_first);
+		want = (v->frames * 95 + 99) / 100;
+		for (size_t i = 0; i < LAT_BINS; i++)
+			if ((seen += v->lat_hist[i]) >= want) {
+				out->lat_p95_ms = (i + 1) * LAT_BIN_MS;
+				break;
+			}
+		if (out->lat_p95_ms > out->lat_max_ms)
+			out->lat_p95_ms = out->lat_max_ms;
+	}
+	if (v->face_runs > 0)
+		out->face_avg_ms = v->face_sum / v->face_runs;
+	pthread_mutex_unlock(&v->lock);
+}
