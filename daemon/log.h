@@ -11,6 +11,11 @@
 #define SO_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
@@ -27,5 +32,13 @@ void log_msg(enum log_level lvl, int with_errno, const char *fmt, ...)
 #define log_errx(...)  log_msg(LOG_LVL_ERR, 0, __VA_ARGS__)
 
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Writes a reason into a caller-supplied buffer (err may be NULL), as
+ * Redis' anetSetError: modules return -1 and the caller decides what to do. */
+void log_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,3 +1,4 @@
+#include "daemon/log.h"
 #include "daemon/tokens.h"
 
 #include <sys/file.h>
@@ -50,17 +51,7 @@ struct tokens {
 
 static const char *role_names[] = { "display", "remote", "observer" };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define seterr log_seterr
 
 static char *
 joinpath(const char *dir, const char *name)

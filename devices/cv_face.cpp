@@ -2,6 +2,7 @@
  * cv_face — OpenCV's DNN and cascades behind the C API of cv_face.h.
  * Every entry point catches everything: no exception crosses extern "C".
  */
+#include "daemon/log.h"
 #include "devices/cv_face.h"
 
 #include <opencv2/core.hpp>
@@ -28,17 +29,7 @@ struct cv_cascade {
 	cv::CascadeClassifier cc;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == nullptr || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define seterr log_seterr
 
 /* A cv::Mat header over a cv_image (no copy). */
 static bool

@@ -3,6 +3,7 @@
  * cameras, image files and the MJPG writer.  Every entry point catches
  * whatever OpenCV throws and turns it into -1 and a reason.
  */
+#include "daemon/log.h"
 #include "devices/cv_video.h"
 
 #include <opencv2/core.hpp>
@@ -56,20 +57,7 @@ quiet(void)
 	});
 }
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define seterr log_seterr
 
 /* Gives *im the shape w×h×ch, keeping its buffer when it already has it. */
 static int

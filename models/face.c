@@ -32,17 +32,7 @@ struct face_person {
 
 #define STORE_MAGIC "smartoffice-face 1"
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#define seterr log_seterr
 
 /* ------------------------------------------------------------ anchors */
 

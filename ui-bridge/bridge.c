@@ -723,6 +723,21 @@ bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
+/* The bridge's own copies of its configuration, and the bridge. */
+static void
+bridge_release(struct bridge *b)
+{
+	free(b->web_root);
+	free(b->address);
+	free(b->origins);
+	free(b->public_host);
+	free(b->js_root);
+	free(b->pdfjs_root);
+	free(b->docs_pub);
+	free(b->docs_priv);
+	free(b);
+}
+
 /* Starts the server; see bridge.h. */
 struct bridge *
 bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
@@ -881,15 +896,7 @@ fail:
 		lws_context_destroy(b->ctx);
 	if (b->ring != NULL)
 		lws_ring_destroy(b->ring);
-	free(b->web_root);
-	free(b->address);
-	free(b->origins);
-	free(b->public_host);
-	free(b->js_root);
-	free(b->pdfjs_root);
-	free(b->docs_pub);
-	free(b->docs_priv);
-	free(b);
+	bridge_release(b);
 	return NULL;
 }
 
@@ -1125,13 +1132,5 @@ bridge_free(struct bridge *b)
 		lws_sul_schedule(b->ctx, 0, &b->sul_cron, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	lws_context_destroy(b->ctx);
 	lws_ring_destroy(b->ring);
-	free(b->web_root);
-	free(b->address);
-	free(b->origins);
-	free(b->public_host);
-	free(b->js_root);
-	free(b->pdfjs_root);
-	free(b->docs_pub);
-	free(b->docs_priv);
-	free(b);
+	bridge_release(b);
 }

@@ -265,3 +265,27 @@ if private_run live-person "$T/live"; then
 	check live-person "$r"
 	note "live person: $(summary "$T/live-person.out")"
 fi
+
+# The second factor (private_confirm = remote): the face passes, then a
+# paired remote must confirm before the mode changes.
+if start_daemon live-confirm --video-file "$T/live" --events-stdout --exit-at-eof "${VOPTS[@]}" \
+	-o private_face=s1 -o face_verify_timeout_s=6 -o face_every=1 -o private_confirm=remote; then
+	"$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"select","command":"private-mode","id":1}' \
+		--until ok --timeout 5 >"$T/live-confirm.msgs" 2>&1
+	r=""
+	if ! wait_for "$T/live-confirm.out" '"type":"verify".*"state":"confirm"' 10; then
+		r="no confirmation asked: $(summary "$T/live-confirm.out")"
+	elif grep -q '"mode":"private"' "$T/live-confirm.out"; then
+		r="private before the remote confirmed: $(summary "$T/live-confirm.out")"
+	else
+		"$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"confirm","accept":true,"id":2}' \
+			--until ok --timeout 5 >"$T/live-confirm2.msgs" 2>&1
+		wait_for "$T/live-confirm.out" '"mode":"private","reason":"face-verified\+remote"' 5 ||
+			r="no private mode after the confirmation: $(summary "$T/live-confirm.out")"
+	fi
+	check live-confirm "$r"
+	wait_exit "$DPID" 30
+	if [ "$ST" = timeout ]; then stop_daemon "$DPID"; fi
+else
+	fail live-confirm "$START_ERROR"
+fi

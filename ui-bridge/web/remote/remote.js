@@ -293,7 +293,20 @@ client.on("hello", (m) => {
 		pendingCode = null;
 	}
 });
-client.on("mode", (m) => setMode(m.mode));
+client.on("mode", (m) => { setMode(m.mode); $("confirm").hidden = true; });
+// The second factor (private_confirm = remote): the face was verified on
+// the room camera; this paired device confirms or refuses.
+client.on("verify", (m) => {
+	$("confirm").hidden = m.state !== "confirm";
+	body.dataset.confirm = m.state === "confirm" ? "asked" : "";
+});
+for (const [id, accept] of [["confirm-yes", true], ["confirm-no", false]])
+	$(id).addEventListener("click", () => {
+		$("confirm").hidden = true;
+		client.request({ type: "confirm", accept }).then(
+			() => result(accept ? "✓ 비공개 모드 · Private mode" : "거부됨 · Refused"),
+			(e) => result(e.message ?? String(e), "error"));
+	});
 client.on("error", (m) => {
 	if (m.id === undefined && m.code !== "unknown-type")
 		result(explain({ code: m.code, message: m.message }), "error");
