@@ -2,6 +2,7 @@
  * face_cli — `face enroll` and `face verify` (face_cli.h, docs/faces.md).
  */
 #include "models/face_cli.h"
+#include "devices/camera.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 static const char usage[] =
     "usage: smartofficed [--state-dir DIR] face enroll --name NAME IMAGE...\n"
+    "       smartofficed [--state-dir DIR] face enroll --name NAME --camera SPEC\n"
     "       smartofficed [--state-dir DIR] face verify --name NAME IMAGE...\n"
     "\n"
     "enroll  replaces NAME's enrolled face with one learnt from the IMAGEs (each\n"
@@ -22,6 +24,8 @@ static const char usage[] =
     "        S is the distance to NAME's enrolled face (lower = more alike; -1\n"
     "        without a face); match when S <= face_threshold.  An image that\n"
     "        cannot be read gives {\"image\":PATH,\"error\":REASON}.\n"
+    "--camera SPEC (v4l2:/dev/video0, images:DIR, file:VIDEO) takes 8 frames\n"
+    "        that show one face, 0.3 s apart, within 20 s.\n"
     "Exit status: 0 done, 1 an image or the store failed, 2 usage error.\n";
 
 /* Prints one compact JSON object and frees it. */
@@ -85,11 +89,17 @@ parse(int argc, char **argv, const char **name, const char **camera, int *first)
 		    "A-Z a-z 0-9 _ . -, not starting with '.')\n", argv[1], *name);
 		return -1;
 	}
-	if (*camera) {
-		fprintf(stderr, "face %s: --camera is not supported yet; give image files\n",
+	if (*camera && argv[1][0] != 'e') {
+		fprintf(stderr, "face %s: --camera is for enroll; verify takes image files\n",
 		    argv[1]);
 		return -1;
 	}
+	if (*camera && i < argc) {
+		fprintf(stderr, "face %s: --camera or image files, not both\n", argv[1]);
+		return -1;
+	}
+	if (*camera)
+		return 0;
 	if (i >= argc) {
 		fprintf(stderr, "face %s: no images given\n", argv[1]);
 		return -1;
@@ -111,6 +121,68 @@ open_ctx(const struct face_cli_config *cfg)
 	if ((ctx = face_open(&fc, err, sizeof err)) == NULL)
 		fprintf(stderr, "face: %s\n", err);
 	return ctx;
+}
+
+/*
+ * enroll --camera SPEC: up to CAM_FRAMES frames that show exactly one
+ * face, at least CAM_GAP_S apart (different moments, not one frame many
+ * times), within CAM_MAX_S seconds of the camera's stream time.
+ */
+#define CAM_FRAMES	8
+#define CAM_GAP_S	0.3
+#define CAM_MAX_S	20.0
+
+static int
+cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_config *cfg)
+{
+	struct cv_image frame = { 0 }, ims[CAM_FRAMES];
+	struct face_det det[2];
+	struct face_ctx *ctx;
+	struct camera *cam;
+	char err[512];
+	double t, last = -1e9;
+	int n = 0, r, rc = 1;
+
+	memset(ims, 0, sizeof ims);
+	if ((ctx = open_ctx(cfg)) == NULL)
+		return 1;
+	/* Live cameras are paced by themselves; a replay need not wait. */
+	if ((cam = camera_open("enroll", spec, 0, err, sizeof err)) == NULL) {
+		fprintf(stderr, "face enroll: %s\n", err);
+		face_close(ctx);
+		return 1;
+	}
+	fprintf(stderr, "face enroll: look at the camera (%s)\n", spec);
+	while (n < CAM_FRAMES && (r = camera_read(cam, &frame, &t, err, sizeof err)) == 1 && t <= CAM_MAX_S) {
+		if (t - last < CAM_GAP_S || face_detect(ctx, &frame, det, 2, err, sizeof err) != 1)
+			continue;
+		if (cv_image_alloc(&ims[n], frame.w, frame.h, frame.channels) < 0)
+			break;
+		for (int y = 0; y < frame.h; y++)
+			memcpy(ims[n].data + (size_t)y * ims[n].stride, frame.data + (size_t)y * frame.stride,
+			    (size_t)frame.w * frame.channels);
+		n++;
+		last = t;
+		fprintf(stderr, "face enroll: frame %d of %d at %.1f s\n", n, CAM_FRAMES, t);
+	}
+	if (n < 3)
+		fprintf(stderr, "face enroll: %s: only %d frame%s with one face; at least 3 are needed\n",
+		    spec, n, n == 1 ? "" : "s");
+	else if (face_enroll(ctx, cfg->state_dir, name, ims, n, err, sizeof err) == -1)
+		fprintf(stderr, "face enroll: %s\n", err);
+	else {
+		json_t *o = json_object();
+		json_object_set_new(o, "enrolled", json_string(name));
+		json_object_set_new(o, "images", json_integer(n));
+		emit(o);
+		rc = 0;
+	}
+	for (int i = 0; i < n; i++)
+		cv_image_free(&ims[i]);
+	cv_image_free(&frame);
+	camera_close(cam);
+	face_close(ctx);
+	return rc;
 }
 
 static int
@@ -225,6 +297,8 @@ face_cli(int argc, char **argv, const struct face_cli_config *cfg)
 		return 2;
 	if (first == -2)
 		return 0;
+	if (argv[1][0] == 'e' && camera != NULL)
+		return cmd_enroll_camera(name, camera, cfg);
 	if (argv[1][0] == 'e')
 		return cmd_enroll(argc, argv, name, first, cfg);
 	return cmd_verify(argc, argv, name, first, cfg);

@@ -7,7 +7,11 @@
 #  - a blank image: "face":false; an unreadable image: a line with "error",
 #    the other lines still printed, exit 1;
 #  - unknown name (exit 1), empty or invalid name, no images, no --name,
-#    --camera (exit 2), --help (exit 0, usage on stdout);
+#    --camera with image files too, or with verify (exit 2), --help (exit 0,
+#    usage on stdout);
+#  - enroll --camera: five people-moments from a replayed camera (an image
+#    folder), then the person's other photos match and another's do not; a
+#    camera with no usable frames fails naming it;
 #  - enrolling from an image without a face: exit 1 naming the file, the
 #    old enrollment kept.
 # Runs `smartofficed face ...` itself; runnable alone too:
@@ -78,8 +82,20 @@ expect_eq bad-name "$(status_of enroll --name ../x orl/s2/6.pgm)" 2
 expect_eq no-images "$(status_of verify --name s2)" 2
 check no-images-message "$(grep -q 'no images' "$T/u.err" || echo "stderr: $(cat "$T/u.err")")"
 expect_eq no-name "$(status_of verify orl/s2/6.pgm)" 2
-expect_eq camera "$(status_of enroll --name s2 --camera /dev/video0)" 2
-check camera-message "$(grep -q 'not supported yet' "$T/u.err" || echo "stderr: $(cat "$T/u.err")")"
+expect_eq camera-and-images "$(status_of enroll --name s2 --camera images:/nowhere "$ORL/s2/1.pgm")" 2
+check camera-and-images-message "$(grep -q 'not both' "$T/u.err" || echo "stderr: $(cat "$T/u.err")")"
+expect_eq camera-verify "$(status_of verify --name s2 --camera images:/nowhere)" 2
+
+# enroll --camera: a replayed camera, 15 fps, s3's photos 1..5 for 1/3 s each
+mkdir -p "$T/cam" "$T/nocam"
+k=0
+for i in 1 2 3 4 5; do for _ in 1 2 3 4 5; do cp "$ORL/s3/$i.pgm" "$T/cam/$(printf %06d $k).pgm"; k=$((k + 1)); done; done
+face enroll --name s3cam --camera "images:$T/cam" >"$T/cam.out" 2>"$T/cam.err"
+check camera-enroll "$(grep -q '"enrolled":"s3cam","images":5' "$T/cam.out" || echo "got: $(cat "$T/cam.out" "$T/cam.err" | tr '\n' ' ')")"
+face verify --name s3cam "$ORL"/s3/{6,7,8,9,10}.pgm "$ORL/s4/1.pgm" >"$T/camv.out" 2>/dev/null
+check camera-enroll-matches "$(m=$(grep -c '"match":true' "$T/camv.out"); [ "$m" -ge 3 ] && ! tail -1 "$T/camv.out" | grep -q '"match":true' || echo "$m of s3's 5 photos matched; s4: $(tail -1 "$T/camv.out")")"
+face enroll --name s3none --camera "images:$T/nocam" >/dev/null 2>"$T/nocam.err"
+check camera-enroll-empty "$([ $? = 1 ] && grep -q "nocam" "$T/nocam.err" || echo "stderr: $(cat "$T/nocam.err")")"
 expect_eq unknown-command "$(status_of forget --name s2)" 2
 expect_eq help "$(status_of --help)" 0
 check help-text "$(grep -q 'face verify --name NAME IMAGE' "$T/u.out" || echo "no usage on stdout")"
