@@ -73,25 +73,16 @@ sample(size_t i)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
 setup_dir(void **state)
 {
-	snprintf(dir, sizeof dir, "/tmp/so-rec-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
 	log_init(-1);
-	return 0;
+	return tmpdir_make(dir, sizeof dir, "/tmp/so-rec-XXXXXX");
 }
 
 static int
 teardown_dir(void **state)
 {
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tmpdir_remove(dir);
 }
 
 static void

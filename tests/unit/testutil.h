@@ -5,6 +5,7 @@
 #ifndef SO_TESTUTIL_H
 #define SO_TESTUTIL_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,28 @@ teardown_tmp(void **state)
 	(void)state;
 	unlink(tmp_path);
 	return 0;
+}
+
+/* A temporary folder: tmpdir_make("/tmp/so-x-XXXXXX") fills buf; 0 or -1. */
+static int __attribute__((unused))
+tmpdir_make(char *buf, size_t len, const char *pattern)
+{
+	snprintf(buf, len, "%s", pattern);
+	return mkdtemp(buf) != NULL ? 0 : -1;
+}
+
+static int
+tmpdir_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* Removes a folder and everything in it (not following links). */
+static int __attribute__((unused))
+tmpdir_remove(const char *path)
+{
+	return nftw(path, tmpdir_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Path of a fixture made by tests/unit/fixtures.sh (FIXTURES=DIR). */
