@@ -289,3 +289,29 @@ if start_daemon live-confirm --video-file "$T/live" --events-stdout --exit-at-eo
 else
 	fail live-confirm "$START_ERROR"
 fi
+
+# ---- --record: what the camera and the microphone gave is kept, and the
+# recording replays to the same gestures
+if render 000-raise && [ -f "$SRC/devices/demo/session.wav" ]; then
+	sox "$SRC/devices/demo/session.wav" "$T/rec-audio.wav" trim 0 3
+	run_daemon record --video-file "$T/clips/000-raise" --audio-file "$T/rec-audio.wav" --record "$T/rec" "${VOPTS[@]}"
+	r=""
+	[ "$(cat "$T/record.rc")" = 0 ] || r="exit $(cat "$T/record.rc"): $(tail -2 "$T/record.err" | tr '\n' ' ')"
+	nf=$(wc -l <"$T/clips/000-raise/frames.tsv")
+	[ -n "$r" ] || [ "$(wc -l <"$T/rec/room/frames.tsv" 2>/dev/null)" = "$nf" ] ||
+		r="$(wc -l <"$T/rec/room/frames.tsv" 2>/dev/null) frames recorded of $nf"
+	[ -n "$r" ] || awk -v d="$(soxi -D "$T/rec/audio.wav" 2>/dev/null || echo 0)" 'BEGIN { exit !(d > 2.9 && d < 3.1) }' ||
+		r="audio.wav lasts $(soxi -D "$T/rec/audio.wav" 2>&1), want 3 s"
+	[ -n "$r" ] || [ "$(stat -c %a "$T/rec")" = 700 ] || r="recording folder mode $(stat -c %a "$T/rec")"
+	check record "$r"
+	run_daemon replay-record --video-file "$T/rec/room" "${VOPTS[@]}"
+	a=$(grep -o '"type":"engage","seq":[0-9]*,"t":[0-9.]*' "$T/record.out" | grep -o '[0-9.]*$')
+	b=$(grep -o '"type":"engage","seq":[0-9]*,"t":[0-9.]*' "$T/replay-record.out" | grep -o '[0-9.]*$')
+	check record-replays "$([ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { exit !(a - b < 0.2 && b - a < 0.2) }' ||
+		echo "engage at ${a:-never} live, ${b:-never} from the recording")"
+	run_daemon record-twice --video-file "$T/clips/000-raise" --record "$T/rec" "${VOPTS[@]}"
+	check record-refuses-old "$([ "$(cat "$T/record-twice.rc")" = 1 ] && grep -q "rec" "$T/record-twice.err" ||
+		echo "recording into a used folder: exit $(cat "$T/record-twice.rc")")"
+else
+	fail record "cannot render 000-raise ($(cat "$T/clips.err")) or no demo session"
+fi
