@@ -181,6 +181,28 @@ run_daemon() {
 	return 0
 }
 
+# refused_run NAME PATH PATTERN ARGS...: run_daemon NAME ARGS must exit 1
+# with a message naming PATH and matching the extended regex PATTERN, and
+# print no event (bad input is refused before anything is replayed).
+refused_run() {
+	local name=$1 path=$2 pat=$3 rc err
+	shift 3
+	run_daemon "$name" "$@"
+	rc=$(cat "$T/$name.rc")
+	err=$(tr '\n' ' ' <"$T/$name.err")
+	if [ "$rc" != 1 ]; then
+		fail "$name" "exit status $rc, want 1 ($err)"
+	elif ! grep -qF -- "$path" "$T/$name.err"; then
+		fail "$name" "no message naming $path: $err"
+	elif ! grep -qE -- "$pat" "$T/$name.err"; then
+		fail "$name" "message does not say /$pat/: $err"
+	elif [ -s "$T/$name.out" ]; then
+		fail "$name" "events on stdout: $(head -1 "$T/$name.out")"
+	else
+		pass "$name"
+	fi
+}
+
 # start_daemon NAME ARGS...: starts smartofficed in the background with
 # --port 0 (stdout NAME.out, stderr NAME.err) and waits until it listens:
 # the "listening; dashboards: http://ADDR:PORT/" line on stderr.  Sets

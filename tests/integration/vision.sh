@@ -154,23 +154,7 @@ done
 
 # refused NAME PATH PATTERN: --video-file PATH exits 1 naming PATH, the
 # message matching PATTERN, nothing on stdout.
-refused() {
-	local name=$1 path=$2 pat=$3 rc err
-	run_daemon "$name" --video-file "$path" "${VOPTS[@]}"
-	rc=$(cat "$T/$name.rc")
-	err=$(tr '\n' ' ' <"$T/$name.err")
-	if [ "$rc" != 1 ]; then
-		fail "$name" "exit status $rc, want 1 ($err)"
-	elif ! grep -qF -- "$path" "$T/$name.err"; then
-		fail "$name" "no message naming $path: $err"
-	elif ! grep -qE -- "$pat" "$T/$name.err"; then
-		fail "$name" "message does not say /$pat/: $err"
-	elif [ -s "$T/$name.out" ]; then
-		fail "$name" "events on stdout: $(head -1 "$T/$name.out")"
-	else
-		pass "$name"
-	fi
-}
+refused() { refused_run "$1" "$2" "$3" --video-file "$2" "${VOPTS[@]}"; }
 printf 'RIFF....AVI LIST this is not a video\n' >"$T/corrupt.avi"
 head -c 200000 /dev/urandom >"$T/noise.mp4"
 mkdir -p "$T/empty"

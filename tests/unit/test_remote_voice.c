@@ -108,18 +108,6 @@ assert_queue_empty(void)
 		    (unsigned long long)in.client, in.id, in.reason);
 }
 
-static void
-noise(int16_t *out, size_t n, double rms_level)
-{
-	uint32_t x = 7;
-	double a = rms_level * sqrt(3.0);
-
-	for (size_t i = 0; i < n; i++) {
-		x = x * 1664525u + 1013904223u;
-		out[i] = (int16_t)lrint(a * ((double)(x >> 8) / (double)(1u << 24) * 2.0 - 1.0));
-	}
-}
-
 /* A copy of the catalogue with air-quality renamed, for the reload. */
 static struct catalogue *
 renamed_catalogue(void)
@@ -187,7 +175,7 @@ setup(void **state)
 	}
 	noise_n = 3 * RATE;
 	noise_pcm = malloc(noise_n * sizeof *noise_pcm);
-	noise(noise_pcm, noise_n, 190.0);      /* the fixtures' noise bed */
+	white_noise(noise_pcm, noise_n, 190.0);      /* the fixtures' noise bed */
 	q = queue_new(64);
 	return 0;
 }

@@ -442,19 +442,6 @@ find_layout(const int16_t *pcm, size_t n)
 	return l;
 }
 
-/* Uniform white noise of a given RMS, deterministic. */
-static void
-noise(int16_t *out, size_t n, double rms_level)
-{
-	uint32_t x = 7;
-	double a = rms_level * sqrt(3.0);
-
-	for (size_t i = 0; i < n; i++) {
-		x = x * 1664525u + 1013904223u;
-		out[i] = (int16_t)lrint(a * ((double)(x >> 8) / (double)(1u << 24) * 2.0 - 1.0));
-	}
-}
-
 static void
 test_wake_then_silence_times_out(void **state)
 {
@@ -472,7 +459,7 @@ test_wake_then_silence_times_out(void **state)
 	free(scratch);
 	scratch = buf = malloc(len * sizeof *buf);
 	memcpy(buf, pcm, cut * sizeof *buf);
-	noise(buf + cut, len - cut, l.noise_rms);
+	white_noise(buf + cut, len - cut, l.noise_rms);
 	decode(buf, len, CHUNK_160, &run);
 	describe(&run, d, sizeof d);
 	if (run.n != 2 || run.r[0].kind != SPEECH_WAKE || run.r[1].kind != SPEECH_REJECT ||
@@ -599,7 +586,7 @@ test_expect_command_timeout(void **state)
 
 	free(scratch);
 	scratch = buf = malloc(len * sizeof *buf);
-	noise(buf, len, 60.0);
+	white_noise(buf, len, 60.0);
 	s = new_speech(&run);
 	speech_feed(s, buf, RATE / 2);
 	speech_expect_command(s);

@@ -6,6 +6,8 @@
 #define SO_TESTUTIL_H
 
 #include <ftw.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,20 @@ static int __attribute__((unused))
 tmpdir_remove(const char *path)
 {
 	return nftw(path, tmpdir_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Uniform white noise of a given RMS, deterministic (the same samples on
+ * every run, whatever test asks). */
+static void __attribute__((unused))
+white_noise(int16_t *out, size_t n, double rms_level)
+{
+	uint32_t x = 7;
+	double a = rms_level * sqrt(3.0);
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1664525u + 1013904223u;
+		out[i] = (int16_t)lrint(a * ((double)(x >> 8) / (double)(1u << 24) * 2.0 - 1.0));
+	}
 }
 
 /* Path of a fixture made by tests/unit/fixtures.sh (FIXTURES=DIR). */
