@@ -520,13 +520,9 @@ static void
 on_audio_end(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
 {
 	bridge_client_allow_binary(c, 0);
-	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c)) < 0) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
-		return;
-	}
 	/* `recognized` answers this message: it carries this id. */
-	d->voice_client = bridge_client_id(c);
-	d->voice_end_id = has_id ? id : -1;
+	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c), has_id ? id : -1) < 0)
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
 	/* The reply (recognized) comes when the recognizer is done. */
 }
 
@@ -558,20 +554,14 @@ clients_voice_result(struct daemon *d, struct input *in)
 		    (unsigned long long)in->client);
 		return;
 	}
-	{
-		if (e != NULL)
-			r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
-			    e->is_control ? "command" : "content", e->id, "text", in->text,
-			    "confidence", in->confidence);
-		else
-			r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
-			    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
-		if (in->client == d->voice_client) {
-			reply(d, c, r, d->voice_end_id, d->voice_end_id >= 0);
-			d->voice_client = 0;
-		} else
-			reply(d, c, r, in->request_id, in->request_id >= 0);
-	}
+	if (e != NULL)
+		r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
+		    e->is_control ? "command" : "content", e->id, "text", in->text,
+		    "confidence", in->confidence);
+	else
+		r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
+		    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
+	reply(d, c, r, in->request_id, in->request_id >= 0);
 	snprintf(in->source, sizeof in->source, "remote-voice");
 	state_handle(&d->state, in, daemon_emit, d, &say);
 	say.cue = 0;

@@ -49,8 +49,6 @@ struct daemon {
 	double            confirm_deadline; /* daemon_mono() by which a remote must confirm */
 	int               pair_wrong;       /* wrong pairing codes since the last success */
 	double            pair_locked_until, pair_last_request;
-	uint64_t          voice_client;     /* the remote whose audio-end ... */
-	long long         voice_end_id;     /* ... had this id (-1: none) */
 	struct remote_voice *rv;           /* remotes' voice button */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;

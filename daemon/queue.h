@@ -38,7 +38,7 @@ struct input {
 	int     signo;
 	unsigned long ticket;   /* listener's number, echoed in the ack */
 	uint64_t client;        /* remote voice: the bridge client id (0: the room) */
-	long long request_id;   /* remote voice: the audio-start's id (-1: none) */
+	long long request_id;   /* remote voice: the id its reply carries (-1: none) */
 	char    source[16];     /* "voice" (room microphone), "remote-voice", ... */
 	char    id[64];
 	char    reason[32];

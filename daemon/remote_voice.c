@@ -425,7 +425,7 @@ remote_voice_feed(struct remote_voice *rv, uint64_t client_id, const void *bytes
 }
 
 int
-remote_voice_end(struct remote_voice *rv, uint64_t client_id)
+remote_voice_end(struct remote_voice *rv, uint64_t client_id, json_int_t reply_id)
 {
 	pthread_mutex_lock(&rv->lock);
 	if (!rv->has_owner || rv->owner != client_id) {
@@ -433,6 +433,7 @@ remote_voice_end(struct remote_voice *rv, uint64_t client_id)
 		return -1;
 	}
 	rv->has_owner = 0;
+	rv->request_id = reply_id;	/* the result answers this message */
 	if (rv->open)
 		close_stream(rv);
 	pthread_mutex_unlock(&rv->lock);

@@ -41,9 +41,11 @@ int  remote_voice_start(struct remote_voice *rv, uint64_t client_id, json_int_t 
  * stream was cut at max_s: the result is on its way), -1 when client_id
  * has no stream (binary-not-supported). */
 int  remote_voice_feed(struct remote_voice *rv, uint64_t client_id, const void *bytes, size_t len);
-/* audio-end: the result follows through the queue.  -1 when client_id has
- * no stream. */
-int  remote_voice_end(struct remote_voice *rv, uint64_t client_id);
+/* audio-end: the result follows through the queue, carrying reply_id (the
+ * audio-end's id, -1 for none) as its request_id, since it answers that
+ * message.  A stream cut at max_s has already answered with the
+ * audio-start's id.  -1 when client_id has no stream. */
+int  remote_voice_end(struct remote_voice *rv, uint64_t client_id, json_int_t reply_id);
 /* The client disconnected: its stream, if any, is dropped without result. */
 void remote_voice_cancel(struct remote_voice *rv, uint64_t client_id);
 /* Reload: the recognizer is rebuilt for cat between streams (the old

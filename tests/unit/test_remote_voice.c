@@ -269,10 +269,11 @@ test_command_frames_1600(void **state)
 	assert_int_equal(remote_voice_start(rv, 7, 42), 0);
 	stream(7, cmd_bytes, cmd_n * 2, 1600);
 	t0 = now_s();
-	assert_int_equal(remote_voice_end(rv, 7), 0);
+	/* The result answers audio-end: it carries audio-end's id. */
+	assert_int_equal(remote_voice_end(rv, 7, 43), 0);
 	wait_result(&in);
 	fprintf(stderr, "# audio-end to result: %.3f s (%.2f s of audio)\n", now_s() - t0, (double)cmd_n / RATE);
-	check_air(&in, 7, 42, "1600-byte frames");
+	check_air(&in, 7, 43, "1600-byte frames");
 	assert_queue_empty();
 	assert_int_equal(remote_voice_busy(rv), 0);
 	free_rv();
@@ -291,7 +292,7 @@ fresh_stream(size_t frame, uint64_t client, struct input *in)
 	} else {
 		stream(client, cmd_bytes, cmd_n * 2, frame);
 	}
-	assert_int_equal(remote_voice_end(rv, client), 0);
+	assert_int_equal(remote_voice_end(rv, client, 1), 0);
 	wait_result(in);
 	assert_queue_empty();
 	free_rv();
@@ -329,7 +330,7 @@ test_stream_timeline(void **state)
 		struct input *in = i ? &b : &a;
 		assert_int_equal(remote_voice_start(rv, 8, i), 0);
 		stream(8, cmd_bytes, cmd_n * 2, 1600);
-		assert_int_equal(remote_voice_end(rv, 8), 0);
+		assert_int_equal(remote_voice_end(rv, 8, i), 0);
 		wait_result(in);
 		check_air(in, 8, i, "stream after stream");
 	}
@@ -353,7 +354,7 @@ test_noise_only(void **state)
 	new_rv(10.0);
 	assert_int_equal(remote_voice_start(rv, 11, 5), 0);
 	stream_pcm(11, noise_pcm, noise_n);
-	assert_int_equal(remote_voice_end(rv, 11), 0);
+	assert_int_equal(remote_voice_end(rv, 11, 5), 0);
 	wait_result(&in);
 	if (in.kind != IN_REJECT)
 		fail_msg("noise: expected IN_REJECT; got kind %d id \"%s\"", in.kind, in.id);
@@ -365,7 +366,7 @@ test_noise_only(void **state)
 
 	/* audio-end straight after audio-start: a result all the same. */
 	assert_int_equal(remote_voice_start(rv, 12, 6), 0);
-	assert_int_equal(remote_voice_end(rv, 12), 0);
+	assert_int_equal(remote_voice_end(rv, 12, 6), 0);
 	wait_result(&in);
 	assert_int_equal(in.kind, IN_REJECT);
 	assert_int_equal(in.client, 12);
@@ -381,16 +382,16 @@ test_busy(void **state)
 
 	new_rv(10.0);
 	assert_int_equal(remote_voice_feed(rv, 1, cmd_bytes, 100), -1);   /* no stream */
-	assert_int_equal(remote_voice_end(rv, 1), -1);
+	assert_int_equal(remote_voice_end(rv, 1, -1), -1);
 	assert_int_equal(remote_voice_start(rv, 1, 10), 0);
 	assert_int_equal(remote_voice_busy(rv), 1);
 	assert_int_equal(remote_voice_start(rv, 2, 20), -1);               /* another client */
 	assert_int_equal(remote_voice_start(rv, 1, 11), -1);               /* the same one */
 	assert_int_equal(remote_voice_feed(rv, 2, cmd_bytes, 100), -1);
-	assert_int_equal(remote_voice_end(rv, 2), -1);
+	assert_int_equal(remote_voice_end(rv, 2, 20), -1);
 	remote_voice_cancel(rv, 2);                                       /* not its stream */
 	stream(1, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 1), 0);
+	assert_int_equal(remote_voice_end(rv, 1, 10), 0);
 	/* Ended but not decoded yet: still one stream at a time. */
 	assert_int_equal(remote_voice_feed(rv, 1, cmd_bytes, 100), -1);
 	wait_result(&in);
@@ -414,7 +415,7 @@ test_cancel(void **state)
 	t0 = now_s();
 	assert_int_equal(remote_voice_start(rv, 20, 0), 0);
 	stream(20, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 20), 0);
+	assert_int_equal(remote_voice_end(rv, 20, 0), 0);
 	wait_result(&in);
 	took = now_s() - t0;
 	check_air(&in, 20, 0, "before the cancels");
@@ -425,7 +426,7 @@ test_cancel(void **state)
 	remote_voice_cancel(rv, 21);
 	assert_int_equal(remote_voice_busy(rv), 0);
 	assert_int_equal(remote_voice_feed(rv, 21, cmd_bytes, 100), -1);
-	assert_int_equal(remote_voice_end(rv, 21), -1);
+	assert_int_equal(remote_voice_end(rv, 21, 1), -1);
 	/* Nothing comes, even given twice the time a result takes. */
 	{
 		double until = now_s() + 2.0 * took + 0.5;
@@ -440,13 +441,13 @@ test_cancel(void **state)
 	/* After audio-end, while the worker decides. */
 	assert_int_equal(remote_voice_start(rv, 22, 2), 0);
 	stream(22, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 22), 0);
+	assert_int_equal(remote_voice_end(rv, 22, 2), 0);
 	remote_voice_cancel(rv, 22);
 
 	/* The next stream works, and is the only result. */
 	assert_int_equal(remote_voice_start(rv, 23, 3), 0);
 	stream(23, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 23), 0);
+	assert_int_equal(remote_voice_end(rv, 23, 3), 0);
 	wait_result(&in);
 	check_air(&in, 23, 3, "after two cancelled streams");
 	assert_queue_empty();
@@ -475,14 +476,14 @@ test_max_cut(void **state)
 	assert_true(in.t_speech_end <= max_s);
 	/* The client goes on sending until it hears back: dropped, no error. */
 	assert_int_equal(remote_voice_feed(rv, 31, cmd_bytes, 1600), 0);
-	assert_int_equal(remote_voice_end(rv, 31), 0);
+	assert_int_equal(remote_voice_end(rv, 31, 4), 0);
 	assert_int_equal(remote_voice_busy(rv), 0);
 	assert_queue_empty();
 
 	/* A stream within max_s is whole. */
 	assert_int_equal(remote_voice_start(rv, 32, 5), 0);
 	stream_pcm(32, cmd_pcm + RATE / 2, (size_t)(max_s * RATE));
-	assert_int_equal(remote_voice_end(rv, 32), 0);
+	assert_int_equal(remote_voice_end(rv, 32, 5), 0);
 	wait_result(&in);
 	assert_int_equal(in.client, 32);
 	assert_queue_empty();
@@ -500,13 +501,13 @@ test_reload_between_streams(void **state)
 	stream(41, cmd_bytes, cmd_n, 1600);          /* the first half */
 	remote_voice_set_catalogue(rv, cat2);
 	stream(41, cmd_bytes + cmd_n, cmd_n, 1600);
-	assert_int_equal(remote_voice_end(rv, 41), 0);
+	assert_int_equal(remote_voice_end(rv, 41, 1), 0);
 	wait_result(&in);
 	check_air(&in, 41, 1, "reload asked mid-stream");
 
 	assert_int_equal(remote_voice_start(rv, 42, 2), 0);
 	stream(42, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 42), 0);
+	assert_int_equal(remote_voice_end(rv, 42, 2), 0);
 	wait_result(&in);
 	if (in.kind != IN_COMMAND || strcmp(in.id, "air-qualitz") != 0)
 		fail_msg("after the reload: expected air-qualitz; got kind %d id \"%s\" reason \"%s\"",
@@ -517,7 +518,7 @@ test_reload_between_streams(void **state)
 	remote_voice_set_catalogue(rv, cat);
 	assert_int_equal(remote_voice_start(rv, 43, 3), 0);
 	stream(43, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 43), 0);
+	assert_int_equal(remote_voice_end(rv, 43, 3), 0);
 	wait_result(&in);
 	check_air(&in, 43, 3, "reloaded back");
 	assert_queue_empty();
@@ -531,7 +532,7 @@ test_free_while_decoding(void **state)
 	new_rv(10.0);
 	assert_int_equal(remote_voice_start(rv, 51, 1), 0);
 	stream(51, cmd_bytes, cmd_n * 2, 1600);
-	assert_int_equal(remote_voice_end(rv, 51), 0);
+	assert_int_equal(remote_voice_end(rv, 51, 1), 0);
 	free_rv();
 
 	new_rv(10.0);
@@ -563,7 +564,7 @@ test_timing_2s(void **state)
 	c0 = cpu_s();
 	assert_int_equal(remote_voice_start(rv, 61, 1), 0);
 	stream(61, b, len, 3200);
-	assert_int_equal(remote_voice_end(rv, 61), 0);
+	assert_int_equal(remote_voice_end(rv, 61, 1), 0);
 	wait_result(&in);
 	t1 = now_s();
 	c1 = cpu_s();
@@ -578,7 +579,7 @@ test_timing_2s(void **state)
 	}
 	t0 = now_s();
 	c0 = cpu_s();
-	assert_int_equal(remote_voice_end(rv, 62), 0);
+	assert_int_equal(remote_voice_end(rv, 62, 2), 0);
 	wait_result(&in);
 	t1 = now_s();
 	c1 = cpu_s();
@@ -608,7 +609,7 @@ test_levels(void **state)
 		}
 		assert_int_equal(remote_voice_start(rv, 70 + g, (json_int_t)g), 0);
 		stream_pcm(70 + g, pcm, cmd_n);
-		assert_int_equal(remote_voice_end(rv, 70 + g), 0);
+		assert_int_equal(remote_voice_end(rv, 70 + g, (json_int_t)g), 0);
 		wait_result(&in);
 		fprintf(stderr, "# gain %.2f: kind %d id \"%s\" reason \"%s\" text \"%s\" t %.3f end %.3f conf %.3f\n",
 		    gain[g], in.kind, in.id, in.reason, in.text, in.t, in.t_speech_end, in.confidence);
@@ -632,7 +633,7 @@ test_silent_start(void **state)
 	assert_int_equal(remote_voice_start(rv, 81, 1), 0);
 	stream_pcm(81, zeros, RATE / 2);
 	stream_pcm(81, cmd_pcm, cmd_n);
-	assert_int_equal(remote_voice_end(rv, 81), 0);
+	assert_int_equal(remote_voice_end(rv, 81, 1), 0);
 	wait_result(&in);
 	fprintf(stderr, "# 0.5 s of zeros first: kind %d id \"%s\" reason \"%s\" text \"%s\" t %.3f end %.3f conf %.3f\n",
 	    in.kind, in.id, in.reason, in.text, in.t, in.t_speech_end, in.confidence);
