@@ -68,6 +68,8 @@ refused select-unknown       unknown-content --send "$H_TAB" --send '{"type":"se
 refused select-private-public denied      --send "$H_TAB" --send '{"type":"select","content":"approval-documents"}'
 refused pair-wrong-code      bad-pairing-code --send '{"type":"pair","code":"000000"}'
 refused pair-no-code         bad-request  --send '{"type":"pair"}'
+refused pair-name-control    bad-request  --send '{"type":"pair-request","name":"tab\nlet"}'
+refused pair-name-long       bad-request  --send "{\"type\":\"pair-request\",\"name\":\"$(printf '%065d' 0)\"}"
 refused audio-unpaired       unauthorized --send '{"type":"audio-start","rate":16000,"format":"s16le"}'
 refused audio-bad-rate       bad-request  --send "$H_TAB" --send '{"type":"audio-start","rate":44100,"format":"s16le"}'
 refused audio-end-no-start   bad-request  --send "$H_TAB" --send '{"type":"audio-end"}'
