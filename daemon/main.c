@@ -487,9 +487,12 @@ ensure_state_dir(const char *dir)
 {
 	struct stat st;
 
-	if (stat(dir, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : (errno = ENOTDIR, -1);
-	return mkdir(dir, 0700);
+	/* Another process (a second `tokens add`) may make it in between. */
+	if (mkdir(dir, 0700) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	return -1;
 }
 
 /* auto: the microphone when there is one, else the demo session. */
