@@ -32,6 +32,9 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC = $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+# The training pipeline's C step (models/train/*.c) builds next to them.
+TRAIN_SRC = $(sort $(wildcard models/train/*.c))
+TOOL_BIN += $(TRAIN_SRC:models/train/%.c=$(BUILD)/tools/%)
 
 .PHONY: all run test unit integration browser bench install uninstall clean deps help sanitize valgrind
 all: $(BUILD)/smartofficed $(TOOL_BIN)
@@ -70,6 +73,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/tools/%: models/train/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
 

@@ -99,6 +99,14 @@ static const struct option_row rows[] = {
 	  "The recorded demo session played when there is no microphone" },
 	{ "demo_loop", T_BOOL, F(demo_loop), 0, 0, "yes", NULL,
 	  "Play the demo session again and again" },
+	{ "engine", T_ENUM, F(engine), 0, 0, "embedding", "embedding|pocketsphinx",
+	  "Recognizer: embedding (speech embedding + trained heads) or pocketsphinx (keyword search + grammar, the old engine)" },
+	{ "speech_models", T_STRING, F(speech_models), 0, 0, "@DATA@/oww", NULL,
+	  "Folder of melspectrogram.onnx and embedding_model.onnx (tools/fetch-models)" },
+	{ "speech_heads", T_STRING, F(speech_heads), 0, 0, "@DATA@/heads/heads.json", NULL,
+	  "Manifest of the trained speech heads (make models writes it)" },
+	{ "wake_threshold", T_DOUBLE, F(wake_threshold), 0, 0.999999, "0", NULL,
+	  "Embedding engine: wake head score needed, 0 < t < 1 (0: the threshold chosen in training; higher: fewer false wakes)" },
 	{ "hmm", T_STRING, F(hmm), 0, 0, "/usr/share/pocketsphinx/model/en-us/en-us", NULL,
 	  "PocketSphinx acoustic model folder" },
 	{ "cmudict", T_STRING, F(cmudict), 0, 0, "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict", NULL,
@@ -180,6 +188,8 @@ expand_default(const char *def)
 		{ "/pdfjs", "/node_modules/pdfjs-dist/build" },
 		{ "/catalogue.json", "/models/catalogue.json" },
 		{ "/blazeface", "/models/blazeface" },
+		{ "/oww", "/models/oww" },
+		{ "/heads", "/models/heads" },
 		{ "/demo/session.wav", "/devices/demo/session.wav" },
 	};
 
@@ -467,6 +477,10 @@ void
 config_speech(const struct config *c, struct speech_config *sc)
 {
 	speech_default_config(sc);
+	sc->engine = strcmp(c->engine, "pocketsphinx") == 0 ? SPEECH_ENGINE_POCKETSPHINX : SPEECH_ENGINE_EMBEDDING;
+	sc->embed_models = c->speech_models;
+	sc->heads = c->speech_heads;
+	sc->wake_threshold = c->wake_threshold;
 	sc->hmm = c->hmm;
 	sc->cmudict = c->cmudict;
 	sc->kws_threshold = c->kws_threshold;

@@ -43,6 +43,10 @@ struct config {
 	char  *demo_audio;
 	int    demo_loop;
 	/* recognizer */
+	char  *engine;            /* embedding | pocketsphinx */
+	char  *speech_models;     /* folder of the embedding's ONNX models */
+	char  *speech_heads;      /* heads.json of the trained heads */
+	double wake_threshold;    /* 0: the wake head's own */
 	char  *hmm;
 	char  *cmudict;
 	double kws_threshold;

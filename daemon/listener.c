@@ -18,7 +18,7 @@
 struct listener {
 	struct listener_config cfg;
 	char            *source;
-	char            *hmm, *cmudict, *decoder_args;  /* own copies: reload frees the config */
+	char            *hmm, *cmudict, *decoder_args, *embed_models, *heads;  /* own copies: reload frees the config */
 	struct mic      *mic;
 	struct speech   *speech;
 	const struct catalogue *cat;
@@ -162,6 +162,7 @@ maybe_reload(struct listener *l)
 		return;
 	}
 	/* Stream time goes on across the swap. */
+	speech_continue(s, l->speech);
 	speech_free(l->speech);
 	l->speech = s;
 	l->cat = next;
@@ -227,6 +228,8 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	l->cfg.source = l->source;
 	l->cfg.speech.hmm = l->hmm = strdup(cfg->speech.hmm);
 	l->cfg.speech.cmudict = l->cmudict = strdup(cfg->speech.cmudict);
+	l->cfg.speech.embed_models = l->embed_models = strdup(cfg->speech.embed_models);
+	l->cfg.speech.heads = l->heads = strdup(cfg->speech.heads);
 	l->cfg.speech.decoder_args = l->decoder_args = strdup(cfg->speech.decoder_args ? cfg->speech.decoder_args : "");
 	l->cat = cat;
 	l->q = q;
@@ -276,6 +279,8 @@ listener_free(struct listener *l)
 	free(l->source);
 	free(l->hmm);
 	free(l->cmudict);
+	free(l->embed_models);
+	free(l->heads);
 	free(l->decoder_args);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->cond);

@@ -15,7 +15,7 @@
 
 struct remote_voice {
 	struct speech_config cfg;
-	char            *hmm, *cmudict, *decoder_args;  /* own copies */
+	char            *hmm, *cmudict, *decoder_args, *embed_models, *heads;  /* own copies */
 	struct speech   *speech;      /* worker's, once started */
 	const struct catalogue *cat;
 	struct queue    *q;
@@ -302,6 +302,8 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 	rv->cfg = *cfg;
 	rv->cfg.hmm = rv->hmm = strdup(cfg->hmm);
 	rv->cfg.cmudict = rv->cmudict = strdup(cfg->cmudict);
+	rv->cfg.embed_models = rv->embed_models = strdup(cfg->embed_models);
+	rv->cfg.heads = rv->heads = strdup(cfg->heads);
 	rv->cfg.decoder_args = rv->decoder_args = strdup(cfg->decoder_args ? cfg->decoder_args : "");
 	rv->cat = cat;
 	rv->q = q;
@@ -345,6 +347,8 @@ remote_voice_free(struct remote_voice *rv)
 	free(rv->buf);
 	free(rv->hmm);
 	free(rv->cmudict);
+	free(rv->embed_models);
+	free(rv->heads);
 	free(rv->decoder_args);
 	pthread_mutex_destroy(&rv->lock);
 	pthread_cond_destroy(&rv->cond);

@@ -2,15 +2,18 @@
  * speech — the recognizer: wake phrase, then one command.
  *
  * Fed 16 kHz mono 16-bit samples from any source, in chunks of any size.
- * It spots the wake phrase with PocketSphinx keyword search and re-scores
- * each candidate: the candidate's audio is decoded again, once with a
- * grammar of the wake phrase alone and once with a garbage grammar (a loop
- * of everyday words); the per-frame score margin of the wake phrase must
- * reach `wake_min_llr`.  Stock keyword spotting has only the first pass.
- * Then it decodes a command with the grammar generated from the catalogue
- * until the end of speech (an energy VAD), and checks the command against
- * the garbage grammar the same way: the margin, mapped to 0..1, is the
- * command's confidence.
+ * Two engines sit behind this interface (config `engine`):
+ *
+ *  embedding (default): models/embed.c turns the audio into one 96-d
+ *    speech embedding every 80 ms; small heads trained on synthetic speech
+ *    (models/heads.h, `make models`) decide: the wake head over the last
+ *    16 embeddings ("hey seoul" or "서울아"), the endpoint head (is the
+ *    speaker still talking?) closes the command, and the intent head names
+ *    the catalogue entry, or none, from the command's embeddings.
+ *  pocketsphinx: keyword search for the wake phrase, each candidate
+ *    re-scored against a garbage grammar (wake_min_llr), then the command
+ *    grammar generated from the catalogue until an energy VAD hears the
+ *    end, checked against the garbage grammar for its confidence.
  *
  * Results come out through a callback, in stream order, each stamped with
  * the stream time (seconds since the first sample) at which it was decided.
@@ -46,7 +49,15 @@ struct speech_result {
 
 typedef void (*speech_cb)(void *ud, const struct speech_result *r);
 
+enum speech_engine { SPEECH_ENGINE_EMBEDDING, SPEECH_ENGINE_POCKETSPHINX };
+
 struct speech_config {
+	enum speech_engine engine;
+	/* embedding engine */
+	const char *embed_models; /* folder of melspectrogram.onnx, embedding_model.onnx */
+	const char *heads;        /* the heads' manifest (heads.json) */
+	double wake_threshold;    /* 0: the threshold the wake head was trained with */
+	/* pocketsphinx engine (and shared: cmd_* and end_silence_ms) */
 	const char *hmm;          /* acoustic model folder */
 	const char *cmudict;      /* CMU dictionary to take pronunciations from */
 	double kws_threshold;     /* first pass: keyword search threshold */
@@ -81,5 +92,9 @@ void speech_mute(struct speech *s, double from, double to);
 int  speech_busy(const struct speech *s);
 /* Stream position in seconds. */
 double speech_time(const struct speech *s);
+/* A recognizer built to replace `old` (a reload) goes on at old's stream time. */
+void speech_continue(struct speech *s, const struct speech *old);
+enum speech_engine speech_engine(const struct speech *s);
+const char *speech_engine_name(enum speech_engine e);
 
 #endif
