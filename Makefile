@@ -133,4 +133,6 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
+include tests/fuzz/fuzz.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
