@@ -36,7 +36,7 @@ TOOL_BIN = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 TRAIN_SRC = $(sort $(wildcard models/train/*.c))
 TOOL_BIN += $(TRAIN_SRC:models/train/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test unit integration browser bench install uninstall clean deps help sanitize valgrind
+.PHONY: all run test unit integration browser bench install uninstall clean deps help sanitize valgrind models models-tiny
 all: $(BUILD)/smartofficed $(TOOL_BIN)
 
 help:
@@ -48,6 +48,8 @@ help:
 	@echo "make bench       speech, latency, CPU and memory figures"
 	@echo "make sanitize    the test suite under ASan/UBSan"
 	@echo "make valgrind    the unit tests and one daemon run under valgrind"
+	@echo "make models      train the speech heads into models/heads/ (synthetic voices, ~15 min)"
+	@echo "make models-tiny the same pipeline on a tiny recipe, into $(BUILD)/heads-tiny/ (CI)"
 	@echo "make install     PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 deps:
@@ -79,6 +81,22 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
 $(BUILD)/tools/%: models/train/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+
+# The speech heads: synthesize (espeak-ng, flite), embed (our own forward
+# pass, embed-clips), train (PyTorch), write models/heads/ with a manifest.
+PY          = /usr/bin/python3
+TRAIN_DATA ?= $(BUILD)/train-data
+models: deps all
+	$(PY) models/train/synth.py --recipe models/train/recipe.json --catalogue models/catalogue.json \
+	  --out $(TRAIN_DATA) --jobs 2
+	$(PY) models/train/train.py --data $(TRAIN_DATA) --catalogue models/catalogue.json \
+	  --out models/heads --embed-clips $(BUILD)/tools/embed-clips --models models/oww
+
+models-tiny: all
+	$(PY) models/train/synth.py --recipe models/train/recipe.json --catalogue models/catalogue.json \
+	  --out $(BUILD)/train-tiny --jobs 2 --tiny
+	$(PY) models/train/train.py --data $(BUILD)/train-tiny --catalogue models/catalogue.json \
+	  --out $(BUILD)/heads-tiny --embed-clips $(BUILD)/tools/embed-clips --models models/oww --epochs 4
 
 run: deps all
 	$(BUILD)/smartofficed --config smartofficed.conf
@@ -119,6 +137,9 @@ install: all
 	cp -R ui-bridge/documents $(DESTDIR)$(DATADIR)/documents
 	rm -f $(DESTDIR)$(DATADIR)/documents/make-demo.mjs
 	if [ -d node_modules/pdfjs-dist/build ]; then cp -R node_modules/pdfjs-dist/build $(DESTDIR)$(DATADIR)/pdfjs; fi
+	install -d $(DESTDIR)$(DATADIR)/oww $(DESTDIR)$(DATADIR)/heads
+	install -m 0644 models/oww/melspectrogram.onnx models/oww/embedding_model.onnx $(DESTDIR)$(DATADIR)/oww/
+	install -m 0644 models/heads/heads.json models/heads/*.head $(DESTDIR)$(DATADIR)/heads/
 	if [ -f models/blazeface/face_detection_front_128x128_barracuda.onnx ]; then \
 	  install -m 0644 models/blazeface/* $(DESTDIR)$(DATADIR)/blazeface/; fi
 	install -m 0644 devices/demo/session.wav $(DESTDIR)$(DATADIR)/demo/session.wav

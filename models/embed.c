@@ -35,9 +35,12 @@ struct layer {
 };
 
 struct embed_model {
-	/* mel: the STFT basis transposed, [FFT_LEN][2 * NBINS] (real, imag), and
-	 * the filterbank [NBINS][EMBED_MELS] */
-	float *basis, *melw;
+	/* mel: the model's STFT basis is window x cos and -window x sin (checked
+	 * at load), so an FFT of the windowed frame computes it; the window, the
+	 * FFT's twiddles and bit reversal, and the filterbank [NBINS][EMBED_MELS] */
+	float *window, *melw;
+	double tw_re[FFT_LEN / 2], tw_im[FFT_LEN / 2];
+	int   rev[FFT_LEN];
 	float amin, top_db;
 	struct layer layers[MAX_LAYERS];
 	int nlayers;
@@ -127,17 +130,35 @@ load_mel(struct embed_model *em, const char *path, char *err, size_t errlen)
 		fail(err, errlen, path, "Clip or top_db constants are not float scalars");
 		goto out;
 	}
-	em->basis = malloc(sizeof(float) * FFT_LEN * 2 * NBINS);
+	em->window = malloc(sizeof(float) * FFT_LEN);
 	em->melw = malloc(sizeof(float) * NBINS * EMBED_MELS);
-	if (em->basis == NULL || em->melw == NULL) {
+	if (em->window == NULL || em->melw == NULL) {
 		fail(err, errlen, path, "out of memory");
 		goto out;
 	}
+	/* Row 0 of the real part is the window itself (cos 0 = 1); every other
+	 * row must be that window times the DFT's cosine / minus sine. */
+	memcpy(em->window, wr->f, sizeof(float) * FFT_LEN);
 	for (int k = 0; k < NBINS; k++)
 		for (int n = 0; n < FFT_LEN; n++) {
-			em->basis[n * 2 * NBINS + k] = wr->f[k * FFT_LEN + n];
-			em->basis[n * 2 * NBINS + NBINS + k] = wi->f[k * FFT_LEN + n];
+			double ph = 2.0 * M_PI * (double)((k * n) % FFT_LEN) / FFT_LEN;
+			double w = em->window[n];
+			if (fabs(wr->f[k * FFT_LEN + n] - w * cos(ph)) > 1e-5 ||
+			    fabs(wi->f[k * FFT_LEN + n] + w * sin(ph)) > 1e-5) {
+				fail(err, errlen, path, "the STFT weights are not a windowed DFT");
+				goto out;
+			}
 		}
+	for (int i = 0; i < FFT_LEN / 2; i++) {
+		em->tw_re[i] = cos(2.0 * M_PI * i / FFT_LEN);
+		em->tw_im[i] = -sin(2.0 * M_PI * i / FFT_LEN);
+	}
+	for (int i = 0; i < FFT_LEN; i++) {
+		int r = 0;
+		for (int b = 1, x = i; b < FFT_LEN; b <<= 1, x >>= 1)
+			r = (r << 1) | (x & 1);
+		em->rev[i] = r;
+	}
 	memcpy(em->melw, mw->f, sizeof(float) * NBINS * EMBED_MELS);
 	em->amin = amin->f[0];
 	em->top_db = topdb->f[0];
@@ -318,7 +339,7 @@ embed_model_free(struct embed_model *m)
 		free(m->layers[i].w);
 		free(m->layers[i].bias);
 	}
-	free(m->basis);
+	free(m->window);
 	free(m->melw);
 	free(m);
 }
@@ -359,7 +380,7 @@ embed_model_cost(const struct embed_model *m, double *stream_macs, double *windo
 		s += per_row * rows_new;
 		wnd += per_row * h;
 	}
-	s += GROUP * (double)FFT_LEN * 2 * NBINS + GROUP * (double)NBINS * EMBED_MELS;
+	s += GROUP * (2.0 * FFT_LEN * 9 + (double)NBINS * EMBED_MELS);   /* FFT, filterbank */
 	*stream_macs = s;
 	*window_macs = wnd;
 }
@@ -512,27 +533,44 @@ run_layers(struct embed_stream *s)
 			    (uint64_t)EMBED_HOP * s->emitted + EMBED_FIRST);
 }
 
+/* Power spectrum of one windowed frame: an in-place radix-2 FFT. */
+static void
+power_spectrum(const struct embed_model *m, const int16_t *x, float *pw)
+{
+	double re[FFT_LEN], im[FFT_LEN];   /* float loses low bins to cancellation */
+
+	for (int n = 0; n < FFT_LEN; n++) {
+		re[m->rev[n]] = (double)m->window[n] * x[n];
+		im[m->rev[n]] = 0.0;
+	}
+	for (int len = 2; len <= FFT_LEN; len <<= 1) {
+		int half = len / 2, step = FFT_LEN / len;
+		for (int i = 0; i < FFT_LEN; i += len)
+			for (int j = 0; j < half; j++) {
+				double wr = m->tw_re[j * step], wi = m->tw_im[j * step];
+				double ar = re[i + j + half], ai = im[i + j + half];
+				double tr = ar * wr - ai * wi, ti = ar * wi + ai * wr;
+				re[i + j + half] = re[i + j] - tr;
+				im[i + j + half] = im[i + j] - ti;
+				re[i + j] += tr;
+				im[i + j] += ti;
+			}
+	}
+	for (int k = 0; k < NBINS; k++)
+		pw[k] = (float)(re[k] * re[k] + im[k] * im[k]);
+}
+
 /* The 8 mel frames of one group, from the last GROUP_SPAN samples. */
 static void
 mel_group(struct embed_stream *s)
 {
 	const struct embed_model *m = s->m;
-	float spec[2 * NBINS], mel[GROUP][EMBED_MELS];
+	float mel[GROUP][EMBED_MELS];
 	float top = -INFINITY;
 
 	for (int f = 0; f < GROUP; f++) {
-		const int16_t *x = s->pcm + f * MEL_HOP;
-		for (int k = 0; k < 2 * NBINS; k++)
-			spec[k] = 0.0f;
-		for (int n = 0; n < FFT_LEN; n++) {
-			const float a = (float)x[n];
-			const float *b = m->basis + (size_t)n * 2 * NBINS;
-			for (int k = 0; k < 2 * NBINS; k++)
-				spec[k] += a * b[k];
-		}
 		float pw[NBINS];
-		for (int k = 0; k < NBINS; k++)
-			pw[k] = spec[k] * spec[k] + spec[NBINS + k] * spec[NBINS + k];
+		power_spectrum(m, s->pcm + f * MEL_HOP, pw);
 		for (int b = 0; b < EMBED_MELS; b++)
 			mel[f][b] = 0.0f;
 		for (int k = 0; k < NBINS; k++) {

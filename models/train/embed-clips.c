@@ -4,11 +4,13 @@
  * models/train/synth.py, so the heads learn from exactly what the daemon
  * computes.
  *
- *   embed-clips [--models DIR] [--pad SECONDS] [-j N] SET.raw SET.tsv OUT.emb
+ *   embed-clips [--models DIR] [--pad SECONDS] [--cut SECONDS] [-j N] SET.raw SET.tsv OUT.emb
  *
- * Each clip gets a fresh stream, after `pad` seconds (default 2) of quiet
+ * Each clip gets a fresh stream, after `pad` seconds (default 1) of quiet
  * noise so that the first embeddings of the clip have a whole context
- * window.  OUT.emb (little-endian):
+ * window.  --cut S stops a clip S seconds after its mark (the TSV's fourth
+ * column, when it is not negative): the wake head reads nothing later, and
+ * it halves the cost of the wake set.  OUT.emb (little-endian):
  *   "SOEMB001"  u32 clips  u32 dim (96)
  *   per clip:   u32 row (0-based, the TSV's data lines)  u32 n
  *               f32 t[n]    seconds from the clip's start at which each
@@ -28,6 +30,7 @@
 
 struct clip {
 	uint64_t off, n;
+	double mark;
 	uint32_t nemb;
 	float *t, *e;
 };
@@ -38,7 +41,7 @@ struct job {
 	size_t nclips;
 	const int16_t *raw;
 	size_t nraw;
-	double pad;
+	double pad, cut;
 	int id, jobs;
 	size_t *done;
 	pthread_mutex_t *lock;
@@ -93,7 +96,13 @@ worker(void *arg)
 			exit(1);
 		}
 		embed_feed(s, pad, padn);
-		embed_feed(s, jb->raw + c->off, c->n);
+		uint64_t n = c->n;
+		if (jb->cut >= 0 && c->mark >= 0) {
+			uint64_t until = (uint64_t)((c->mark + jb->cut) * 16000.0);
+			if (until < n)
+				n = until;
+		}
+		embed_feed(s, jb->raw + c->off, n);
 		embed_stream_free(s);
 		pthread_mutex_lock(jb->lock);
 		(*jb->done)++;
@@ -115,17 +124,18 @@ main(int argc, char **argv)
 {
 	const char *dir = "models/oww", *args[3];
 	int nargs = 0, jobs = 2;
-	double pad = 2.0;
+	double pad = 1.0, cut = -1;
 	char err[512], mp[1024], ep[1024], line[8192];
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--models") == 0 && i + 1 < argc) dir = argv[++i];
 		else if (strcmp(argv[i], "--pad") == 0 && i + 1 < argc) pad = atof(argv[++i]);
+		else if (strcmp(argv[i], "--cut") == 0 && i + 1 < argc) cut = atof(argv[++i]);
 		else if (strcmp(argv[i], "-j") == 0 && i + 1 < argc) jobs = atoi(argv[++i]);
 		else if (argv[i][0] == '-' || nargs == 3) usage();
 		else args[nargs++] = argv[i];
 	}
-	if (nargs != 3 || jobs < 1 || jobs > 64 || pad < 0 || pad > 30)
+	if (nargs != 3 || jobs < 1 || jobs > 64 || pad < 0 || pad > 30 || cut > 600)
 		usage();
 	snprintf(mp, sizeof mp, "%s/melspectrogram.onnx", dir);
 	snprintf(ep, sizeof ep, "%s/embedding_model.onnx", dir);
@@ -160,10 +170,12 @@ main(int argc, char **argv)
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
 		unsigned long long off, n;
+		char label[128];
+		double mark;
 		if (++lineno == 1)
 			continue;              /* header */
-		if (sscanf(line, "%llu\t%llu", &off, &n) != 2 || off + n > nraw) {
-			fprintf(stderr, "embed-clips: %s:%d: offset and length must be numbers inside %s\n",
+		if (sscanf(line, "%llu\t%llu\t%127[^\t]\t%lf", &off, &n, label, &mark) != 4 || off + n > nraw) {
+			fprintf(stderr, "embed-clips: %s:%d: offset, length, label and mark expected, inside %s\n",
 			    args[1], lineno, args[0]);
 			return 1;
 		}
@@ -171,7 +183,7 @@ main(int argc, char **argv)
 			cap = cap ? cap * 2 : 1024;
 			clips = realloc(clips, cap * sizeof *clips);
 		}
-		clips[nclips++] = (struct clip){ off, n, 0, NULL, NULL };
+		clips[nclips++] = (struct clip){ off, n, mark, 0, NULL, NULL };
 	}
 	fclose(f);
 
@@ -181,7 +193,7 @@ main(int argc, char **argv)
 	size_t done = 0;
 	time_t t0 = time(NULL), last = t0;
 	for (int i = 0; i < jobs; i++) {
-		jb[i] = (struct job){ m, clips, nclips, raw, nraw, pad, i, jobs, &done, &lock };
+		jb[i] = (struct job){ m, clips, nclips, raw, nraw, pad, cut, i, jobs, &done, &lock };
 		pthread_create(&th[i], NULL, worker, &jb[i]);
 	}
 	for (;;) {

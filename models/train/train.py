@@ -68,7 +68,8 @@ def embed_set(args, name):
         die("%s is missing: run synth.py first" % tsv)
     if not os.path.exists(emb) or os.path.getmtime(emb) < max(os.path.getmtime(raw), os.path.getmtime(tsv)):
         log("embedding", name)
-        r = subprocess.run([args.embed_clips, "--models", args.models, "-j", str(args.jobs), raw, tsv, emb])
+        cut = ["--cut", "0.4"] if name == "wake" else []
+        r = subprocess.run([args.embed_clips, "--models", args.models, "-j", str(args.jobs)] + cut + [raw, tsv, emb])
         if r.returncode != 0:
             die("embed-clips failed on " + name)
     rows = read_tsv(tsv)

@@ -4,9 +4,10 @@
  *
  * Reference: tests/unit/data/embed-ref.txt and embed-ref-mel.txt, computed
  * by ONNX Runtime (onnxruntime-web in node, tests/speech/ort-reference.mjs)
- * from embed-ref.wav.  Error bounds: mel frames within 1e-4 (values are
+ * from embed-ref.wav.  Error bounds: mel frames within 2e-4 (values are
  * about 1..4), embeddings within 1e-3 absolute (values up to about 40;
- * measured: 6e-5, float32 sums in another order).
+ * measured: 7e-5; the mel frames 7e-5 (our FFT in double against ONNX
+ * Runtime's float32 convolution).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,7 +129,7 @@ test_matches_onnx_runtime(void **state)
 		worstmel = fmaxf(worstmel, fabsf(mel.v[i] - refmel[i]));
 	print_message("max abs error: embeddings %.2g, mel %.2g\n", worst, worstmel);
 	assert_true(worst <= 1e-3f);
-	assert_true(worstmel <= 1e-4f);
+	assert_true(worstmel <= 2e-4f);
 	free(ref);
 	free(refmel);
 	free(emb.v);
