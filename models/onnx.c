@@ -404,7 +404,9 @@ parse_graph(struct pb *b, struct onnx_model *m)
 		}
 	}
 	for (size_t i = 0; i < ninputs; i++) {
-		if (m->input == NULL && inputs[i] != NULL && onnx_find(m, inputs[i]) == NULL) {
+		/* A damaged graph may hold a node without its operator: look
+		 * nothing up in it. */
+		if (!b->failed && m->input == NULL && inputs[i] != NULL && onnx_find(m, inputs[i]) == NULL) {
 			m->input = inputs[i];
 			continue;
 		}
@@ -512,7 +514,7 @@ onnx_find(const struct onnx_model *m, const char *name)
 			return &m->inits[i];
 	for (size_t i = 0; i < m->nnodes; i++) {
 		const struct onnx_node *n = &m->nodes[i];
-		if (strcmp(n->op, "Constant") == 0 && n->nout == 1 && strcmp(n->out[0], name) == 0) {
+		if (n->op != NULL && strcmp(n->op, "Constant") == 0 && n->nout == 1 && strcmp(n->out[0], name) == 0) {
 			const struct onnx_attr *a = onnx_attr(n, "value");
 			return a != NULL && a->kind == 't' ? a->t : NULL;
 		}
@@ -533,7 +535,7 @@ const struct onnx_node *
 onnx_consumer(const struct onnx_model *m, const char *name)
 {
 	for (size_t i = 0; i < m->nnodes; i++)
-		if (m->nodes[i].nin > 0 && strcmp(m->nodes[i].in[0], name) == 0)
+		if (m->nodes[i].op != NULL && m->nodes[i].nin > 0 && strcmp(m->nodes[i].in[0], name) == 0)
 			return &m->nodes[i];
 	return NULL;
 }
