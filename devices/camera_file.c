@@ -133,6 +133,8 @@ by_name(const void *a, const void *b)
 	return strcmp(((const struct img_frame *)a)->name, ((const struct img_frame *)b)->name);
 }
 
+#define CAMERA_TSV_MAX_T 1e9
+
 /* Reads DIR/frames.tsv: "NAME<TAB>T" per line, times never going back. */
 static int
 read_tsv(struct images_cam *ic, FILE *f, const char *path, char *err, size_t errlen)
@@ -161,8 +163,11 @@ read_tsv(struct images_cam *ic, FILE *f, const char *path, char *err, size_t err
 		*tab = '\0';
 		errno = 0;
 		t = strtod(tab + 1, &end);
-		if (end == tab + 1 || *end != '\0' || errno != 0 || !isfinite(t) || t < 0) {
-			snprintf(err, errlen, "%s:%d: \"%s\" is not a time in seconds",
+		/* At most ~31 years: a time the real-time pacing can still
+		 * count in nanoseconds (camera.c, sleep_until). */
+		if (end == tab + 1 || *end != '\0' || errno != 0 || !isfinite(t) || t < 0 ||
+		    t > CAMERA_TSV_MAX_T) {
+			snprintf(err, errlen, "%s:%d: \"%s\" is not a time in seconds (0 to 1e9)",
 			    path, lineno, tab + 1);
 			return -1;
 		}
@@ -293,8 +298,14 @@ images_open(struct camera *c, const char *arg, char *err, size_t errlen)
 			images_free(ic);
 			return -1;
 		}
-		c->fps = ic->n > 1 && ic->f[ic->n - 1].t > ic->f[0].t ?
-		    (double)(ic->n - 1) / (ic->f[ic->n - 1].t - ic->f[0].t) : fps;
+		/* The list's own rate, when it has one that makes sense: times a
+		 * denormal apart would make it infinite (fuzz_frames). */
+		c->fps = fps;
+		if (ic->n > 1 && ic->f[ic->n - 1].t > ic->f[0].t) {
+			double r = (double)(ic->n - 1) / (ic->f[ic->n - 1].t - ic->f[0].t);
+			if (isfinite(r) && r <= 1000)
+				c->fps = r;
+		}
 	} else if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", tsv, strerror(errno));
 		images_free(ic);
