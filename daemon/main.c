@@ -48,6 +48,19 @@
 
 #define VERSION "0.1.0"
 
+/*
+ * Websocket connection limits and timeouts (bridge.h).  Compile-time until
+ * the configuration has options for them (ws_max_per_address, ws_hello_s,
+ * ws_ping_s, ws_idle_s, ws_max_clients).  In all: as many clients as the
+ * file descriptor limit leaves room for once WS_FD_RESERVE are kept for
+ * files, devices and page loads, so accept(2) never fails for want of one.
+ */
+#define WS_MAX_PER_ADDRESS 64     /* from one address (loopback spared) */
+#define WS_HELLO_S         10.0   /* no hello for this long: first to go at a limit */
+#define WS_PING_S          30.0   /* a silent client is pinged ... */
+#define WS_IDLE_S          75.0   /* ... and dropped when silent this long */
+#define WS_FD_RESERVE      64
+
 
 static void
 usage(FILE *out)
@@ -495,6 +508,18 @@ ensure_state_dir(const char *dir)
 	return -1;
 }
 
+/* Websocket clients the file descriptor limit leaves room for. */
+static size_t
+ws_max_clients(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 1000000)
+		return 1000000;
+	return rl.rlim_cur > 2 * WS_FD_RESERVE ? (size_t)rl.rlim_cur - WS_FD_RESERVE : WS_FD_RESERVE;
+}
+
 /* auto: the microphone when there is one, else the demo session. */
 static char *
 pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
@@ -799,7 +824,8 @@ main(int argc, char **argv)
 	/* The port opens once the audio source and the recognizer are ready. */
 	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
 	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message, d->cfg.ws_rate, d->cfg.ws_burst,
-	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir, d->cfg.public_url };
+	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir, d->cfg.public_url,
+	    ws_max_clients(), WS_MAX_PER_ADDRESS, 0, WS_HELLO_S, WS_PING_S, WS_IDLE_S };
 	hooks.ud = d;
 	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -24,6 +25,10 @@
 #define BRIDGE_WS_PATH		"/ws"
 #define BRIDGE_QUEUE_MAX	64	/* direct replies one client may owe */
 #define BRIDGE_CULL_GRACE	1	/* s to take the close frame */
+#define BRIDGE_SHUTDOWN_S	0.5	/* s clients get to take the 1001 close */
+#define BRIDGE_CLOSE_AT		(1u << 20) /* a message claiming more (and
+					   16 x max_message) is not read */
+#define BRIDGE_REFUSED_LOG_S	10	/* one "refused" log line per ... s */
 
 /* A direct reply waiting for one client, with LWS_PRE head-room in buf. */
 struct qmsg {
@@ -60,6 +65,12 @@ struct bridge_client {
 	double			 bucket;	/* rate limit: messages in hand */
 	double			 bucket_t;	/* ... as of this time */
 	double			 limited_t;	/* last rate-limited reply */
+	double			 born;		/* connected at (mono_now) */
+	double			 last_rx;	/* last bytes from it, pongs too */
+	uint64_t		 msg_bytes;	/* of the message being received */
+	char			 addr[48];	/* peer address */
+	uint16_t		 close_code;	/* culled: the close frame's */
+	char			 close_why[24];
 	unsigned		 established:1;
 	unsigned		 listed:1;	/* in b->clients */
 	unsigned		 culled:1;	/* closing; owed nothing more */
@@ -69,6 +80,10 @@ struct bridge_client {
 	unsigned		 trusted:1;	/* view: trusted, else public */
 	unsigned		 binary_ok:1;	/* binary goes to on_binary */
 	unsigned		 rx_pass:1;	/* this message: passed through */
+	unsigned		 helloed:1;	/* has sent a hello */
+	unsigned		 loopback:1;	/* addr is 127/8 or ::1 */
+	unsigned		 pinged:1;	/* a ping is out since last_rx */
+	unsigned		 want_ping:1;	/* send one at the next WRITEABLE */
 };
 
 struct bridge {
@@ -80,6 +95,12 @@ struct bridge {
 	size_t			 ring_size;
 	size_t			 max_message;
 	size_t			 nclients;
+	size_t			 nactive;	/* established, not culled */
+	size_t			 max_clients, max_per_address;
+	int			 limit_loopback;
+	double			 hello_s, ping_s, idle_s;
+	double			 refused_t;	/* last "refused" log line */
+	unsigned long		 refused;	/* refusals since */
 	uint64_t		 next_id;
 	double			 rate, burst;
 	char			*origins;
@@ -94,6 +115,9 @@ struct bridge {
 	struct lws_protocol_vhost_options pvo;
 	char			*js_root, *pdfjs_root, *docs_pub, *docs_priv;
 	lws_sorted_usec_list_t	 sul_cron;
+	lws_sorted_usec_list_t	 sul_keep;	/* pings and idle clients */
+	lws_sorted_usec_list_t	 sul_tick;	/* wakes the shutdown loop */
+	int			 keep_ms;
 	void			(*cron)(void *ud);
 	void			*cron_ud;
 	int			 cron_ms;
@@ -139,6 +163,22 @@ mono_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The peer's address as text ("" when unknown). */
+static void
+peer_address(struct lws *wsi, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (lws_get_peer_simple(wsi, buf, len) == NULL)
+		buf[0] = '\0';
+}
+
+static int
+addr_is_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strncmp(a, "::ffff:127.", 11) == 0;
+}
+
 /* Routes lws' own (error and warning) lines into our log. */
 static void
 bridge_lws_log(int level, const char *line)
@@ -148,6 +188,9 @@ bridge_lws_log(int level, const char *line)
 	/* lws ends its lines with '\n'; our logger adds its own. */
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
+	/* Our filter's refusals: logged by us, once per so many. */
+	if (strstr(line, "User code denied connection") != NULL)
+		return;
 	log_warnx("lws: %.*s", (int)n, line);
 }
 
@@ -244,25 +287,37 @@ client_rx_clear(struct bridge_client *c)
 }
 
 /*
- * Closes a client that cannot keep up (ring or reply queue overflow) without
- * letting it hold memory: it leaves the ring at once and its replies are
- * dropped.  The close itself happens in its WRITEABLE (status 1008); if its
- * socket never drains, the lagging timeout closes it without a close frame.
- * Never closes synchronously: we may be inside another wsi's callback.
+ * Closes a client without letting it hold memory: it leaves the ring at
+ * once and its replies are dropped.  The close frame (code, reason) goes
+ * out in its WRITEABLE; if its socket never drains, the lagging timeout
+ * closes it without one.  why (NULL: say nothing) is for the log.  Never
+ * closes synchronously: we may be inside another wsi's callback.
  */
 static void
-client_cull(struct bridge_client *c, const char *why)
+client_close(struct bridge_client *c, uint16_t code, const char *reason,
+    const char *why)
 {
 	if (c->culled)
 		return;
-	log_info("bridge: closing websocket client %p: %s", (void *)c->wsi,
-	    why);
+	if (why != NULL)
+		log_info("bridge: closing websocket client %llu (%s): %s",
+		    (unsigned long long)c->id, c->addr, why);
 	c->culled = 1;
+	c->b->nactive--;
+	c->close_code = code;
+	snprintf(c->close_why, sizeof(c->close_why), "%s", reason);
 	client_unlist(c);
 	client_queue_clear(c);
 	/* Its ring elements are freed at the next ring_release. */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_LAGGING, BRIDGE_CULL_GRACE);
 	lws_callback_on_writable(c->wsi);
+}
+
+/* A client that cannot keep up (ring or reply queue overflow): 1008. */
+static void
+client_cull(struct bridge_client *c, const char *why)
+{
+	client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow", why);
 }
 
 /* Appends a copy of json to c's reply queue; culls c when it is full. */
@@ -327,6 +382,9 @@ client_dispatch(struct bridge_client *c, const char *buf, size_t len)
 	}
 	has_id = proto_get_id(msg, &id);
 	type = json_string_value(json_object_get(msg, "type"));
+	/* It said who it is: no longer the first to go at a limit. */
+	if (strcmp(type, "hello") == 0)
+		c->helloed = 1;
 
 	if (strcmp(type, "ping") == 0) {
 		if ((s = proto_pong(id, has_id)) != NULL) {
@@ -380,13 +438,31 @@ client_charge(struct bridge_client *c)
 	return -1;
 }
 
-static void
+/*
+ * Accumulates one RECEIVE chunk (see above).  -1: close the connection
+ * (the close reason is set): a message that claims more than close_at
+ * bytes would take forever to skip (a frame header may claim 2^62).
+ */
+static int
 client_receive(struct bridge_client *c, const void *in, size_t len)
 {
 	struct bridge *b = c->b;
-	size_t ncap;
+	size_t ncap, close_at;
 	char *p, msg[96];
 
+	if (!c->in_msg)
+		c->msg_bytes = 0;
+	c->msg_bytes += len;
+	close_at = b->max_message > BRIDGE_CLOSE_AT / 16 ?
+	    16 * b->max_message : BRIDGE_CLOSE_AT;
+	if (c->msg_bytes + lws_remaining_packet_payload(c->wsi) > close_at) {
+		log_info("bridge: client %llu (%s): a message of more than "
+		    "%zu bytes: closing", (unsigned long long)c->id, c->addr,
+		    close_at);
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		    (unsigned char *)"message too big", 15);
+		return -1;
+	}
 	if (!c->in_msg) {
 		c->in_msg = 1;
 		c->rx_discard = 0;
@@ -404,7 +480,7 @@ client_receive(struct bridge_client *c, const void *in, size_t len)
 			b->hooks.on_binary(b->hooks.ud, c, in, len);
 		if (lws_is_final_fragment(c->wsi))
 			c->in_msg = 0;
-		return;
+		return 0;
 	}
 
 	if (!c->rx_discard && c->rx_binary) {
@@ -440,7 +516,7 @@ client_receive(struct bridge_client *c, const void *in, size_t len)
 	}
 final:
 	if (!lws_is_final_fragment(c->wsi))
-		return;
+		return 0;
 	c->in_msg = 0;
 	if (!c->rx_discard)
 		client_dispatch(c, c->rx != NULL ? c->rx : "", c->rx_len);
@@ -448,6 +524,7 @@ final:
 	if (c->rx_cap > 4096)
 		client_rx_clear(c);
 	c->rx_len = 0;
+	return 0;
 }
 
 /*
@@ -463,11 +540,19 @@ client_writeable(struct bridge_client *c)
 	int n;
 
 	if (c->culled) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-		    (unsigned char *)"too slow", 8);
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+		    (unsigned char *)c->close_why, strlen(c->close_why));
 		return -1;
 	}
-	if ((m = c->q_head) != NULL) {
+	if (c->want_ping) {
+		/* With a payload: lws 4.1 reports no pong that has none. */
+		unsigned char ping[LWS_PRE + 4];
+
+		c->want_ping = 0;
+		memcpy(ping + LWS_PRE, "so-k", 4);
+		if (lws_write(c->wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 4)
+			return -1;
+	} else if ((m = c->q_head) != NULL) {
 		if ((c->q_head = m->next) == NULL)
 			c->q_tail = NULL;
 		c->q_len--;
@@ -522,6 +607,9 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->wsi = wsi;
 	c->established = 1;
 	c->id = ++b->next_id;
+	c->born = c->last_rx = mono_now();
+	peer_address(wsi, c->addr, sizeof(c->addr));
+	c->loopback = addr_is_loopback(c->addr);
 	snprintf(c->role, sizeof(c->role), "display");
 	c->bucket = b->burst;
 	c->bucket_t = mono_now();
@@ -532,6 +620,7 @@ client_established(struct bridge *b, struct bridge_client *c,
 	b->clients = c;
 	c->listed = 1;
 	b->nclients++;
+	b->nactive++;
 	log_debug("bridge: client %p connected (%zu)", (void *)wsi,
 	    b->nclients);
 
@@ -551,6 +640,8 @@ client_closed(struct bridge *b, struct bridge_client *c)
 	if (b->hooks.on_close != NULL && !b->closing)
 		b->hooks.on_close(b->hooks.ud, c);
 	c->established = 0;
+	if (!c->culled)
+		b->nactive--;
 	client_unlist(c);
 	client_queue_clear(c);
 	client_rx_clear(c);
@@ -569,25 +660,107 @@ client_closed(struct bridge *b, struct bridge_client *c)
  * us (DNS rebinding).  So the Host must be an address (which no DNS answer
  * can re-point), localhost, or the host of public_url.
  */
+/* "" or ":" and 1 to 5 digits: what may follow a host. */
+static int
+port_ok(const char *p)
+{
+	size_t n;
+
+	if (*p == '\0')
+		return 1;
+	n = strspn(p + 1, "0123456789");
+	return *p == ':' && n >= 1 && n <= 5 && p[1 + n] == '\0';
+}
+
 static int
 host_is_ours(const struct bridge *b, const char *host)
 {
-	char name[256], *colon;
+	char name[256];
+	const char *end;
+	unsigned char a[16];
 	size_t n;
 
 	if (host[0] == '\0')
 		return 0;
 	if (b->public_host != NULL && strcasecmp(host, b->public_host) == 0)
 		return 1;
-	if (host[0] == '[')		/* IPv6 literal */
-		return strchr(host, ']') != NULL;
-	snprintf(name, sizeof(name), "%s", host);
-	if ((colon = strchr(name, ':')) != NULL)
-		*colon = '\0';
-	if (strcasecmp(name, "localhost") == 0)
-		return 1;
-	n = strspn(name, "0123456789.");
-	return n > 0 && name[n] == '\0';
+	if (host[0] == '[') {		/* an IPv6 address, only that */
+		if ((end = strchr(host, ']')) == NULL ||
+		    (n = (size_t)(end - host - 1)) == 0 || n >= sizeof(name))
+			return 0;
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, a) == 1 && port_ok(end + 1);
+	}
+	n = strcspn(host, ":");
+	if (n >= sizeof(name) || !port_ok(host + n))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return strcasecmp(name, "localhost") == 0 ||
+	    inet_pton(AF_INET, name, a) == 1;
+}
+
+/*
+ * Room for one more client (from addr, when the per-address limit is the
+ * one reached; NULL: from anyone): the longest-connected client that has
+ * sent no hello for hello_s is closed.  0, or -1 when there is none.
+ */
+static int
+make_room(struct bridge *b, const char *addr)
+{
+	struct bridge_client *c, *victim = NULL;
+	double now = mono_now();
+
+	if (b->hello_s <= 0)
+		return -1;
+	for (c = b->clients; c != NULL; c = c->next)
+		if (!c->helloed && now - c->born >= b->hello_s &&
+		    (addr == NULL || strcmp(c->addr, addr) == 0) &&
+		    (victim == NULL || c->born < victim->born))
+			victim = c;
+	if (victim == NULL)
+		return -1;
+	client_close(victim, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+	    "no hello", "no hello, and the connection limit is reached");
+	return 0;
+}
+
+/*
+ * May one more websocket client connect from addr?  0 yes (perhaps after
+ * making room), -1 no (logged, at most once per BRIDGE_REFUSED_LOG_S).
+ */
+static int
+admit(struct bridge *b, const char *addr)
+{
+	struct bridge_client *c;
+	const char *why = NULL;
+	size_t n = 0;
+	double now;
+
+	if (b->max_per_address > 0 &&
+	    (b->limit_loopback || !addr_is_loopback(addr))) {
+		for (c = b->clients; c != NULL; c = c->next)
+			n += strcmp(c->addr, addr) == 0;
+		if (n >= b->max_per_address && make_room(b, addr) < 0)
+			why = "per address";
+	}
+	if (why == NULL && b->max_clients > 0 && b->nactive >= b->max_clients &&
+	    make_room(b, NULL) < 0)
+		why = "in all";
+	if (why == NULL)
+		return 0;
+	b->refused++;
+	now = mono_now();
+	if (now - b->refused_t >= BRIDGE_REFUSED_LOG_S) {
+		log_warnx("bridge: websocket from %s refused: too many clients "
+		    "%s (%zu connected, at most %zu from one address; %lu "
+		    "refused since the last such message)", addr, why,
+		    b->nactive, b->max_per_address, b->refused);
+		b->refused_t = now;
+		b->refused = 0;
+	}
+	return -1;
 }
 
 static int
@@ -602,9 +775,11 @@ filter_connection(struct bridge *b, struct lws *wsi)
 		    BRIDGE_WS_PATH);
 		return -1;
 	}
+	if (b->closing)
+		return -1;
 	/* Programs send no Origin; browsers always do (RFC 6455 10.2). */
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
-		return 0;
+		goto admit;
 	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
 		return -1;
 	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
@@ -624,10 +799,14 @@ filter_connection(struct bridge *b, struct lws *wsi)
 			ok = strcasecmp(origin, tok) == 0;
 	}
 	free(list);
-	if (!ok)
+	if (!ok) {
 		log_info("bridge: websocket refused: origin %s is not allowed "
 		    "(allowed_origins = %s)", origin, b->origins);
-	return ok ? 0 : -1;
+		return -1;
+	}
+admit:
+	peer_address(wsi, host, sizeof(host));
+	return admit(b, host);
 }
 
 /*
@@ -705,8 +884,16 @@ bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return 0;
 		return client_writeable(c);
 	case LWS_CALLBACK_RECEIVE:
-		if (c != NULL && c->established && !c->culled)
-			client_receive(c, in, len);
+		if (c == NULL || !c->established || c->culled)
+			return 0;
+		c->last_rx = mono_now();
+		c->pinged = 0;
+		return client_receive(c, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (c != NULL && c->established) {
+			c->last_rx = mono_now();
+			c->pinged = 0;
+		}
 		return 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		/*
@@ -736,6 +923,47 @@ bridge_release(struct bridge *b)
 	free(b->docs_pub);
 	free(b->docs_priv);
 	free(b);
+}
+
+/*
+ * Every keep_ms: a client silent for ping_s gets a ping (once until it
+ * sends something, a pong included); one silent for idle_s is a dead peer
+ * (or one that never finishes a frame) and is dropped without a close
+ * frame, which it would not read.
+ */
+static void
+keep_fire(lws_sorted_usec_list_t *sul)
+{
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_keep);
+	struct bridge_client *c, *next;
+	double now = mono_now(), silent;
+
+	if (b->closing)
+		return;
+	for (c = b->clients; c != NULL; c = next) {
+		next = c->next;
+		silent = now - c->last_rx;
+		if (b->idle_s > 0 && silent >= b->idle_s) {
+			log_info("bridge: client %llu (%s): silent for %.0f s: "
+			    "dropped", (unsigned long long)c->id, c->addr,
+			    silent);
+			client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "idle", NULL);
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_LAGGING,
+			    LWS_TO_KILL_ASYNC);
+		} else if (b->ping_s > 0 && silent >= b->ping_s && !c->pinged) {
+			c->pinged = 1;
+			c->want_ping = 1;
+			lws_callback_on_writable(c->wsi);
+		}
+	}
+	lws_sul_schedule(b->ctx, 0, &b->sul_keep, keep_fire,
+	    (lws_usec_t)b->keep_ms * LWS_US_PER_MS);
+}
+
+static void
+tick_fire(lws_sorted_usec_list_t *sul)
+{
+	/* Only makes lws_service return. */
 }
 
 /* Starts the server; see bridge.h. */
@@ -783,6 +1011,13 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	b->max_message = cfg->max_message;
 	b->rate = cfg->rate;
 	b->burst = cfg->burst > 1 ? cfg->burst : 1;
+	b->max_clients = cfg->max_clients;
+	b->max_per_address = cfg->max_per_address;
+	b->limit_loopback = cfg->limit_loopback;
+	b->hello_s = cfg->hello_s;
+	b->ping_s = cfg->ping_s;
+	b->idle_s = cfg->idle_s;
+	b->refused_t = -1e9;
 	b->origins = strdup(cfg->origins != NULL ? cfg->origins : "self");
 	if (cfg->public_url != NULL && strstr(cfg->public_url, "://") != NULL) {
 		const char *h = strstr(cfg->public_url, "://") + 3;
@@ -859,8 +1094,10 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	lws_set_log_level(LLL_ERR | LLL_WARN, bridge_lws_log);
 
 	memset(&info, 0, sizeof(info));
+	/* Text that is not UTF-8: lws closes with 1007 (RFC 6455 8.1). */
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
+	    LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.user = b;
 	info.count_threads = 1;
 	if ((b->ctx = lws_create_context(&info)) == NULL) {
@@ -880,7 +1117,8 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	/* No idle-validity timer per connection: lws reschedules it in a
 	 * sorted list on every read and write, O(clients) each (make bench,
-	 * fan-out); dead peers are found by TCP and by the ring culling. */
+	 * fan-out); one timer (keep_fire) pings silent clients and drops dead
+	 * ones instead, O(clients) once per keep_ms. */
 	info.retry_and_idle_policy = &bridge_idle_policy;
 	if ((b->vhost = lws_create_vhost(b->ctx, &info)) == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %d",
@@ -888,6 +1126,16 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 		goto fail;
 	}
 	b->port = lws_get_vhost_listen_port(b->vhost);
+	if (b->ping_s > 0 || b->idle_s > 0) {
+		double least = b->ping_s > 0 ? b->ping_s : b->idle_s;
+
+		if (b->idle_s > 0 && b->ping_s > 0 && b->idle_s - b->ping_s < least)
+			least = b->idle_s - b->ping_s;
+		b->keep_ms = (int)(least * 1000 / 4);
+		b->keep_ms = b->keep_ms < 50 ? 50 : b->keep_ms > 1000 ? 1000 : b->keep_ms;
+		lws_sul_schedule(b->ctx, 0, &b->sul_keep, keep_fire,
+		    (lws_usec_t)b->keep_ms * LWS_US_PER_MS);
+	}
 	log_info("bridge: listening on %s:%d, serving %s",
 	    b->address != NULL ? b->address : "*", b->port, b->web_root);
 	return b;
@@ -1118,18 +1366,36 @@ bridge_wakeup(struct bridge *b)
 }
 
 /*
- * Destroys the context (lws closes every connection, which frees each
- * client's queue through LWS_CALLBACK_CLOSED), then the ring and with it
- * every message still in it.
+ * Tells every client the server is going away (close 1001) and gives them
+ * BRIDGE_SHUTDOWN_S to take it; then destroys the context (lws closes what
+ * is left, which frees each client's queue through LWS_CALLBACK_CLOSED),
+ * then the ring and with it every message still in it.  No hook runs from
+ * here on (closing): the daemon may have freed what they use.
  */
 void
 bridge_free(struct bridge *b)
 {
+	struct bridge_client *c, *next;
+	double until;
+
 	if (b == NULL)
 		return;
 	b->closing = 1;
 	if (b->cron != NULL)
 		lws_sul_schedule(b->ctx, 0, &b->sul_cron, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	lws_sul_schedule(b->ctx, 0, &b->sul_keep, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	for (c = b->clients; c != NULL; c = next) {
+		next = c->next;
+		client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "shutting down", NULL);
+	}
+	until = mono_now() + BRIDGE_SHUTDOWN_S;
+	while (b->nclients > 0 && mono_now() < until) {
+		lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_fire,
+		    50 * LWS_US_PER_MS);
+		if (lws_service(b->ctx, 0) < 0)
+			break;
+	}
+	lws_sul_schedule(b->ctx, 0, &b->sul_tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	lws_context_destroy(b->ctx);
 	lws_ring_destroy(b->ring);
 	bridge_release(b);

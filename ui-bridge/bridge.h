@@ -62,6 +62,19 @@ struct bridge_config {
 	const char *pdfjs_root;   /* served at /vendor/pdfjs/ (NULL: not served) */
 	const char *documents;    /* documents_dir: public/ and private/ PDFs */
 	const char *public_url;   /* its host is "self" too (besides addresses, localhost) */
+	/*
+	 * Connection limits (0: none).  At a limit a new websocket is refused,
+	 * unless a client that has sent no hello for hello_s seconds can make
+	 * room: that one is closed (1008) instead.  max_per_address counts the
+	 * peer's address; it spares loopback peers unless limit_loopback (all
+	 * local programs share one address: max_clients bounds them).
+	 */
+	size_t      max_clients;      /* websocket clients in all */
+	size_t      max_per_address;  /* ... from one address */
+	int         limit_loopback;
+	double      hello_s;
+	double      ping_s;           /* a client silent this long is pinged (0: never) */
+	double      idle_s;           /* ... and closed when silent this long (0: never) */
 };
 
 /* Starts listening.  On failure returns NULL and writes why into err. */

@@ -143,10 +143,26 @@ write_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
+/* Connection limits and timeouts for fx_start_opts (0: none). */
+struct fx_opts {
+	size_t	 max_clients, max_per_address;
+	double	 hello_s, ping_s, idle_s;
+};
+
+static struct fx *fx_start_opts(size_t, size_t, int, const char *,
+    const struct fx_opts *);
+
 /* Starts a bridge with the given limits and a service thread for it. */
 static struct fx *
 fx_start(size_t ring, size_t max_message, int with_on_message,
     const char *hello)
+{
+	return fx_start_opts(ring, max_message, with_on_message, hello, NULL);
+}
+
+static struct fx *
+fx_start_opts(size_t ring, size_t max_message, int with_on_message,
+    const char *hello, const struct fx_opts *o)
 {
 	struct bridge_config cfg;
 	struct bridge_hooks hooks;
@@ -171,6 +187,14 @@ fx_start(size_t ring, size_t max_message, int with_on_message,
 	cfg.web_root = fx->dir;
 	cfg.ring_size = ring;
 	cfg.max_message = max_message;
+	if (o != NULL) {
+		cfg.max_clients = o->max_clients;
+		cfg.max_per_address = o->max_per_address;
+		cfg.limit_loopback = 1;	/* every test client is on loopback */
+		cfg.hello_s = o->hello_s;
+		cfg.ping_s = o->ping_s;
+		cfg.idle_s = o->idle_s;
+	}
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.ud = fx;
 	hooks.on_wakeup = hook_wakeup;
@@ -186,13 +210,21 @@ fx_start(size_t ring, size_t max_message, int with_on_message,
 	return fx;
 }
 
+/* Makes the service thread leave its loop and free the bridge (which
+ * closes the clients still connected); fx_stop then joins it. */
+static void
+fx_halt(struct fx *fx)
+{
+	if (atomic_exchange(&fx->stop, 1) == 0)
+		bridge_wakeup(fx->b);
+}
+
 static void
 fx_stop(struct fx *fx)
 {
 	char cmd[128];
 
-	atomic_store(&fx->stop, 1);
-	bridge_wakeup(fx->b);
+	fx_halt(fx);
 	pthread_join(fx->thr, NULL);
 	assert_false(fx->wrong_thread);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
@@ -323,14 +355,21 @@ wc_consume(struct wc *w, size_t n)
 	w->len -= n;
 }
 
+/* src: the loopback address to connect from (NULL: any). */
 static int
-tcp_connect(int port, int rcvbuf)
+tcp_connect_from(int port, int rcvbuf, const char *src)
 {
 	struct sockaddr_in sin;
 	int fd, one = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
+	if (src != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	}
 	if (rcvbuf > 0)
 		assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf)), 0);
@@ -341,6 +380,12 @@ tcp_connect(int port, int rcvbuf)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	return fd;
+}
+
+static int
+tcp_connect(int port, int rcvbuf)
+{
+	return tcp_connect_from(port, rcvbuf, NULL);
 }
 
 static void
@@ -364,6 +409,57 @@ send_all(int fd, const void *p, size_t len)
  * success); the response head is copied into head.  Bytes after the head
  * (the first frames) stay in w->buf.
  */
+/*
+ * As wc_open, from the loopback address src (NULL: any), with the Host
+ * header host (NULL: 127.0.0.1:PORT) and more header lines (each ending
+ * in CRLF; NULL: none).
+ */
+static int
+wc_open_ex(struct wc *w, int port, const char *src, const char *host,
+    const char *more, char *head, size_t headlen)
+{
+	char req[1024], line[32], hostbuf[64];
+	unsigned char *end;
+	long deadline = now_ms() + WAIT_MS;
+	int status = 0, r;
+	size_t hl;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = tcp_connect_from(port, 0, src);
+	if (host == NULL) {
+		snprintf(hostbuf, sizeof(hostbuf), "127.0.0.1:%d", port);
+		host = hostbuf;
+	}
+	snprintf(req, sizeof(req),
+	    "GET /ws HTTP/1.1\r\n"
+	    "Host: %s\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n"
+	    "%s"
+	    "\r\n", host, more != NULL ? more : "");
+	send_all(w->fd, req, strlen(req));
+
+	for (;;) {
+		end = w->len >= 4 ? memmem(w->buf, w->len, "\r\n\r\n", 4) : NULL;
+		if (end != NULL)
+			break;
+		if ((r = wc_fill(w, deadline)) != 1)
+			return r == 0 ? 0 : -1;
+	}
+	hl = (size_t)(end - w->buf) + 4;
+	if (head != NULL)
+		snprintf(head, headlen, "%.*s", (int)hl, (char *)w->buf);
+	snprintf(line, sizeof(line), "%.*s",
+	    (int)(hl < sizeof(line) - 1 ? hl : sizeof(line) - 1),
+	    (char *)w->buf);
+	if (sscanf(line, "HTTP/1.1 %d", &status) != 1)
+		status = -1;
+	wc_consume(w, hl);
+	return status;
+}
+
 static int
 wc_open(struct wc *w, int port, const char *path, const char *proto,
     int rcvbuf, char *head, size_t headlen)
@@ -1071,6 +1167,291 @@ test_cull_slow_client(void **state)
 	fx_stop(fx);
 }
 
+/*
+ * Reads until a close frame (other messages are skipped) and returns its
+ * status code; -1 if the connection ended without one (or timed out).
+ */
+static int
+wc_close_code(struct wc *w, int ms)
+{
+	long deadline = now_ms() + ms;
+	char *m;
+	size_t len;
+	int op, code = -1;
+
+	for (;;) {
+		long left = deadline - now_ms();
+
+		op = wc_recv(w, left > 0 ? (int)left : 0, &m, &len);
+		if (op == 8) {
+			if (len >= 2)
+				code = (unsigned char)m[0] << 8 | (unsigned char)m[1];
+			free(m);
+			return code;
+		}
+		free(m);
+		if (op <= 0)
+			return -1;
+	}
+}
+
+/* The connection is closed or closing: EOF (or an error) within ms. */
+static int
+wc_gone(struct wc *w, int ms)
+{
+	long deadline = now_ms() + ms;
+	int r;
+
+	do {
+		w->len = 0;
+		r = wc_fill(w, deadline);
+	} while (r == 1);
+	return r == 0 || r == -1;
+}
+
+/* Stopping the server says so: close 1001 (going away), not a dropped TCP
+ * connection. */
+static void
+test_close_going_away(void **state)
+{
+	struct fx *fx = fx_start(8, 65536, 0, NULL);
+	struct wc a, b;
+
+	wc_open_ready(&a, fx);
+	wc_open_ready(&b, fx);
+	fx_wait_clients(fx, 2, WAIT_MS);
+	fx_halt(fx);
+	assert_int_equal(wc_close_code(&a, WAIT_MS), 1001);
+	assert_int_equal(wc_close_code(&b, WAIT_MS), 1001);
+	wc_close(&a);
+	wc_close(&b);
+	fx_stop(fx);
+}
+
+/* Text that is not UTF-8 closes with 1007 (RFC 6455 8.1), also when the
+ * bad sequence spans two fragments; a good one split so passes. */
+static void
+test_invalid_utf8(void **state)
+{
+	static const char u1[] = "{\"type\":\"echo\",\"x\":\"\xea\xb0";
+	static const char u2[] = "{\"type\":\"ping\",\"x\":\"\xe2\x82";
+	struct fx *fx = fx_start(8, 65536, 1, NULL);
+	struct wc w;
+
+	wc_open_ready(&w, fx);
+	wc_frame(&w, 0x1, 0, u1, strlen(u1));
+	wc_frame(&w, 0x0, 1, "\x80\"}", 3);
+	json_decref(wc_expect(&w, "echo", NULL));
+	wc_ping(&w, 1);
+	wc_text(&w, "{\"type\":\"ping\",\"x\":\"\xff\"}");
+	assert_int_equal(wc_close_code(&w, WAIT_MS), 1007);
+	wc_close(&w);
+
+	wc_open_ready(&w, fx);
+	wc_frame(&w, 0x1, 0, u2, strlen(u2));
+	wc_frame(&w, 0x0, 1, "\x28\"}", 3);
+	assert_int_equal(wc_close_code(&w, WAIT_MS), 1007);
+	wc_close(&w);
+	fx_wait_clients(fx, 0, WAIT_MS);
+	fx_stop(fx);
+}
+
+/* Sends a masked frame header claiming len payload bytes, then the first
+ * n of them (zeros). */
+static void
+wc_claim(struct wc *w, int opcode, uint64_t len, size_t n)
+{
+	unsigned char hdr[14] = { (unsigned char)(0x80 | opcode), 0x80 | 127 };
+	unsigned char *zero = calloc(1, n + 1);
+	int i;
+
+	assert_non_null(zero);
+	for (i = 0; i < 8; i++)
+		hdr[2 + i] = (unsigned char)(len >> (56 - 8 * i));
+	memset(hdr + 10, 0x5a, 4);
+	send_all(w->fd, hdr, sizeof(hdr));
+	if (n > 0)
+		send_all(w->fd, zero, n);
+	free(zero);
+}
+
+/* A frame that claims 2^62 bytes is not waited for: closed with 1009, text
+ * or binary; other clients are served meanwhile. */
+static void
+test_huge_frame_claim(void **state)
+{
+	struct fx *fx = fx_start(8, 65536, 0, NULL);
+	struct wc w, ok;
+
+	wc_open_ready(&ok, fx);
+	wc_open_ready(&w, fx);
+	wc_claim(&w, 0x1, (uint64_t)1 << 62, 100);
+	assert_int_equal(wc_close_code(&w, WAIT_MS), 1009);
+	wc_close(&w);
+	wc_open_ready(&w, fx);
+	wc_claim(&w, 0x2, (uint64_t)1 << 62, 100);
+	assert_int_equal(wc_close_code(&w, WAIT_MS), 1009);
+	wc_close(&w);
+	/* Big, but below the point of closing: refused, skipped, kept. */
+	wc_open_ready(&w, fx);
+	wc_claim(&w, 0x1, 200000, 200000);
+	json_decref(wc_expect(&w, "error", "too-large"));
+	wc_ping(&w, 2);
+	wc_close(&w);
+	wc_ping(&ok, 1);
+	wc_close(&ok);
+	fx_stop(fx);
+}
+
+/* "self" trusts a Host that is an address: a bracketed one must be an IPv6
+ * address, with nothing after it but a port. */
+static void
+test_origin_host_literal(void **state)
+{
+	static const struct {
+		const char *host, *origin;
+		int ok;
+	} cases[] = {
+		{ "[::1]:PORT", "http://[::1]:PORT", 1 },
+		{ "[::ffff:127.0.0.1]", "http://[::ffff:127.0.0.1]", 1 },
+		{ "127.0.0.1:PORT", "http://127.0.0.1:PORT", 1 },
+		{ "[evil]x", "http://[evil]x", 0 },
+		{ "[::1]x", "http://[::1]x", 0 },
+		{ "[::1]:80x", "http://[::1]:80x", 0 },
+		{ "[::1]evil.example", "http://[::1]evil.example", 0 },
+		{ "[]", "http://[]", 0 },
+		{ "1.2.3.4.5", "http://1.2.3.4.5", 0 },
+		{ "127.0.0.1:x", "http://127.0.0.1:x", 0 },
+	};
+	struct fx *fx = fx_start(8, 65536, 0, NULL);
+	char host[64], origin[80], more[128], *p;
+	struct wc w;
+	size_t i;
+	int status;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(host, sizeof(host), "%s", cases[i].host);
+		snprintf(origin, sizeof(origin), "%s", cases[i].origin);
+		if ((p = strstr(host, "PORT")) != NULL)
+			snprintf(p, sizeof(host) - (size_t)(p - host), "%d", fx->port);
+		if ((p = strstr(origin, "PORT")) != NULL)
+			snprintf(p, sizeof(origin) - (size_t)(p - origin), "%d", fx->port);
+		snprintf(more, sizeof(more), "Origin: %s\r\n", origin);
+		status = wc_open_ex(&w, fx->port, NULL, host, more, NULL, 0);
+		if ((status == 101) != cases[i].ok)
+			fail_msg("Host %s, Origin %s: status %d", host, origin, status);
+		wc_close(&w);
+	}
+	fx_stop(fx);
+}
+
+/* Opens a client from src that says hello (1) or nothing (0); returns the
+ * upgrade's status. */
+static int
+wc_open_from(struct wc *w, struct fx *fx, const char *src, int hello)
+{
+	int status = wc_open_ex(w, fx->port, src, NULL, NULL, NULL, 0);
+	json_t *j;
+
+	if (status != 101)
+		return status;
+	j = wc_json(w, NULL);	/* the server's hello */
+	json_decref(j);
+	if (hello) {
+		wc_text(w, "{\"type\":\"hello\",\"role\":\"display\"}");
+		wc_ping(w, 99);	/* ... and it was read */
+	}
+	return status;
+}
+
+/*
+ * Caps: max_clients in all, max_per_address from one address.  At a cap a
+ * newcomer is refused, unless a client that has said no hello for hello_s
+ * can make room: that one is closed (1008) instead.
+ */
+static void
+test_connection_caps(void **state)
+{
+	struct fx_opts o = { .max_clients = 3, .max_per_address = 2, .hello_s = 0.4 };
+	struct fx *fx = fx_start_opts(8, 65536, 1, NULL, &o);
+	struct wc a1, a2, a3, b1, b2;
+	int status;
+
+	assert_int_equal(wc_open_from(&a1, fx, "127.0.0.1", 1), 101);
+	assert_int_equal(wc_open_from(&a2, fx, "127.0.0.1", 1), 101);
+	/* A third from the same address: refused. */
+	status = wc_open_from(&a3, fx, "127.0.0.1", 0);
+	assert_int_not_equal(status, 101);
+	wc_close(&a3);
+	/* Another address still gets in, up to the total. */
+	assert_int_equal(wc_open_from(&b1, fx, "127.0.0.2", 0), 101);
+	fx_wait_clients(fx, 3, WAIT_MS);
+	status = wc_open_from(&b2, fx, "127.0.0.3", 0);
+	assert_int_not_equal(status, 101);	/* b1 is still young */
+	wc_close(&b2);
+	/* b1 has said nothing for hello_s: it makes room. */
+	usleep(600 * 1000);
+	assert_int_equal(wc_open_from(&b2, fx, "127.0.0.3", 1), 101);
+	assert_int_equal(wc_close_code(&b1, WAIT_MS), 1008);
+	wc_close(&b1);
+	fx_wait_clients(fx, 3, WAIT_MS);
+	/* Those who said hello are never made room for. */
+	usleep(600 * 1000);
+	status = wc_open_from(&a3, fx, "127.0.0.4", 0);
+	assert_int_not_equal(status, 101);
+	wc_close(&a3);
+	wc_ping(&a1, 1);
+	wc_ping(&a2, 2);
+	wc_ping(&b2, 3);
+	wc_close(&a1);
+	wc_close(&a2);
+	wc_close(&b2);
+	fx_wait_clients(fx, 0, WAIT_MS);
+	fx_stop(fx);
+}
+
+/*
+ * A client silent for ping_s is pinged; one that answers stays, one that
+ * does not (a dead peer, or one stuck in a frame it never finishes) is
+ * closed once it has been silent for idle_s.
+ */
+static void
+test_ping_idle(void **state)
+{
+	struct fx_opts o = { .ping_s = 0.3, .idle_s = 0.9 };
+	struct fx *fx = fx_start_opts(8, 65536, 0, NULL, &o);
+	struct wc alive, dead, stuck;
+	long until;
+	char *m;
+	size_t len;
+	int op, pings = 0;
+
+	wc_open_ready(&alive, fx);
+	wc_open_ready(&dead, fx);
+	wc_open_ready(&stuck, fx);
+	wc_claim(&stuck, 0x1, 1000, 0);	/* a header, never its payload */
+	fx_wait_clients(fx, 3, WAIT_MS);
+	until = now_ms() + 2500;
+	while (now_ms() < until) {
+		op = wc_recv(&alive, 200, &m, &len);
+		if (op == 9) {	/* ping: pong with its payload */
+			pings++;
+			wc_frame(&alive, 0xa, 1, m, len);
+		} else
+			assert_int_equal(op, -2);
+		free(m);
+	}
+	assert_true(pings >= 2);
+	fx_wait_clients(fx, 1, WAIT_MS);
+	assert_true(wc_gone(&dead, WAIT_MS));
+	assert_true(wc_gone(&stuck, WAIT_MS));
+	wc_ping(&alive, 1);
+	wc_close(&alive);
+	wc_close(&dead);
+	wc_close(&stuck);
+	fx_stop(fx);
+}
+
 int
 main(void)
 {
@@ -1086,6 +1467,12 @@ main(void)
 		cmocka_unit_test(test_on_message_hook),
 		cmocka_unit_test(test_cull_reply_flood),
 		cmocka_unit_test(test_cull_slow_client),
+		cmocka_unit_test(test_close_going_away),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_huge_frame_claim),
+		cmocka_unit_test(test_origin_host_literal),
+		cmocka_unit_test(test_connection_caps),
+		cmocka_unit_test(test_ping_idle),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
