@@ -438,41 +438,69 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	show_code(d, NULL, NULL);
 }
 
-/* The tokens file changed (revoke from the command line): clients whose
- * token is gone fall back to the public view. */
+/*
+ * The tokens file changed.  A client whose token is gone (revoked from the
+ * command line) falls back to the public view, keeping the token's id; one
+ * whose token id is back (the file was removed or emptied, then restored,
+ * while it stayed connected) is trusted again, in the token's role.
+ */
 static void
 recheck_each(void *ud, struct bridge_client *c)
 {
 	struct daemon *d = ud;
 	const char *tid = bridge_client_token_id(c);
+	const struct token_info *ti = NULL;
+	char role[16];
 
-	if (!bridge_client_trusted(c) || tid[0] == '\0')
+	if (tid[0] == '\0')
 		return;
-	for (size_t i = 0; i < tokens_count(d->tokens); i++)
+	for (size_t i = 0; i < tokens_count(d->tokens) && ti == NULL; i++)
 		if (strcmp(tokens_at(d->tokens, i)->id, tid) == 0)
-			return;
-	log_info("client %llu: token %s revoked: public view", (unsigned long long)bridge_client_id(c), tid);
-	{
-		char role[16];
+			ti = tokens_at(d->tokens, i);
+	if (bridge_client_trusted(c) == (ti != NULL))
+		return;
+	if (ti != NULL) {
+		log_info("client %llu: token %s is back: trusted view", (unsigned long long)bridge_client_id(c),
+		    tid);
+		bridge_client_set_view(c, tokens_role_name(ti->role), 1, ti->id);
+	} else {
+		log_info("client %llu: token %s revoked: public view", (unsigned long long)bridge_client_id(c),
+		    tid);
 		snprintf(role, sizeof role, "%s", bridge_client_role(c));
-		bridge_client_set_view(c, role, 0, NULL);
+		bridge_client_set_view(c, role, 0, tid);
+		if (d->rv != NULL)
+			remote_voice_cancel(d->rv, bridge_client_id(c));
+		bridge_client_allow_binary(c, 0);
 	}
-	if (d->rv != NULL)
-		remote_voice_cancel(d->rv, bridge_client_id(c));
-	bridge_client_allow_binary(c, 0);
 	send_hello(d, c, 0, 0);
 }
 
+/*
+ * A tokens file that cannot be read (being rewritten by hand, restored,
+ * its mode changed) revokes nothing: the tokens read before stay valid and
+ * no client changes view; only a good file without a token revokes it.
+ */
 void
 clients_check_tokens(struct daemon *d)
 {
 	char err[1024];
+	size_t n;
 	int r = tokens_reload_if_changed(d->tokens, err, sizeof err);
 
-	if (r < 0)
-		log_warnx("tokens: %s (no token is valid until it is fixed)", err);
-	if (r != 0)
-		bridge_foreach(d->bridge, recheck_each, d);
+	n = tokens_count(d->tokens);
+	if (r < 0) {
+		log_warnx("tokens: unreadable: %s (the %zu token%s read before stay valid until it is fixed)",
+		    err, n, n == 1 ? "" : "s");
+		d->tokens_unreadable = 1;
+		return;
+	}
+	if (r == 0)
+		return;
+	if (d->tokens_unreadable) {
+		log_info("tokens: %s readable again: %zu token%s", tokens_path(d->tokens), n, n == 1 ? "" : "s");
+		d->tokens_unreadable = 0;
+	}
+	bridge_foreach(d->bridge, recheck_each, d);
 }
 
 int

@@ -27,7 +27,9 @@ char *clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, in
 void  clients_hello_all(struct daemon *d);
 /* GET /documents/private/...: a valid token? */
 int   clients_token_ok(struct daemon *d, const char *token);
-/* Re-reads the tokens file if it changed; revoked clients go public. */
+/* Re-reads the tokens file if it changed: revoked clients go public, those
+ * whose token is back are trusted again; an unreadable file changes nothing
+ * (logged once). */
 void  clients_check_tokens(struct daemon *d);
 /* A remote voice result (in->client != 0): reply, then route it. */
 void  clients_voice_result(struct daemon *d, struct input *in);

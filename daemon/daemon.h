@@ -38,6 +38,7 @@ struct daemon {
 	struct listener  *listener;
 	struct feedback  *feedback;
 	struct tokens    *tokens;          /* paired devices (STATE_DIR/tokens) */
+	int               tokens_unreadable; /* the file was bad at the last look */
 	struct pairing   *pairing;         /* the one live pairing code */
 	char              pair_name[72];   /* who asked for it */
 	struct vision    *vision;          /* room camera thread, or NULL */

@@ -706,8 +706,8 @@ tokens_reload_if_changed(struct tokens *t, char *err, size_t errlen)
 	}
 	if (sig_same(&now, &t->sig))
 		return 0;
+	/* Unreadable is not revoked: the set read before stays in force. */
 	if (load(t->path, &s, &g, err, errlen) < 0) {
-		set_free(&t->set);
 		t->sig = g.present ? g : now;
 		return -1;
 	}

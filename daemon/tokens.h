@@ -82,10 +82,12 @@ const struct token_info *tokens_at(const struct tokens *t, size_t i);
  * Re-reads the file when it changed since this handle last read or wrote it
  * (inode, size, mtime, ctime, mode: a stat(2), no read otherwise).  1 when it
  * re-read it (the set may be different), 0 when unchanged, -1 with err when
- * the new file is bad: then the set is EMPTY (fail closed: a broken file
- * must not keep a revoked token alive) until the file is fixed, and the same
- * bad file is reported once, not on every call.  A file that was removed is
- * an empty set (1).
+ * the new file cannot be read as tokens (a bad line, a mode too open, not a
+ * file, an I/O error): then the set read before stays in force until the
+ * file is good again (a file being rewritten or restored by hand must not
+ * demote every trusted display; only a good file without a token revokes
+ * it), and the same bad file is reported once, not on every call.  A file
+ * that was removed is an empty set (1).
  */
 int tokens_reload_if_changed(struct tokens *t, char *err, size_t errlen);
 

@@ -247,12 +247,13 @@ test_open_file_refused(void **st)
 	assert_int_equal(chmod(path, 0600), 0);
 	t = open_ok();
 	assert_int_equal(tokens_check(t, tok, NULL), 1);
-	/* Made too open while the daemon runs: the reload refuses it, and the
-	 * add (which re-reads under the lock) too. */
+	/* Made too open while the daemon runs: the reload refuses the new
+	 * reading (the set read before stays), and the add (which re-reads
+	 * under the lock) refuses too. */
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(tokens_reload_if_changed(t, err, sizeof err), -1);
 	assert_non_null(strstr(err, "mode 0640: must not be readable by others"));
-	assert_int_equal(tokens_check(t, tok, NULL), 0);
+	assert_int_equal(tokens_check(t, tok, NULL), 1);
 	assert_int_equal(tokens_add(t, TOKEN_DISPLAY, "x", tok, id, err, sizeof err), -1);
 	assert_non_null(strstr(err, "mode 0640"));
 	assert_int_equal(mode_of(path), 0640);
@@ -399,30 +400,56 @@ test_reload(void **st)
 	tokens_close(d);
 }
 
+/*
+ * A file that cannot be read as tokens (a bad line, a mode too open, not a
+ * file) is not a revocation: the set read before stays in force until the
+ * file is good again.  Only a good file without a token revokes it.
+ */
 static void
-test_broken_file_fails_closed(void **st)
+test_broken_file_keeps_last_good(void **st)
 {
 	struct tokens *d = open_ok();
-	char tok[44], id[9], *good;
+	char tok[44], id[9], tok2[44], id2[9], *good;
 
 	assert_int_equal(tokens_add(d, TOKEN_DISPLAY, "wall", tok, id, err, sizeof err), 0);
+	assert_int_equal(tokens_add(d, TOKEN_REMOTE, "tablet", tok2, id2, err, sizeof err), 0);
 	good = slurp(path);
 	/* Someone edits the file by hand and breaks line 3 (mode stays 0600). */
 	write_file(path, "# edited\n\nnot a token line\n");
 	assert_int_equal(mode_of(path), 0600);
 	assert_int_equal(tokens_reload_if_changed(d, err, sizeof err), -1);
 	expect_error_line(err, path, 3, "expected 5 tab-separated fields");
-	assert_int_equal(tokens_count(d), 0);
-	assert_int_equal(tokens_check(d, tok, NULL), 0);
+	assert_int_equal(tokens_count(d), 2);
+	assert_int_equal(tokens_check(d, tok, NULL), 1);
+	assert_int_equal(tokens_check(d, tok2, NULL), 1);
 	/* Reported once, not on every check. */
 	assert_int_equal(tokens_reload_if_changed(d, err, sizeof err), 0);
 	/* A writer refuses to overwrite it. */
 	assert_int_equal(tokens_revoke(d, id, err, sizeof err), -1);
 	expect_error_line(err, path, 3, "expected 5");
-	/* Fixed: back. */
+	/* Replaced by a folder: not a file; still the same set. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(tokens_reload_if_changed(d, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(tokens_check(d, tok, NULL), 1);
+	assert_int_equal(rmdir(path), 0);
+	/* Fixed: the same set, read again. */
 	write_file(path, good);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(tokens_reload_if_changed(d, err, sizeof err), 1);
+	assert_int_equal(tokens_count(d), 2);
+	assert_int_equal(tokens_check(d, tok, NULL), 1);
+	/* A good file without the tablet: that is a revocation. */
+	{
+		struct tokens *cli = open_ok();
+
+		assert_int_equal(tokens_revoke(cli, id2, err, sizeof err), 0);
+		tokens_close(cli);
+	}
 	assert_int_equal(tokens_reload_if_changed(d, err, sizeof err), 1);
 	assert_int_equal(tokens_check(d, tok, NULL), 1);
+	assert_int_equal(tokens_check(d, tok2, NULL), 0);
 	free(good);
 	tokens_close(d);
 }
@@ -438,7 +465,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_broken_file_fails_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_file_keeps_last_good, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
