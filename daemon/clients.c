@@ -9,7 +9,10 @@
  */
 #include "daemon/clients.h"
 
+#include <arpa/inet.h>
+
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +26,7 @@
 #include "ui-bridge/protocol.h"
 
 #define NAME_MAX_BYTES	64
-#define PAIR_REQUEST_GAP 3.0	/* s between two new pairing codes */
-#define PAIR_WRONG_MAX	10	/* wrong codes in a row before a lock-out */
-#define PAIR_LOCK_S	300
+#define PAIR_LOG_S	10	/* at most one "wrong code" log line per ... s */
 
 /* Sends obj (stolen) to c, with the request's id when it had one. */
 static void
@@ -352,15 +353,54 @@ show_code(struct daemon *d, const char *code, const char *name)
 	free(pn.text);
 }
 
+/*
+ * Who is guessing, for the pairing throttle: the client's address; an IPv6
+ * one by its /64, which one machine usually has all of.
+ */
+static const char *
+pair_source(struct bridge_client *c, char *buf, size_t len)
+{
+	const char *a = bridge_client_address(c);
+	unsigned char in6[16];
+
+	if (strchr(a, ':') != NULL && strncmp(a, "::ffff:", 7) != 0 && inet_pton(AF_INET6, a, in6) == 1) {
+		memset(in6 + 8, 0, 8);
+		if (inet_ntop(AF_INET6, in6, buf, (socklen_t)len) != NULL &&
+		    strlen(buf) + 4 < len) {
+			strcat(buf, "/64");
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%s", a);
+	return buf;
+}
+
+/* One line per PAIR_LOG_S at most, however fast the wrong codes come. */
+static void
+log_wrong_code(struct daemon *d, struct bridge_client *c, const char *src, double now)
+{
+	d->pair_log_n++;
+	if (now - d->pair_log_t < PAIR_LOG_S)
+		return;
+	if (d->pair_log_n > 1)
+		log_info("pairing: wrong, used or expired code from %s (client %llu); %lu such in %.0f s",
+		    src, (unsigned long long)bridge_client_id(c), d->pair_log_n,
+		    d->pair_log_t > 0 ? now - d->pair_log_t : 0);
+	else
+		log_info("pairing: wrong, used or expired code from %s (client %llu)", src,
+		    (unsigned long long)bridge_client_id(c));
+	d->pair_log_t = now;
+	d->pair_log_n = 0;
+}
+
 static void
 on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
                 int has_id)
 {
 	int bad = 0;
 	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
-	char code[8];
-
-	double now = daemon_mono();
+	char code[8], src[64];
+	double now = daemon_mono(), wait;
 	char why[128];
 
 	if (bad || (name != NULL && tokens_name_valid(name, why, sizeof why) < 0)) {
@@ -368,11 +408,12 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 		    "bytes without control characters", id, has_id);
 		return;
 	}
-	/* Guessing a code is slowed down for everybody: one new code every
-	 * PAIR_REQUEST_GAP s, and a lock-out after PAIR_WRONG_MAX wrong codes. */
-	if (now < d->pair_locked_until || now - d->pair_last_request < PAIR_REQUEST_GAP) {
+	/* Per source: a new code every few seconds, none while locked out; a
+	 * trusted display is never held up (pairing.h). */
+	if ((wait = pairing_may_request(d->pairing, pair_source(c, src, sizeof src), bridge_client_trusted(c),
+	    now)) > 0) {
 		snprintf(why, sizeof why, "pairing is paused for %.0f s (too many requests or wrong codes)",
-		    now < d->pair_locked_until ? d->pair_locked_until - now : PAIR_REQUEST_GAP);
+		    ceil(wait));
 		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
 		return;
 	}
@@ -381,7 +422,6 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 		reply_error(d, c, PROTO_E_INTERNAL, "no randomness for a pairing code", id, has_id);
 		return;
 	}
-	d->pair_last_request = now;
 	log_info("pairing: code requested by client %llu (\"%s\"), valid %d s",
 	    (unsigned long long)bridge_client_id(c), name != NULL ? name : "", d->cfg.pair_code_ttl);
 	show_code(d, code, name);
@@ -396,8 +436,10 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	const char *code = member(msg, "code", 16, 1, &bad);
 	char rolebuf[16];
 	const char *role = rolebuf;
-	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512];
+	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512], src[64], why[128];
 	enum token_role trole;
+	double now = daemon_mono(), wait = 0;
+	int locked = 0;
 
 	if (bad) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
@@ -405,20 +447,27 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	}
 	/* A copy: set_view below rewrites the client's own role string. */
 	snprintf(rolebuf, sizeof rolebuf, "%s", bridge_client_role(c));
-	if (daemon_mono() < d->pair_locked_until || pairing_check(d->pairing, code, daemon_mono()) != 1) {
-		log_info("pairing: wrong or expired code from client %llu",
-		    (unsigned long long)bridge_client_id(c));
-		if (++d->pair_wrong >= PAIR_WRONG_MAX) {
-			log_warnx("pairing: %d wrong codes: pairing paused for %d s", d->pair_wrong, PAIR_LOCK_S);
-			d->pair_wrong = 0;
-			d->pair_locked_until = daemon_mono() + PAIR_LOCK_S;
-			pairing_cancel(d->pairing);
+	switch (pairing_guess(d->pairing, pair_source(c, src, sizeof src), code, now, &locked, &wait)) {
+	case PAIRING_GUESS_RIGHT:
+		break;
+	case PAIRING_GUESS_LOCKED:
+		snprintf(why, sizeof why, "too many wrong codes from this address: pairing is paused "
+		    "for it for %.0f s", ceil(wait));
+		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
+		return;
+	case PAIRING_GUESS_WRONG:
+		log_wrong_code(d, c, src, now);
+		if (locked)
+			log_warnx("pairing: %d wrong codes from %s: its guesses are ignored for %d s",
+			    PAIRING_WRONG_MAX, src, PAIRING_LOCK_S);
+		/* The code died of wrong guesses: the displays stop showing it. */
+		if (!pairing_active(d->pairing, now))
 			show_code(d, NULL, NULL);
-		}
+		/* FALLTHROUGH */
+	default:	/* no live code: nothing to guess, nothing counted */
 		reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
 		return;
 	}
-	d->pair_wrong = 0;
 	if (strcmp(role, "observer") == 0)
 		role = "remote";
 	if (tokens_role_parse(role, &trole) < 0)

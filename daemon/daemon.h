@@ -48,8 +48,8 @@ struct daemon {
 	int               verify_started;
 	int               vision_private;   /* what the vision thread was last told */
 	double            confirm_deadline; /* daemon_mono() by which a remote must confirm */
-	int               pair_wrong;       /* wrong pairing codes since the last success */
-	double            pair_locked_until, pair_last_request;
+	double            pair_log_t;       /* last "wrong code" log line (daemon_mono) */
+	unsigned long     pair_log_n;       /* wrong codes since */
 	struct remote_voice *rv;           /* remotes' voice button */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;

@@ -11,6 +11,15 @@
 #include <openssl/crypto.h>
 #include <qrencode.h>
 
+/* What one source (address) did lately. */
+struct source {
+	char   key[48];
+	int    wrong;           /* wrong codes since its last lock or success */
+	double locked_until;
+	double last_request;
+	double seen;
+};
+
 struct pairing {
 	double ttl;
 	int    max_attempts;
@@ -19,6 +28,8 @@ struct pairing {
 	double expires;         /* `now` at which it stops working */
 	char   code[7];
 	char   name[PAIRING_NAME_MAX + 1];
+	struct source src[PAIRING_SOURCES];
+	size_t nsrc;
 };
 
 struct pairing *
@@ -129,6 +140,96 @@ pairing_check(struct pairing *p, const char *code, double now)
 	if (++p->wrong >= p->max_attempts)
 		pairing_cancel(p);
 	return 0;
+}
+
+/*
+ * KEY's entry, made if need be; NULL when every entry is locked out and
+ * none can be forgotten (then a newcomer waits like a locked one: a lock
+ * must not end because many others were seen).
+ */
+static struct source *
+source_get(struct pairing *p, const char *key, double now)
+{
+	struct source *s = NULL;
+
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (strncmp(p->src[i].key, key, sizeof p->src[i].key - 1) == 0) {
+			p->src[i].seen = now;
+			return &p->src[i];
+		}
+	if (p->nsrc < PAIRING_SOURCES)
+		s = &p->src[p->nsrc++];
+	else
+		for (size_t i = 0; i < p->nsrc; i++)
+			if (now >= p->src[i].locked_until && (s == NULL || p->src[i].seen < s->seen))
+				s = &p->src[i];
+	if (s == NULL)
+		return NULL;
+	memset(s, 0, sizeof *s);
+	snprintf(s->key, sizeof s->key, "%s", key);
+	s->last_request = -1e18;
+	s->seen = now;
+	return s;
+}
+
+/* Every entry is locked: the soonest any lock ends. */
+static double
+soonest_unlock(const struct pairing *p, double now)
+{
+	double w = PAIRING_LOCK_S;
+
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (p->src[i].locked_until - now < w)
+			w = p->src[i].locked_until - now;
+	return w > 0 ? w : 0.001;
+}
+
+double
+pairing_may_request(struct pairing *p, const char *source, int trusted, double now)
+{
+	struct source *s;
+
+	if (trusted)
+		return 0;
+	if ((s = source_get(p, source != NULL ? source : "", now)) == NULL)
+		return soonest_unlock(p, now);
+	if (now < s->locked_until)
+		return s->locked_until - now;
+	if (now - s->last_request < PAIRING_REQUEST_GAP)
+		return PAIRING_REQUEST_GAP - (now - s->last_request);
+	s->last_request = now;
+	return 0;
+}
+
+enum pairing_guess
+pairing_guess(struct pairing *p, const char *source, const char *code, double now, int *locked,
+              double *wait)
+{
+	struct source *s = source_get(p, source != NULL ? source : "", now);
+	int r;
+
+	*locked = 0;
+	if (s == NULL) {
+		*wait = soonest_unlock(p, now);
+		return PAIRING_GUESS_LOCKED;
+	}
+	if (now < s->locked_until) {
+		*wait = s->locked_until - now;
+		return PAIRING_GUESS_LOCKED;
+	}
+	if ((r = pairing_check(p, code, now)) < 0)
+		return PAIRING_GUESS_NO_CODE;
+	if (r == 1) {
+		s->wrong = 0;
+		return PAIRING_GUESS_RIGHT;
+	}
+	if (++s->wrong >= PAIRING_WRONG_MAX) {
+		s->wrong = 0;
+		s->locked_until = now + PAIRING_LOCK_S;
+		*locked = 1;
+		*wait = PAIRING_LOCK_S;
+	}
+	return PAIRING_GUESS_WRONG;
 }
 
 void

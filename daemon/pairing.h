@@ -6,8 +6,16 @@
  * code works once (pairing_check consumes it), expires TTL seconds after it
  * was made, and dies after MAX_ATTEMPTS wrong guesses in all, whoever
  * guessed.  Time is passed in (seconds on any monotonic clock), so tests
- * need not sleep.  Rate-limiting the requests themselves is the caller's
- * job: each request gives an attacker MAX_ATTEMPTS more guesses out of 10^6.
+ * need not sleep.
+ *
+ * Each request gives an attacker MAX_ATTEMPTS more guesses out of 10^6, so
+ * requests and guesses are throttled per source (the client's address, as
+ * the caller names it): one code every PAIRING_REQUEST_GAP s, and after
+ * PAIRING_WRONG_MAX wrong codes a lock-out of PAIRING_LOCK_S during which
+ * the source's guesses are not even looked at (so they cannot extend it).
+ * Guesses while no code is live are not counted: there is nothing to
+ * guess.  A trusted asker (a trusted display) is never held up, so pairing
+ * goes on while strangers guess.
  *
  * One owner: the service thread (no locking).
  */
@@ -16,7 +24,12 @@
 
 #include <stddef.h>
 
-#define PAIRING_NAME_MAX 64
+#define PAIRING_NAME_MAX    64
+#define PAIRING_REQUEST_GAP 3.0   /* s between two codes one source asks for */
+#define PAIRING_WRONG_MAX   10    /* wrong codes from one source ... */
+#define PAIRING_LOCK_S      300   /* ... lock it out for this long */
+#define PAIRING_SOURCES     1024  /* sources remembered (the oldest unlocked
+                                     one is forgotten first) */
 
 struct pairing;
 
@@ -39,6 +52,28 @@ int pairing_request(struct pairing *p, const char *name, double now, char code_o
  * constant time.
  */
 int pairing_check(struct pairing *p, const char *code, double now);
+
+/*
+ * May SOURCE ask for a new code at NOW?  0 when it may (the request is
+ * noted), else the seconds it has to wait: the rest of PAIRING_REQUEST_GAP
+ * after its last request, or of its lock-out.  trusted: always 0.
+ */
+double pairing_may_request(struct pairing *p, const char *source, int trusted, double now);
+
+enum pairing_guess {
+	PAIRING_GUESS_RIGHT,    /* the code: consumed */
+	PAIRING_GUESS_WRONG,    /* counted for the code and for SOURCE */
+	PAIRING_GUESS_NO_CODE,  /* no live code: not counted */
+	PAIRING_GUESS_LOCKED,   /* SOURCE is locked out: not looked at */
+};
+
+/*
+ * SOURCE's guess CODE at NOW (pairing_check behind the throttle).  *locked
+ * is set to 1 when this guess locked SOURCE out; *wait (LOCKED, or just
+ * locked) is how long the lock-out still lasts.
+ */
+enum pairing_guess pairing_guess(struct pairing *p, const char *source, const char *code, double now,
+                                 int *locked, double *wait);
 
 /* Seconds the code has left (0 when there is no live code). */
 double pairing_expires_in(const struct pairing *p, double now);

@@ -1313,6 +1313,12 @@ bridge_client_token_id(const struct bridge_client *c)
 	return c->token_id;
 }
 
+const char *
+bridge_client_address(const struct bridge_client *c)
+{
+	return c->addr;
+}
+
 void
 bridge_client_allow_binary(struct bridge_client *c, int allow)
 {

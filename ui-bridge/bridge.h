@@ -102,6 +102,8 @@ void bridge_client_set_view(struct bridge_client *c, const char *role, int trust
 const char *bridge_client_role(const struct bridge_client *c);
 int  bridge_client_trusted(const struct bridge_client *c);
 const char *bridge_client_token_id(const struct bridge_client *c);
+/* The peer's address as text ("192.0.2.7", "::ffff:127.0.0.1"; "" unknown). */
+const char *bridge_client_address(const struct bridge_client *c);
 /* Let binary messages through to hooks->on_binary (audio streaming). */
 void bridge_client_allow_binary(struct bridge_client *c, int allow);
 /* Send one message to one client (reply to its request). */

@@ -2,7 +2,9 @@
  * test_pairing — the one-time pairing code (daemon/pairing.c) and the QR
  * code of the pairing URL: the code's format; right once, then consumed;
  * wrong guesses counted and the code dead after five; expiry by the time
- * passed in; a new request replacing the old code.  The QR matrix is
+ * passed in; a new request replacing the old code; guessing throttled per
+ * source (ignored while no code is live, a lock-out that is never
+ * extended, trusted displays never held up).  The QR matrix is
  * checked as a QR code: square, of the size its version gives, the three
  * finder patterns with their separators, the timing patterns, the dark
  * module, and the format information (BCH-valid, twice the same, level M).
@@ -337,6 +339,155 @@ test_qr_differs_and_limits(void **st)
 	free(big);
 }
 
+/* ---- guessing, per source ---- */
+
+/* Guesses while there is no code to guess are not counted at all. */
+static void
+test_guess_without_code(void **st)
+{
+	struct pairing *p = pairing_new(120, 5);
+	char code[7], wrong[7];
+	double wait = 0;
+	int locked = 0;
+
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(pairing_guess(p, "10.0.0.9", "000000", i * 0.01, &locked, &wait),
+		    PAIRING_GUESS_NO_CODE);
+	assert_int_equal(locked, 0);
+	assert_true(pairing_may_request(p, "10.0.0.9", 0, 2) == 0);
+	assert_int_equal(pairing_request(p, "x", 2, code), 0);
+	wrong_of(code, wrong);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pairing_guess(p, "10.0.0.9", wrong, 3, &locked, &wait),
+		    PAIRING_GUESS_WRONG);
+	assert_int_equal(locked, 0);
+	assert_int_equal(pairing_guess(p, "10.0.0.9", code, 3, &locked, &wait), PAIRING_GUESS_RIGHT);
+	pairing_free(p);
+}
+
+/* Makes SOURCE guess wrong until it is locked out (new codes asked for by a
+ * trusted display as the old ones die); returns the time it was locked. */
+static double
+lock_out(struct pairing *p, const char *source, double now)
+{
+	char code[7], wrong[7];
+	double wait = 0;
+	int locked = 0, n = 0;
+
+	while (!locked) {
+		if (!pairing_active(p, now)) {
+			assert_true(pairing_may_request(p, "wall", 1, now) == 0);
+			assert_int_equal(pairing_request(p, "x", now, code), 0);
+			wrong_of(code, wrong);
+		}
+		assert_int_equal(pairing_guess(p, source, wrong, now, &locked, &wait), PAIRING_GUESS_WRONG);
+		n++;
+		now += 0.1;
+	}
+	assert_int_equal(n, PAIRING_WRONG_MAX);
+	assert_true(wait == PAIRING_LOCK_S);
+	return now - 0.1;
+}
+
+/*
+ * PAIRING_WRONG_MAX wrong codes lock that source out: its requests wait and
+ * its guesses are not even looked at (the right code included); another
+ * source and a trusted display are not held up.
+ */
+static void
+test_lock_is_per_source(void **st)
+{
+	struct pairing *p = pairing_new(120, 5);
+	char code[7];
+	double t, wait = 0;
+	int locked = 0;
+
+	t = lock_out(p, "10.0.0.66", 100);
+	assert_true(pairing_may_request(p, "10.0.0.66", 0, t + 1) > PAIRING_LOCK_S - 2);
+	/* A trusted display asks: a code, at once. */
+	assert_true(pairing_may_request(p, "10.0.0.66", 1, t + 1) == 0);
+	assert_int_equal(pairing_request(p, "tablet", t + 1, code), 0);
+	/* The locked source cannot use it, not even when right, and that does
+	 * not count against the code. */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(pairing_guess(p, "10.0.0.66", code, t + 2, &locked, &wait),
+		    PAIRING_GUESS_LOCKED);
+	assert_true(wait > PAIRING_LOCK_S - 3 && wait <= PAIRING_LOCK_S);
+	assert_int_equal(pairing_active(p, t + 2), 1);
+	/* Another source asks and pairs. */
+	assert_true(pairing_may_request(p, "10.0.0.7", 0, t + 2) == 0);
+	assert_int_equal(pairing_request(p, "tablet", t + 2, code), 0);
+	assert_int_equal(pairing_guess(p, "10.0.0.7", code, t + 3, &locked, &wait), PAIRING_GUESS_RIGHT);
+	pairing_free(p);
+}
+
+/* A lock ends PAIRING_LOCK_S after it began, however much the source tries
+ * meanwhile; then it starts from nothing. */
+static void
+test_lock_not_extended(void **st)
+{
+	struct pairing *p = pairing_new(120, 5);
+	char code[7], wrong[7];
+	double t, wait = 0;
+	int locked = 0;
+
+	t = lock_out(p, "10.0.0.66", 0);
+	for (double u = t; u < t + PAIRING_LOCK_S; u += 0.5) {
+		if (!pairing_active(p, u)) {
+			assert_true(pairing_may_request(p, "wall", 1, u) == 0);
+			assert_int_equal(pairing_request(p, "x", u, code), 0);
+			wrong_of(code, wrong);
+		}
+		assert_int_equal(pairing_guess(p, "10.0.0.66", wrong, u, &locked, &wait),
+		    PAIRING_GUESS_LOCKED);
+		assert_true(pairing_may_request(p, "10.0.0.66", 0, u) > 0);
+	}
+	assert_true(pairing_may_request(p, "10.0.0.66", 0, t + PAIRING_LOCK_S) == 0);
+	assert_int_equal(pairing_request(p, "x", t + PAIRING_LOCK_S, code), 0);
+	wrong_of(code, wrong);
+	locked = 0;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pairing_guess(p, "10.0.0.66", wrong, t + PAIRING_LOCK_S, &locked, &wait),
+		    PAIRING_GUESS_WRONG);
+	assert_int_equal(locked, 0);
+	pairing_free(p);
+}
+
+/* One source asks for a code at most every PAIRING_REQUEST_GAP s; others
+ * and trusted displays are not held up by it. */
+static void
+test_request_gap(void **st)
+{
+	struct pairing *p = pairing_new(120, 5);
+
+	assert_true(pairing_may_request(p, "10.0.0.1", 0, 50) == 0);
+	assert_true(pairing_may_request(p, "10.0.0.1", 0, 51) > 1.9);
+	assert_true(pairing_may_request(p, "10.0.0.2", 0, 51) == 0);
+	assert_true(pairing_may_request(p, "10.0.0.1", 1, 51) == 0);
+	assert_true(pairing_may_request(p, "10.0.0.1", 0, 50 + PAIRING_REQUEST_GAP) == 0);
+	pairing_free(p);
+}
+
+/* More sources than are remembered: the oldest unlocked is forgotten, a
+ * locked one never is. */
+static void
+test_many_sources(void **st)
+{
+	struct pairing *p = pairing_new(120, 5);
+	char src[32];
+	double t, wait = 0;
+	int locked = 0;
+
+	t = lock_out(p, "10.9.9.9", 0);
+	for (int i = 0; i < 3 * PAIRING_SOURCES; i++) {
+		snprintf(src, sizeof src, "10.1.%d.%d", i / 250, i % 250);
+		assert_true(pairing_may_request(p, src, 0, t + 1) == 0);
+	}
+	assert_int_equal(pairing_guess(p, "10.9.9.9", "000000", t + 2, &locked, &wait),
+	    PAIRING_GUESS_LOCKED);
+	pairing_free(p);
+}
+
 int
 main(void)
 {
@@ -346,6 +497,11 @@ main(void)
 		cmocka_unit_test(test_wrong_codes_count),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_new_request_replaces),
+		cmocka_unit_test(test_guess_without_code),
+		cmocka_unit_test(test_lock_is_per_source),
+		cmocka_unit_test(test_lock_not_extended),
+		cmocka_unit_test(test_request_gap),
+		cmocka_unit_test(test_many_sources),
 		cmocka_unit_test(test_qr),
 		cmocka_unit_test(test_qr_differs_and_limits),
 	};
