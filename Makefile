@@ -48,6 +48,8 @@ help:
 	@echo "make bench       speech, latency, CPU and memory figures"
 	@echo "make sanitize    the test suite under ASan/UBSan"
 	@echo "make valgrind    the unit tests and one daemon run under valgrind"
+	@echo "make fuzz        libFuzzer on every parser (FUZZ_SECONDS each), new coverage kept"
+	@echo "make fuzz-replay the fuzz corpora and crash inputs through the parsers (in make test)"
 	@echo "make models      train the speech heads into models/heads/ (synthetic voices, ~15 min)"
 	@echo "make models-tiny the same pipeline on a tiny recipe, into $(BUILD)/heads-tiny/ (CI)"
 	@echo "make install     PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -121,7 +123,7 @@ bench: deps all
 sanitize:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration fuzz-replay
 
 valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind

@@ -66,9 +66,17 @@ head_free(struct head *h)
 	free(h);
 }
 
+/* n floats from f, refused before any allocation when the file does not
+ * hold that many (a damaged header must not allocate gigabytes). */
 static int
 read_floats(FILE *f, float **p, size_t n)
 {
+	long here = ftell(f), end;
+
+	if (here < 0 || fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, here, SEEK_SET) != 0)
+		return -1;
+	if (n > (size_t)(end - here) / sizeof **p)
+		return -1;
 	if ((*p = malloc((n ? n : 1) * sizeof **p)) == NULL)
 		return -1;
 	return fread(*p, sizeof **p, n, f) == n ? 0 : -1;
