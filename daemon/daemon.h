@@ -30,8 +30,8 @@ struct daemon {
 	const char       *config_path;
 	int               events_stdout, exit_at_eof;
 	struct catalogue *cat;
-	struct catalogue *old_cats[64];    /* kept alive: the listener may still use them */
-	size_t            nold;
+	struct catalogue **held;           /* older ones a thread may still use (main.c) */
+	size_t            nheld;
 	struct state      state;
 	struct queue     *queue;
 	struct bridge    *bridge;

@@ -156,12 +156,16 @@ token_hook(void *ud, const char *token)
 	return clients_token_ok(ud, token);
 }
 
+static void release_held(struct daemon *d);
+
 /* Housekeeping, once a second: a token revoked from the command line takes
- * effect on the running daemon. */
+ * effect on the running daemon; old catalogues the threads let go of are
+ * freed. */
 static void
 cron(void *ud)
 {
 	clients_check_tokens(ud);
+	release_held(ud);
 }
 
 double
@@ -213,6 +217,69 @@ dump_grammar(struct daemon *d, const char *dir)
 	if (rc == 0)
 		printf("%s: command.jsgf wake.jsgf garbage.jsgf words.dict\n", dir);
 	return rc;
+}
+
+/*
+ * Catalogue lifetimes across reloads.  The service thread (d->cat, the
+ * state), the room listener and the remote voice recognizer each use a
+ * catalogue, and the last two switch to a new one on their own threads
+ * when they are between utterances, so the service thread cannot tell
+ * when an old one is no longer in use.  Hence references (catalogue.h):
+ * this file holds one on the catalogue in force (d->cat) and one on every
+ * older one a thread may still use (d->held), and gives each thread a
+ * reference of its own with every catalogue it hands it (listener_new,
+ * listener_set_catalogue, remote_voice_new, remote_voice_set_catalogue).
+ * A thread drops its reference (catalogue_free) once it has switched away
+ * from a catalogue, or replaced one it had not taken yet; release_held()
+ * then frees an old catalogue when the reference held here is the last.
+ * A thread that keeps its references (one not taught to drop them) costs
+ * memory, never safety: its old catalogues are kept until exit, when,
+ * the threads being joined, what they still hold is dropped for them.
+ *
+ * A reload that reads the same catalogue as the one in force (most do:
+ * log rotation sends SIGHUP every day) keeps that one and hands it over
+ * again: the recognizers are rebuilt as on any reload (the dictionary may
+ * have changed), and no catalogue is kept for them.
+ */
+
+/* Keeps old (this file's reference to it) until no thread uses it. */
+static void
+hold(struct daemon *d, struct catalogue *old)
+{
+	struct catalogue **h = realloc(d->held, (d->nheld + 1) * sizeof *h);
+
+	if (h == NULL) {
+		log_warnx("reload: out of memory: the old catalogue is kept for good");
+		return;
+	}
+	d->held = h;
+	d->held[d->nheld++] = old;
+}
+
+/* Frees the old catalogues no thread uses any more (each reload, and
+ * once a second). */
+static void
+release_held(struct daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->nheld)
+		if (catalogue_refs(d->held[i]) == 1) {
+			catalogue_free(d->held[i]);
+			d->held[i] = d->held[--d->nheld];
+		} else
+			i++;
+}
+
+/* Exit, the threads joined: c's references, theirs included. */
+static void
+drop_catalogue(struct catalogue *c)
+{
+	if (c == NULL)
+		return;
+	while (catalogue_refs(c) > 1)
+		catalogue_free(c);
+	catalogue_free(c);
 }
 
 static int
@@ -283,12 +350,6 @@ reload(struct daemon *d)
 		config_free(&c);
 		return;
 	}
-	if (d->nold == sizeof d->old_cats / sizeof d->old_cats[0]) {
-		log_warnx("reload: %zu reloads in one run is the limit; restart the daemon", d->nold);
-		catalogue_free(cat);
-		config_free(&c);
-		return;
-	}
 	if (c.port != d->cfg.port || strcmp(c.address, d->cfg.address) || strcmp(c.audio, d->cfg.audio) ||
 	    strcmp(c.camera_room, d->cfg.camera_room) || strcmp(c.allowed_origins, d->cfg.allowed_origins) ||
 	    c.ws_rate != d->cfg.ws_rate || c.ws_burst != d->cfg.ws_burst ||
@@ -309,18 +370,25 @@ reload(struct daemon *d)
 		c.ws_rate = d->cfg.ws_rate;
 		c.ws_burst = d->cfg.ws_burst;
 	}
-	d->old_cats[d->nold++] = d->cat;
-	d->cat = cat;
-	state_set_catalogue(&d->state, cat);
-	d->state.unlock = !strcmp(c.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE;
+	if (catalogue_same(cat, d->cat)) {
+		log_debug("reload: the catalogue %s is unchanged", cat->path);
+		catalogue_free(cat);
+		cat = d->cat;
+	} else {
+		hold(d, d->cat);
+		d->cat = cat;
+		state_set_catalogue(&d->state, cat);
+	}
 	if (d->listener != NULL)
-		listener_set_catalogue(d->listener, cat);
+		listener_set_catalogue(d->listener, catalogue_ref(cat));
+	if (d->rv != NULL)
+		remote_voice_set_catalogue(d->rv, catalogue_ref(cat));
+	release_held(d);
+	d->state.unlock = !strcmp(c.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE;
 	if (!d->verbosity_set)
 		apply_log_level(&c);
 	config_free(&d->cfg);
 	d->cfg = c;
-	if (d->rv != NULL)
-		remote_voice_set_catalogue(d->rv, cat);
 	clients_scan_documents(d);
 	clients_check_tokens(d);
 	clients_hello_all(d);
@@ -810,9 +878,12 @@ main(int argc, char **argv)
 	lc.rec = d->rec;
 	config_speech(&d->cfg, &lc.speech);
 	if (source != NULL) {
-		d->listener = listener_new(&lc, d->cat, d->queue, wake_service, d, err, sizeof err);
+		/* Its reference; still ours if it fails. */
+		d->listener = listener_new(&lc, catalogue_ref(d->cat), d->queue, wake_service, d, err,
+		    sizeof err);
 		free(source);
 		if (d->listener == NULL) {
+			catalogue_free(d->cat);
 			log_errx("%s", err);
 			d->exit_code = 1;
 			goto out;
@@ -834,8 +905,10 @@ main(int argc, char **argv)
 	}
 	bridge_every(d->bridge, 1000, cron, d);
 	/* The remotes' voice button: its own recognizer, idle until used. */
-	d->rv = remote_voice_new(&lc.speech, d->cat, d->queue, wake_service, d,
+	d->rv = remote_voice_new(&lc.speech, catalogue_ref(d->cat), d->queue, wake_service, d,
 	    d->cfg.remote_audio_max_s, err, sizeof err);
+	if (d->rv == NULL)
+		catalogue_free(d->cat);
 	if (d->rv == NULL)
 		log_warnx("remote voice: %s (the remotes' voice button is off)", err);
 	fc = (struct feedback_config){ d->cfg.speak, d->cfg.cue, realtime, d->cfg.voice };
@@ -917,9 +990,11 @@ out:
 		free(d->docs[i]);
 	free(d->docs);
 	queue_free(d->queue);
-	catalogue_free(d->cat);
-	for (size_t i = 0; i < d->nold; i++)
-		catalogue_free(d->old_cats[i]);
+	/* The threads are joined: nothing uses a catalogue any more. */
+	drop_catalogue(d->cat);
+	for (size_t i = 0; i < d->nheld; i++)
+		drop_catalogue(d->held[i]);
+	free(d->held);
 	config_free(&d->cfg);
 	for (int i = 0; i < d->nsets; i++)
 		free(d->sets[i]);

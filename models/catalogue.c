@@ -361,10 +361,26 @@ catalogue_load(const char *path, char *err, size_t errlen)
 	return c;
 }
 
-void
-catalogue_free(struct catalogue *c)
+const struct catalogue *
+catalogue_ref(const struct catalogue *c)
 {
-	if (c == NULL)
+	/* The count is the one member a reference may change. */
+	atomic_fetch_add(&((struct catalogue *)c)->refs, 1);
+	return c;
+}
+
+int
+catalogue_refs(const struct catalogue *c)
+{
+	return atomic_load(&((struct catalogue *)c)->refs) + 1;
+}
+
+void
+catalogue_free(const struct catalogue *cc)
+{
+	struct catalogue *c = (struct catalogue *)cc;
+
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 0)
 		return;
 	for (size_t i = 0; i < c->nentries; i++) {
 		struct catalogue_entry *e = &c->entries[i];
@@ -386,6 +402,48 @@ catalogue_free(struct catalogue *c)
 	free(c->wake);
 	free(c->path);
 	free(c);
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+list_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (!str_same(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+int
+catalogue_same(const struct catalogue *a, const struct catalogue *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!str_same(a->path, b->path) || !str_same(a->wake, b->wake) ||
+	    a->ncontent != b->ncontent || a->nentries != b->nentries || a->nprons != b->nprons ||
+	    !list_same(a->before, a->nbefore, b->before, b->nbefore) ||
+	    !list_same(a->after, a->nafter, b->after, b->nafter) ||
+	    !list_same(a->words, a->nwords, b->words, b->nwords))
+		return 0;
+	for (size_t i = 0; i < a->nentries; i++) {
+		const struct catalogue_entry *x = &a->entries[i], *y = &b->entries[i];
+		if (!str_same(x->id, y->id) || !str_same(x->en, y->en) || !str_same(x->ko, y->ko) ||
+		    !str_same(x->detail, y->detail) || x->privacy != y->privacy ||
+		    x->is_control != y->is_control || !list_same(x->say, x->nsay, y->say, y->nsay))
+			return 0;
+	}
+	for (size_t i = 0; i < a->nprons; i++)
+		if (!str_same(a->prons[i].word, b->prons[i].word) ||
+		    !str_same(a->prons[i].phones, b->prons[i].phones))
+			return 0;
+	return 1;
 }
 
 const struct catalogue_entry *

@@ -9,6 +9,7 @@
 #ifndef SO_CATALOGUE_H
 #define SO_CATALOGUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 enum catalogue_privacy { CAT_PUBLIC, CAT_PRIVATE };
@@ -41,6 +42,8 @@ struct catalogue {
 	char **words;                      /* every distinct word used by the wake
 	                                      phrase, phrases and carriers */
 	size_t nwords;
+	atomic_int refs;                   /* references besides the first
+	                                      (catalogue_ref): not content */
 };
 
 /*
@@ -49,7 +52,22 @@ struct catalogue {
  * up to errlen).
  */
 struct catalogue *catalogue_load(const char *path, char *err, size_t errlen);
-void catalogue_free(struct catalogue *c);
+
+/*
+ * References, for a catalogue several threads use (the service thread, the
+ * room listener and the remote voice recognizer across a reload): a loaded
+ * catalogue has one; catalogue_ref adds one (and returns c), catalogue_free
+ * drops one and frees the catalogue with the last.  Any thread.  The count
+ * is not content: a const catalogue may be referenced and released.
+ */
+const struct catalogue *catalogue_ref(const struct catalogue *c);
+void catalogue_free(const struct catalogue *c);
+/* References held now (1 when only the loader's is left). */
+int  catalogue_refs(const struct catalogue *c);
+
+/* 1 when a and b say the same (file, wake phrase, entries, pronunciations,
+ * carriers), e.g. the same file loaded twice; else 0. */
+int  catalogue_same(const struct catalogue *a, const struct catalogue *b);
 
 /* Entry by id (content or control), or NULL. */
 const struct catalogue_entry *catalogue_find(const struct catalogue *c, const char *id);

@@ -6,6 +6,7 @@
  *
  * Run from the repository root (tests/run-unit does).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,6 +398,88 @@ test_error_buffer_bounded(void **state)
 	free(t);
 }
 
+/* References: each catalogue_ref is matched by a catalogue_free; the last
+ * one frees (valgrind and ASan check that nothing is left or freed twice).
+ * Threads take and drop references at once. */
+static void *
+ref_worker(void *arg)
+{
+	struct catalogue *c = arg;
+
+	for (int i = 0; i < 100000; i++) {
+		catalogue_ref(c);
+		catalogue_free(c);
+	}
+	return NULL;
+}
+
+static void
+test_refcount(void **state)
+{
+	char err[4096];
+	struct catalogue *c;
+	pthread_t th[4];
+
+	write_file(tmp_path, base);
+	assert_non_null(c = catalogue_load(tmp_path, err, sizeof err));
+	assert_int_equal(catalogue_refs(c), 1);
+	assert_ptr_equal(catalogue_ref(c), c);
+	catalogue_ref(c);
+	assert_int_equal(catalogue_refs(c), 3);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, ref_worker, c), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(catalogue_refs(c), 3);
+	catalogue_free(c);
+	catalogue_free(c);
+	assert_int_equal(catalogue_refs(c), 1);
+	assert_string_equal(catalogue_find(c, "main")->en, "Main page");
+	catalogue_free(c);
+	catalogue_free(NULL);
+}
+
+/* The same catalogue loaded twice is the same; any change is not. */
+static void
+test_same(void **state)
+{
+	static const char *changes[][2] = {
+		{ "\"hey seoul\"", "\"hey seoul please\"" },
+		{ "\"S OW L\"", "\"S AO L\"" },
+		{ "\"Main page\"", "\"Main\"" },
+		{ "\"ko\": \"대기\"", "\"ko\": \"대기질\"" },
+		{ "\"privacy\": \"private\"", "\"privacy\": \"public\"" },
+		{ "\"home\"]", "\"home\", \"start\"]" },
+		{ "[\"please\"]", "[\"now\"]" },
+		{ "\"Next\", \"say\": [\"next\"]", "\"Next\", \"say\": [\"next one\"]" },
+	};
+	char err[4096], *t;
+	struct catalogue *a, *b;
+
+	write_file(tmp_path, base);
+	assert_non_null(a = catalogue_load(tmp_path, err, sizeof err));
+	/* Spacing is not content. */
+	t = edit(base, 1, "  \"version\": 1,\n", "  \"version\":   1 ,\n\n");
+	write_file(tmp_path, t);
+	free(t);
+	assert_non_null(b = catalogue_load(tmp_path, err, sizeof err));
+	assert_true(catalogue_same(a, b));
+	assert_true(catalogue_same(b, a));
+	catalogue_free(b);
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		t = edit(base, 1, changes[i][0], changes[i][1]);
+		write_file(tmp_path, t);
+		free(t);
+		if ((b = catalogue_load(tmp_path, err, sizeof err)) == NULL)
+			fail_msg("change %zu: %s", i, err);
+		if (catalogue_same(a, b))
+			fail_msg("change %zu (%s -> %s) is the same", i, changes[i][0], changes[i][1]);
+		catalogue_free(b);
+	}
+	assert_false(catalogue_same(a, NULL));
+	catalogue_free(a);
+}
+
 int
 main(void)
 {
@@ -415,6 +498,8 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test_setup_teardown(test_several_errors_at_once, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_error_buffer_bounded, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_refcount, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_same, setup_tmp, teardown_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
