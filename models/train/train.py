@@ -114,7 +114,7 @@ def make_mlp(torch, nin, hidden, nout, dropout_in, final):
     return nn.Sequential(*layers)
 
 
-def fit(torch, X, y, nclasses, hidden, epochs, seed, dropout_in=0.2, wd=1e-3, weights=None, lr=2e-3, bs=512):
+def fit(torch, X, y, nclasses, hidden, epochs, seed, dropout_in=0.2, wd=1e-3, weights=None, lr=3e-3, bs=1024):
     torch.manual_seed(seed)
     mean = X.mean(0)
     std = X.std(0) + 1e-3
