@@ -579,6 +579,44 @@ store_dir(const char *state_dir, int create, char *path, size_t len, char *err, 
 	return 0;
 }
 
+/*
+ * The store file's first line, STORE_MAGIC " N DIM\n", parsed within its LEN
+ * bytes (the buffer is binary and has no NUL): the header's length, or -1
+ * when it is not one.  Exactly one space between fields and nothing else on
+ * the line, so the descriptors start right after the newline even when
+ * their first bytes look like white space.
+ */
+static int
+store_header(const char *buf, size_t len, int *n, int *dim)
+{
+	char line[64], *end;
+	const char *nl;
+	size_t ml = strlen(STORE_MAGIC);
+	long v[2];
+
+	if ((nl = memchr(buf, '\n', len < sizeof line ? len : sizeof line)) == NULL)
+		return -1;
+	memcpy(line, buf, (size_t)(nl - buf));
+	line[nl - buf] = '\0';
+	if (strncmp(line, STORE_MAGIC " ", ml + 1) != 0)
+		return -1;
+	end = line + ml;
+	for (int i = 0; i < 2; i++) {
+		const char *p = end + 1;
+		if (*end != ' ' || *p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtol(p, &end, 10);
+		if (errno != 0 || v[i] > 1000000)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*n = (int)v[0];
+	*dim = (int)v[1];
+	return (int)(nl - buf) + 1;
+}
+
 struct face_person *
 face_person_load(const char *state_dir, const char *name, int *missing, char *err, size_t errlen)
 {
@@ -643,9 +681,8 @@ face_person_load(const char *state_dir, const char *name, int *missing, char *er
 		goto out;
 	}
 	{
-		int n, dim, hl = 0;
-		if (sscanf(buf, STORE_MAGIC " %d %d\n%n", &n, &dim, &hl) != 2 || hl == 0 ||
-		    dim != DESC_DIM || n <= 0 || n > 1000 ||
+		int n, dim, hl = store_header(buf, got, &n, &dim);
+		if (hl < 0 || dim != DESC_DIM || n <= 0 || n > 1000 ||
 		    got != (size_t)hl + (size_t)n * DESC_DIM * sizeof(float)) {
 			seterr(err, errlen, "%s: not an enrolled face of this version (re-enroll)",
 			    path);

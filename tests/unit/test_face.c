@@ -305,6 +305,78 @@ test_store_modes(void **st)
 	assert_non_null(strstr(err, "re-enroll"));
 }
 
+/* Writes LEN bytes to PATH, mode 0600. */
+static void
+write_bytes(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+/*
+ * Damaged store files are refused without reading past what was read (the
+ * header is parsed within the file's bytes: valgrind checks it), and a good
+ * file whose first descriptor byte happens to be white space still loads.
+ */
+static void
+test_store_damaged(void **st)
+{
+	static const int ks[2] = { 1, 2 };
+	struct face_person *p;
+	char file[160], err[256], *buf, *good;
+	size_t n, goodlen, hl;
+	int missing;
+	FILE *f;
+
+	(void)st;
+	enroll("dora", 4, ks, 2);
+	snprintf(file, sizeof file, "%s/faces/dora.face", state);
+	assert_non_null(f = fopen(file, "r"));
+	assert_non_null(good = malloc(1 << 20));
+	goodlen = fread(good, 1, 1 << 20, f);
+	fclose(f);
+	assert_true(goodlen > 64);
+	hl = (size_t)((char *)memchr(good, '\n', 64) - good) + 1;
+
+	/* Nothing but header digits, no newline, no NUL: sscanf on it read
+	 * past the end of the buffer. */
+	n = 100000;
+	assert_non_null(buf = malloc(n));
+	memcpy(buf, "smartoffice-face 1 2 ", 21);
+	memset(buf + 21, '7', n - 21);
+	write_bytes(file, buf, n);
+	assert_null(face_person_load(state, "dora", &missing, err, sizeof err));
+	assert_int_equal(missing, 0);
+	assert_non_null(strstr(err, "re-enroll"));
+	/* The magic alone, cut short. */
+	write_bytes(file, "smartoffice-face 1", 18);
+	assert_null(face_person_load(state, "dora", &missing, err, sizeof err));
+	assert_non_null(strstr(err, "re-enroll"));
+	/* A header line with more than two numbers, or a sign. */
+	write_bytes(file, "smartoffice-face 1 2 3\n", 23);
+	assert_null(face_person_load(state, "dora", &missing, err, sizeof err));
+	free(buf);
+
+	/* The descriptors start with a space, a tab and a newline byte: the
+	 * header's "\n" in sscanf skipped them as white space. */
+	assert_non_null(buf = malloc(goodlen));
+	memcpy(buf, good, goodlen);
+	buf[hl] = ' ';
+	buf[hl + 1] = '\t';
+	buf[hl + 2] = '\n';
+	write_bytes(file, buf, goodlen);
+	p = face_person_load(state, "dora", &missing, err, sizeof err);
+	if (p == NULL)
+		fail_msg("a good file refused: %s", err);
+	face_person_free(p);
+	free(buf);
+	free(good);
+}
+
 /* ---- liveness */
 
 /* Detects the face of ORL image (person, k), padded and shifted by dx, and
@@ -452,10 +524,15 @@ main(void)
 		cmocka_unit_test(test_detect_orl),
 		cmocka_unit_test(test_enroll_verify),
 		cmocka_unit_test(test_store_modes),
+		cmocka_unit_test(test_store_damaged),
 		cmocka_unit_test(test_live_still_photo),
 		cmocka_unit_test(test_live_head_turn),
 		cmocka_unit_test(test_live_blink_and_reset),
 	};
 
+	/* TEST_FILTER=test_store_damaged: that test alone (e.g. under valgrind,
+	 * which takes an hour over the whole set). */
+	if (getenv("TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests(tests, setup_ctx, teardown_ctx);
 }
