@@ -41,10 +41,11 @@ load(struct config *c, const char *path, char **errs)
 }
 
 #define STR_FIELDS(X) X(address) X(web_root) X(catalogue) X(state_dir) X(audio) X(demo_audio) \
-	X(hmm) X(cmudict) X(decoder_args) X(voice) X(private_unlock) X(log_level)
+	X(hmm) X(cmudict) X(decoder_args) X(voice) X(private_unlock) X(log_level) \
+	X(engine) X(speech_models) X(speech_heads)
 #define INT_FIELDS(X) X(port) X(ws_ring) X(ws_max_message) X(demo_loop) X(wake_rescore) \
 	X(end_silence_ms) X(cmd_timeout_ms) X(cmd_max_ms) X(speak) X(cue) X(feedback_echo) X(self_mute)
-#define DBL_FIELDS(X) X(kws_threshold) X(wake_min_llr) X(cmd_min_confidence)
+#define DBL_FIELDS(X) X(kws_threshold) X(wake_min_llr) X(cmd_min_confidence) X(wake_threshold)
 
 static void
 assert_config_equal(const struct config *a, const struct config *b)
@@ -103,6 +104,20 @@ test_defaults(void **state)
 	assert_int_equal(c.cmd_max_ms, sc.cmd_max_ms);
 	assert_string_equal(c.decoder_args, sc.decoder_args);
 	assert_string_equal(c.decoder_args, "");
+	/* The embedding engine is the default; its files are the tree's. */
+	assert_string_equal(c.engine, "embedding");
+	assert_int_equal(sc.engine, SPEECH_ENGINE_EMBEDDING);
+	assert_true(c.wake_threshold == 0.0);
+	assert_string_equal(c.speech_models + strlen(c.speech_models) - strlen("/models/oww"), "/models/oww");
+	assert_string_equal(c.speech_heads + strlen(c.speech_heads) - strlen("/models/heads/heads.json"),
+	    "/models/heads/heads.json");
+	{
+		struct speech_config s2;
+		config_speech(&c, &s2);
+		assert_int_equal(s2.engine, SPEECH_ENGINE_EMBEDDING);
+		assert_string_equal(s2.heads, c.speech_heads);
+		assert_string_equal(s2.embed_models, c.speech_models);
+	}
 	config_free(&c);
 	assert_null(c.address);
 	assert_null(c.log_level);
@@ -164,6 +179,9 @@ test_set_bounds(void **state)
 	expect_refused(&c, "private_unlock", "", "private_unlock");
 	expect_refused(&c, "log_level", "verbose", "warning|info|debug");
 	expect_refused(&c, "voice", "", "voice: needs a value");
+	expect_refused(&c, "engine", "whisper", "\"whisper\" is not one of embedding|pocketsphinx");
+	expect_refused(&c, "wake_threshold", "1", "out of range");
+	expect_refused(&c, "wake_threshold", "-0.1", "out of range");
 	expect_refused(&c, "colour", "blue", "unknown option \"colour\"");
 	expect_refused(&c, "", "1", "unknown option");
 
@@ -175,6 +193,14 @@ test_set_bounds(void **state)
 	assert_true(c.cmd_min_confidence == 1.0);
 	expect_set(&c, "kws_threshold", "1e-45");
 	assert_true(c.kws_threshold == 1e-45);
+	expect_set(&c, "engine", "pocketsphinx");
+	{
+		struct speech_config s3;
+		config_speech(&c, &s3);
+		assert_int_equal(s3.engine, SPEECH_ENGINE_POCKETSPHINX);
+	}
+	expect_set(&c, "wake_threshold", "0.9");
+	assert_true(c.wake_threshold == 0.9);
 	expect_set(&c, "private_unlock", "voice");
 	assert_string_equal(c.private_unlock, "voice");
 	for (int i = 0; i < 4; i++) {
@@ -390,6 +416,14 @@ test_print_round_trip(void **state)
 	expect_set(&c, "cue", "no");
 	expect_set(&c, "feedback_echo", "yes");
 	expect_set(&c, "self_mute", "no");
+	expect_set(&c, "engine", "pocketsphinx");
+	{
+		struct speech_config s3;
+		config_speech(&c, &s3);
+		assert_int_equal(s3.engine, SPEECH_ENGINE_POCKETSPHINX);
+	}
+	expect_set(&c, "wake_threshold", "0.9");
+	assert_true(c.wake_threshold == 0.9);
 	expect_set(&c, "private_unlock", "voice");
 	expect_set(&c, "log_level", "debug");
 	text = print_to_string(&c, 0);
@@ -474,13 +508,19 @@ test_print_defaults(void **state)
 	assert_string_equal(c.catalogue, SO_DATADIR "/catalogue.json");
 	assert_string_equal(c.web_root, SO_DATADIR "/web");
 	assert_string_equal(c.demo_audio, SO_DATADIR "/demo/session.wav");
+	assert_string_equal(c.speech_models, SO_DATADIR "/oww");
+	assert_string_equal(c.speech_heads, SO_DATADIR "/heads/heads.json");
 	/* The rest equals the compiled-in defaults. */
 	free(c.catalogue);
 	free(c.web_root);
 	free(c.demo_audio);
+	free(c.speech_models);
+	free(c.speech_heads);
 	c.catalogue = strdup(d.catalogue);
 	c.web_root = strdup(d.web_root);
 	c.demo_audio = strdup(d.demo_audio);
+	c.speech_models = strdup(d.speech_models);
+	c.speech_heads = strdup(d.speech_heads);
 	assert_config_equal(&c, &d);
 	free(errs);
 	free(uncommented);
