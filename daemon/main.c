@@ -532,6 +532,22 @@ on_wakeup(void *ud)
 
 static sigset_t handled;
 static atomic_int signals_off;	/* teardown: the queue and bridge are going */
+static pthread_t sig_tid;
+static atomic_int sig_tid_set;
+
+/*
+ * Threads that libraries start before main() blocks the signals (OpenBLAS,
+ * which OpenCV links, starts its pool at load time) do not block them: a
+ * SIGTERM delivered to one of those would take the default action and kill
+ * the process.  There this handler runs instead and hands the signal to the
+ * signal thread, whose sigwait() takes it as usual.
+ */
+static void
+forward_signal(int sig)
+{
+	if (atomic_load(&sig_tid_set))
+		pthread_kill(sig_tid, sig);
+}
 
 static void *
 signal_main(void *arg)
@@ -854,6 +870,16 @@ main(int argc, char **argv)
 	sigaddset(&handled, SIGINT);
 	sigaddset(&handled, SIGTERM);
 	sigaddset(&handled, SIGHUP);
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = forward_signal;
+		sa.sa_flags = SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	pthread_sigmask(SIG_BLOCK, &handled, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -913,8 +939,11 @@ main(int argc, char **argv)
 		log_warnx("remote voice: %s (the remotes' voice button is off)", err);
 	fc = (struct feedback_config){ d->cfg.speak, d->cfg.cue, realtime, d->cfg.voice };
 	d->feedback = feedback_new(&fc, d->listener);
-	if (pthread_create(&sigthread, NULL, signal_main, d) == 0)
+	if (pthread_create(&sigthread, NULL, signal_main, d) == 0) {
 		sigthread_started = 1;
+		sig_tid = sigthread;
+		atomic_store(&sig_tid_set, 1);
+	}
 	d->events_done = 1;
 	if (events_path != NULL) {
 		if ((d->events = events_file_open(events_path, d->queue, wake_service, d, realtime, err,
