@@ -159,12 +159,14 @@ maybe_reload(struct listener *l)
 	s = speech_new(&l->cfg.speech, next, on_result, l, err, sizeof err);
 	if (s == NULL) {
 		log_warnx("reload: keeping the old grammar: %s", err);
+		catalogue_free(next);           /* our reference to it */
 		return;
 	}
 	/* Stream time goes on across the swap. */
 	speech_continue(s, l->speech);
 	speech_free(l->speech);
 	l->speech = s;
+	catalogue_free(l->cat);             /* switched away from it */
 	l->cat = next;
 	log_info("recognizer reloaded with %zu entries", next->nentries);
 }
@@ -239,6 +241,7 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	pthread_cond_init(&l->cond, NULL);
 	if ((l->mic = mic_open(cfg->source, cfg->realtime, err, errlen)) == NULL ||
 	    (l->speech = speech_new(&cfg->speech, cat, on_result, l, err, errlen)) == NULL) {
+		l->cat = NULL;                  /* a failed start leaves it to the caller */
 		listener_free(l);
 		return NULL;
 	}
@@ -275,6 +278,8 @@ listener_free(struct listener *l)
 	listener_stop(l);
 	mic_close(l->mic);
 	speech_free(l->speech);
+	catalogue_free(l->cat);
+	catalogue_free(l->next_cat);
 	free(l->echo);
 	free(l->source);
 	free(l->hmm);
@@ -290,7 +295,11 @@ listener_free(struct listener *l)
 void
 listener_set_catalogue(struct listener *l, const struct catalogue *cat)
 {
+	const struct catalogue *old;
+
 	pthread_mutex_lock(&l->lock);
+	old = l->next_cat;
 	l->next_cat = cat;
 	pthread_mutex_unlock(&l->lock);
+	catalogue_free(old);                /* replaced before it was taken */
 }

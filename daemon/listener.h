@@ -30,7 +30,10 @@ struct listener_config {
 	struct speech_config speech;
 };
 
-/* Opens the source and loads the recognizer; NULL with err on failure. */
+/* Opens the source and loads the recognizer; NULL with err on failure.
+ * cat comes with a reference (catalogue_ref) that the listener drops once
+ * it has switched away from it or is freed; on failure it stays the
+ * caller's. */
 struct listener *listener_new(const struct listener_config *cfg, const struct catalogue *cat,
                               struct queue *q, void (*wake)(void *), void *wake_ud,
                               char *err, size_t errlen);
@@ -38,7 +41,8 @@ int  listener_start(struct listener *l);
 /* Asks the thread to stop and joins it. */
 void listener_stop(struct listener *l);
 void listener_free(struct listener *l);
-/* Service thread: use this catalogue from the next chunk on (reload). */
+/* Service thread: use this catalogue from the next chunk on (reload); it
+ * comes with a reference of its own that the listener drops, as above. */
 void listener_set_catalogue(struct listener *l, const struct catalogue *cat);
 /* Feedback thread: the audio answering `ticket` (16 kHz mono, may be
  * NULL/0; takes ownership of pcm), and whether it is played on a

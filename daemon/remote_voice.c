@@ -205,10 +205,12 @@ reload(struct remote_voice *rv, const struct catalogue *cat)
 	s = speech_new(&rv->cfg, cat, on_result, rv, err, sizeof err);
 	if (s == NULL) {
 		log_warnx("remote voice: reload: keeping the old grammar: %s", err);
+		catalogue_free(cat);            /* our reference to it */
 		return;
 	}
 	speech_free(rv->speech);
 	rv->speech = s;
+	catalogue_free(rv->cat);            /* switched away from it */
 	rv->cat = cat;
 	log_debug("remote voice: recognizer reloaded with %zu entries", cat->nentries);
 }
@@ -315,15 +317,18 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 	pthread_cond_init(&rv->cond, NULL);
 	if ((rv->buf = malloc(rv->cap * sizeof *rv->buf)) == NULL) {
 		snprintf(err, errlen, "remote voice: out of memory for %g s of audio", max_s);
+		rv->cat = NULL;
 		remote_voice_free(rv);
 		return NULL;
 	}
 	if ((rv->speech = speech_new(&rv->cfg, cat, on_result, rv, err, errlen)) == NULL) {
+		rv->cat = NULL;                 /* a failed start leaves it to the caller */
 		remote_voice_free(rv);
 		return NULL;
 	}
 	if (pthread_create(&rv->thread, NULL, rv_main, rv) != 0) {
 		snprintf(err, errlen, "remote voice: cannot start its thread");
+		rv->cat = NULL;
 		remote_voice_free(rv);
 		return NULL;
 	}
@@ -344,6 +349,8 @@ remote_voice_free(struct remote_voice *rv)
 		pthread_join(rv->thread, NULL);
 	}
 	speech_free(rv->speech);
+	catalogue_free(rv->cat);
+	catalogue_free(rv->next_cat);
 	free(rv->buf);
 	free(rv->hmm);
 	free(rv->cmudict);
@@ -462,11 +469,15 @@ remote_voice_cancel(struct remote_voice *rv, uint64_t client_id)
 void
 remote_voice_set_catalogue(struct remote_voice *rv, const struct catalogue *cat)
 {
+	const struct catalogue *old;
+
 	pthread_mutex_lock(&rv->lock);
+	old = rv->next_cat;
 	rv->next_cat = cat;
 	rv->next_after = rv->busy ? rv->gen : 0;
 	pthread_cond_signal(&rv->cond);
 	pthread_mutex_unlock(&rv->lock);
+	catalogue_free(old);                /* replaced before it was taken */
 }
 
 int

@@ -49,7 +49,8 @@ int  remote_voice_end(struct remote_voice *rv, uint64_t client_id, json_int_t re
 /* The client disconnected: its stream, if any, is dropped without result. */
 void remote_voice_cancel(struct remote_voice *rv, uint64_t client_id);
 /* Reload: the recognizer is rebuilt for cat between streams (the old
- * catalogue must stay alive until then, as for the listener). */
+ * catalogue comes with a reference the thread drops once it has switched
+ * away from it, as for the listener). */
 void remote_voice_set_catalogue(struct remote_voice *rv, const struct catalogue *cat);
 /* Is a stream open or being decoded (for the service thread's busy). */
 int  remote_voice_busy(struct remote_voice *rv);

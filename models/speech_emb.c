@@ -54,11 +54,17 @@ struct speech_emb {
 	float   *cmd;                 /* the command's embeddings */
 	int      ncmd, cmd_cap;
 	char     text[256];
+	double   flush_at;            /* inside speech_emb_flush: the end of the audio */
 };
 
 static void
 emit(struct speech_emb *s, struct speech_result *r)
 {
+	/* What the flush's padding brings out was decided when the audio ended. */
+	if (s->flush_at >= 0 && r->t > s->flush_at)
+		r->t = s->flush_at;
+	if (r->t_speech_end > r->t)
+		r->t_speech_end = r->t;
 	if (s->cb != NULL)
 		s->cb(s->ud, r);
 }
@@ -233,6 +239,7 @@ speech_emb_new(const struct speech_config *cfg, const struct catalogue *c, speec
 	s->cb = cb;
 	s->ud = ud;
 	s->mute_from = s->mute_to = s->hold_until = -1.0;
+	s->flush_at = -1.0;
 	snprintf(mel, sizeof mel, "%s/melspectrogram.onnx", cfg->embed_models);
 	snprintf(emb, sizeof emb, "%s/embedding_model.onnx", cfg->embed_models);
 	if ((s->em = embed_model_load(mel, emb, err, errlen)) == NULL) {
@@ -285,6 +292,7 @@ void
 speech_emb_flush(struct speech_emb *s)
 {
 	/* The last embeddings lag the audio: quiet audio brings them out. */
+	s->flush_at = speech_emb_time(s);
 	if (s->state == ST_COMMAND) {
 		int16_t pad[FLUSH_PAD];
 		size_t n = FLUSH_PAD;
@@ -297,6 +305,7 @@ speech_emb_flush(struct speech_emb *s)
 	}
 	if (s->state == ST_COMMAND)
 		finish_command(s, speech_emb_time(s), s->voice_seen ? NULL : "timeout");
+	s->flush_at = -1.0;
 }
 
 void

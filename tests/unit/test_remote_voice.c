@@ -204,9 +204,12 @@ new_rv(double max_s)
 	while (queue_pop(q, &in))
 		;
 	speech_default_config(&cfg);
-	rv = remote_voice_new(&cfg, cat, q, on_wake, NULL, max_s, err, sizeof err);
-	if (rv == NULL)
+	/* The thread gets a reference of its own, as from the daemon. */
+	rv = remote_voice_new(&cfg, catalogue_ref(cat), q, on_wake, NULL, max_s, err, sizeof err);
+	if (rv == NULL) {
+		catalogue_free(cat);     /* a failed start leaves it to us */
 		fail_msg("remote_voice_new: %s", err);
+	}
 	return rv;
 }
 
@@ -499,7 +502,7 @@ test_reload_between_streams(void **state)
 	new_rv(10.0);
 	assert_int_equal(remote_voice_start(rv, 41, 1), 0);
 	stream(41, cmd_bytes, cmd_n, 1600);          /* the first half */
-	remote_voice_set_catalogue(rv, cat2);
+	remote_voice_set_catalogue(rv, catalogue_ref(cat2));
 	stream(41, cmd_bytes + cmd_n, cmd_n, 1600);
 	assert_int_equal(remote_voice_end(rv, 41, 1), 0);
 	wait_result(&in);
@@ -515,7 +518,7 @@ test_reload_between_streams(void **state)
 	assert_int_equal(in.client, 42);
 
 	/* A reload while idle, then back to the first catalogue. */
-	remote_voice_set_catalogue(rv, cat);
+	remote_voice_set_catalogue(rv, catalogue_ref(cat));
 	assert_int_equal(remote_voice_start(rv, 43, 3), 0);
 	stream(43, cmd_bytes, cmd_n * 2, 1600);
 	assert_int_equal(remote_voice_end(rv, 43, 3), 0);
@@ -538,11 +541,11 @@ test_free_while_decoding(void **state)
 	new_rv(10.0);
 	assert_int_equal(remote_voice_start(rv, 52, 1), 0);
 	stream(52, cmd_bytes, cmd_n, 1600);
-	remote_voice_set_catalogue(rv, cat2);
+	remote_voice_set_catalogue(rv, catalogue_ref(cat2));
 	free_rv();
 
 	new_rv(10.0);
-	remote_voice_set_catalogue(rv, cat2);        /* the reload itself in progress */
+	remote_voice_set_catalogue(rv, catalogue_ref(cat2));        /* the reload itself in progress */
 	free_rv();
 }
 
@@ -652,6 +655,11 @@ test_bad_max(void **state)
 	speech_default_config(&cfg);
 	assert_null(remote_voice_new(&cfg, cat, q, on_wake, NULL, 0.0, err, sizeof err));
 	assert_non_null(strstr(err, "max_s"));
+	cfg.heads = "/nonexistent/heads.json";
+	err[0] = '\0';
+	assert_null(remote_voice_new(&cfg, cat, q, on_wake, NULL, 10.0, err, sizeof err));
+	assert_non_null(strstr(err, "/nonexistent/heads.json"));
+	cfg.engine = SPEECH_ENGINE_POCKETSPHINX;
 	cfg.hmm = "/nonexistent/acoustic/model";
 	err[0] = '\0';
 	assert_null(remote_voice_new(&cfg, cat, q, on_wake, NULL, 10.0, err, sizeof err));
