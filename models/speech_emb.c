@@ -10,6 +10,13 @@
  *            (rounded up to whole hops), the intent head reads the
  *            command's embeddings and names an entry or "none".
  *
+ * Second opinion: the command's audio also goes, as it comes, to the
+ * PocketSphinx engine in command mode (the catalogue's grammar and its
+ * garbage-model confidence, speech_ps.c).  The decision fuses both: the
+ * grammar's command when it is confident, else the intent head's when it
+ * is sure (intent_sure), else "Sorry?"; the transcript users see is the
+ * grammar's.  Without the PocketSphinx model the intent head decides alone.
+ *
  * Decisions happen on embedding boundaries, so one recording gives the
  * same events however it is cut into chunks.
  */
@@ -25,12 +32,19 @@
 
 #define HIST       64          /* embeddings kept (5.1 s) */
 #define MUTE_TAIL  0.3         /* echo after our own voice, s */
-#define SKIP_WAKE  0.16        /* command embeddings start this long after the wake */
-#define TALK_AFTER 0.24        /* talking this long after the wake is the command's */
+#define SKIP_WAKE  0.3         /* command embeddings start this long after the wake */
+#define TALK_AFTER 0.45        /* talking this long after the wake is the command's */
 #define REARM      1.4         /* the wake phrase has left the wake head's window */
 #define FLUSH_PAD  8000        /* samples of quiet audio fed at the end of a stream */
+#define PREROLL    32000       /* samples of quiet audio before the stream (2 s) */
+#define PCM_HIST   48000       /* audio kept for the second opinion (3 s) */
+#define PS_LEAD    0.1         /* the second opinion hears from this long before the wake decision */
+#define INTENT_SURE 0.7        /* the intent head alone decides above this */
 
 enum state { ST_WAKE, ST_COMMAND };
+
+struct speech_emb;
+static void feed(struct speech_emb *s, const int16_t *pcm, size_t n);
 
 struct speech_emb {
 	struct speech_config cfg;
@@ -55,6 +69,18 @@ struct speech_emb {
 	int      ncmd, cmd_cap;
 	char     text[256];
 	double   flush_at;            /* inside speech_emb_flush: the end of the audio */
+
+	/* the second opinion */
+	struct speech_ps *ps;
+	int16_t *pcm;                 /* ring of the last PCM_HIST samples */
+	uint64_t pcm_pos;             /* samples fed (stream, preroll included) */
+	int      ps_on;               /* PocketSphinx hears the command window */
+	int      ps_pending;          /* ... from ps_from, at the next feed */
+	uint64_t ps_from;
+	int      ps_have;             /* a result came */
+	struct speech_result psr;
+	char     ps_text[256];
+	char     ps_reason[32];
 };
 
 static void
@@ -95,6 +121,37 @@ start_command(struct speech_emb *s, double t, int no_wake)
 	s->no_wake = no_wake;
 }
 
+/* The second opinion's result, copied (its buffers are reused). */
+static void
+on_ps(void *ud, const struct speech_result *r)
+{
+	struct speech_emb *s = ud;
+
+	if (!s->ps_on || (r->kind != SPEECH_COMMAND && r->kind != SPEECH_REJECT))
+		return;
+	s->psr = *r;
+	s->psr.text = NULL;
+	s->psr.reason = NULL;
+	if (r->text != NULL) {
+		snprintf(s->ps_text, sizeof s->ps_text, "%s", r->text);
+		s->psr.text = s->ps_text;
+	}
+	if (r->reason != NULL) {
+		snprintf(s->ps_reason, sizeof s->ps_reason, "%s", r->reason);
+		s->psr.reason = s->ps_reason;
+	}
+	s->ps_have = r->kind == SPEECH_COMMAND || !s->ps_have || s->psr.kind != SPEECH_COMMAND ? 1 : s->ps_have;
+}
+
+static void
+ps_stop(struct speech_emb *s)
+{
+	if (s->ps != NULL && s->ps_on && speech_ps_busy(s->ps))
+		speech_ps_flush(s->ps);
+	s->ps_on = 0;
+	s->ps_pending = 0;
+}
+
 static void
 finish_command(struct speech_emb *s, double t, const char *why)
 {
@@ -102,8 +159,17 @@ finish_command(struct speech_emb *s, double t, const char *why)
 	float feat[HEADS_INTENT_INPUT], p[HEADS_MAX_CLASSES];
 
 	r.t_speech_end = s->voice_seen ? s->last_talk : s->cmd_start;
+	/* The grammar decides on the audio it has heard so far. */
+	if (why == NULL && s->ps != NULL && s->ps_on && speech_ps_busy(s->ps))
+		speech_ps_flush(s->ps);
 	if (why != NULL) {
 		r.reason = why;
+	} else if (s->ps != NULL && s->ps_have && s->psr.kind == SPEECH_COMMAND) {
+		r.kind = SPEECH_COMMAND;
+		r.entry = s->psr.entry;
+		r.confidence = s->psr.confidence;
+		r.llr = s->psr.llr;
+		r.text = s->psr.text;
 	} else if (s->ncmd == 0) {
 		r.reason = "no-command";
 	} else {
@@ -119,7 +185,7 @@ finish_command(struct speech_emb *s, double t, const char *why)
 		if (s->h->entries[best] == NULL) {
 			r.reason = "no-command";
 			r.confidence = 1.0 - p[best];
-		} else if (p[best] < s->cfg.cmd_min_confidence) {
+		} else if (p[best] < s->cfg.cmd_min_confidence || (s->ps != NULL && p[best] < INTENT_SURE)) {
 			r.reason = "low-confidence";
 		} else {
 			const struct catalogue_entry *e = s->h->entries[best];
@@ -130,6 +196,7 @@ finish_command(struct speech_emb *s, double t, const char *why)
 			r.text = s->text;
 		}
 	}
+	ps_stop(s);
 	emit(s, &r);
 	s->state = ST_WAKE;
 	if (s->rearm_at < t)
@@ -160,6 +227,13 @@ on_wake_hop(struct speech_emb *s, double t)
 	emit(s, &r);
 	s->rearm_at = t + REARM;
 	start_command(s, t, 0);
+	if (s->ps != NULL) {
+		uint64_t back = (uint64_t)(PS_LEAD * SPEECH_RATE);
+		uint64_t at = (uint64_t)(t * SPEECH_RATE) + PREROLL;
+		s->ps_from = at > back ? at - back : 0;
+		s->ps_pending = 1;
+		s->ps_have = 0;
+	}
 }
 
 static void
@@ -212,7 +286,7 @@ static void
 on_embedding(void *ud, uint64_t j, const float *e, uint64_t at)
 {
 	struct speech_emb *s = ud;
-	double t = (double)at / SPEECH_RATE;
+	double t = ((double)at - PREROLL) / SPEECH_RATE;
 
 	(void)j;
 	memcpy(s->hist[s->nemb % HIST], e, sizeof(float) * EMBED_DIM);
@@ -221,6 +295,25 @@ on_embedding(void *ud, uint64_t j, const float *e, uint64_t at)
 		on_wake_hop(s, t);
 	else
 		on_command_hop(s, t);
+}
+
+/* Feeds n samples of quiet white noise (about -75 dBFS, as the training
+ * clips' lead-in, models/train/embed-clips.c). */
+static void
+quiet(struct speech_emb *s, size_t n)
+{
+	int16_t buf[1600];
+	uint32_t seed = 12345u;
+
+	while (n > 0) {
+		size_t k = n < 1600 ? n : 1600;
+		for (size_t i = 0; i < k; i++) {
+			seed = seed * 1664525u + 1013904223u;
+			buf[i] = (int16_t)((int)(seed >> 28) - 8);
+		}
+		feed(s, buf, k);
+		n -= k;
+	}
 }
 
 struct speech_emb *
@@ -252,10 +345,21 @@ speech_emb_new(const struct speech_config *cfg, const struct catalogue *c, speec
 	if (warn[0])
 		fprintf(stderr, "smartofficed: %s: the intent head was trained without %s: run make models\n",
 		    cfg->heads, warn);
-	if ((s->es = embed_stream_new(s->em, on_embedding, s)) == NULL) {
+	if ((s->es = embed_stream_new(s->em, on_embedding, s)) == NULL ||
+	    (s->pcm = calloc(PCM_HIST, sizeof *s->pcm)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	{
+		char perr[512];
+		if ((s->ps = speech_ps_new(cfg, c, on_ps, s, perr, sizeof perr)) == NULL)
+			fprintf(stderr, "smartofficed: no PocketSphinx second opinion for commands (%s): "
+			    "the intent head decides alone\n", perr);
+	}
+	/* The wake head reads 16 embeddings, 2 s of audio: a stream that
+	 * starts with the wake phrase (a file, the first seconds after start)
+	 * is heard after quiet audio, as the training clips are. */
+	quiet(s, PREROLL);
 	s->wake_thr = cfg->wake_threshold > 0 ? cfg->wake_threshold : s->h->wake.threshold;
 	s->end_hops = (cfg->end_silence_ms + EMBED_HOP * 1000 / SPEECH_RATE - 1) / (EMBED_HOP * 1000 / SPEECH_RATE);
 	if (s->end_hops < 1)
@@ -276,15 +380,55 @@ speech_emb_free(struct speech_emb *s)
 		return;
 	embed_stream_free(s->es);
 	embed_model_free(s->em);
+	speech_ps_free(s->ps);
+	free(s->pcm);
 	heads_free(s->h);
 	free(s->cmd);
 	free(s);
 }
 
+/* Audio into the embedding, and while a command window is open into the
+ * second opinion too.  In pieces of 160 samples, so that a window opened
+ * inside a chunk hands over from where it opened. */
+static void
+feed(struct speech_emb *s, const int16_t *pcm, size_t n)
+{
+	while (n > 0) {
+		size_t k = n < 160 ? n : 160;
+		for (size_t i = 0; i < k; i++)
+			s->pcm[(s->pcm_pos + i) % PCM_HIST] = pcm[i];
+		s->pcm_pos += k;
+		int was_on = s->ps_on;
+		embed_feed(s->es, pcm, k);
+		if (s->ps != NULL && s->ps_pending && s->state == ST_COMMAND) {
+			int16_t buf[1024];
+			uint64_t from = s->ps_from;
+			if (s->pcm_pos - from > PCM_HIST)
+				from = s->pcm_pos - PCM_HIST;
+			s->ps_pending = 0;
+			s->ps_on = 1;
+			speech_ps_expect_command(s->ps);
+			while (from < s->pcm_pos) {
+				size_t m = 0;
+				for (; m < 1024 && from < s->pcm_pos; m++, from++)
+					buf[m] = s->pcm[from % PCM_HIST];
+				speech_ps_feed(s->ps, buf, m);
+			}
+		} else if (s->ps_on && was_on) {
+			speech_ps_feed(s->ps, pcm, k);
+			/* Its own end of speech came first (a pause): hear the rest. */
+			if (!speech_ps_busy(s->ps) && s->state == ST_COMMAND && !(s->ps_have && s->psr.kind == SPEECH_COMMAND))
+				speech_ps_expect_command(s->ps);
+		}
+		pcm += k;
+		n -= k;
+	}
+}
+
 int
 speech_emb_feed(struct speech_emb *s, const int16_t *pcm, size_t n)
 {
-	embed_feed(s->es, pcm, n);
+	feed(s, pcm, n);
 	return 0;
 }
 
@@ -293,16 +437,8 @@ speech_emb_flush(struct speech_emb *s)
 {
 	/* The last embeddings lag the audio: quiet audio brings them out. */
 	s->flush_at = speech_emb_time(s);
-	if (s->state == ST_COMMAND) {
-		int16_t pad[FLUSH_PAD];
-		size_t n = FLUSH_PAD;
-		uint32_t seed = 99u;
-		for (size_t i = 0; i < n; i++) {
-			seed = seed * 1664525u + 1013904223u;
-			pad[i] = (int16_t)((int)(seed >> 28) - 8);
-		}
-		embed_feed(s->es, pad, n);
-	}
+	if (s->state == ST_COMMAND)
+		quiet(s, FLUSH_PAD);
 	if (s->state == ST_COMMAND)
 		finish_command(s, speech_emb_time(s), s->voice_seen ? NULL : "timeout");
 	s->flush_at = -1.0;
@@ -311,8 +447,14 @@ speech_emb_flush(struct speech_emb *s)
 void
 speech_emb_expect_command(struct speech_emb *s)
 {
-	if (s->state == ST_WAKE)
+	if (s->state == ST_WAKE) {
 		start_command(s, speech_emb_time(s), 1);
+		if (s->ps != NULL) {
+			s->ps_from = s->pcm_pos;
+			s->ps_pending = 1;
+			s->ps_have = 0;
+		}
+	}
 }
 
 void
@@ -321,6 +463,10 @@ speech_emb_mute(struct speech_emb *s, double from, double to)
 	s->mute_from = from;
 	s->mute_to = to + MUTE_TAIL;
 	s->hold_until = to;
+	if (s->ps != NULL)
+		/* its clock only runs in command windows: the same instants on it */
+		speech_ps_mute(s->ps, from - speech_emb_time(s) + speech_ps_time(s->ps),
+		    to - speech_emb_time(s) + speech_ps_time(s->ps));
 }
 
 int
@@ -332,5 +478,5 @@ speech_emb_busy(const struct speech_emb *s)
 double
 speech_emb_time(const struct speech_emb *s)
 {
-	return (double)embed_samples(s->es) / SPEECH_RATE;
+	return ((double)embed_samples(s->es) - PREROLL) / SPEECH_RATE;
 }
