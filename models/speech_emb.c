@@ -40,6 +40,7 @@
 #define PCM_HIST   48000       /* audio kept for the second opinion (3 s) */
 #define PS_LEAD    0.1         /* the second opinion hears from this long before the wake decision */
 #define INTENT_SURE 0.7        /* the intent head alone decides above this */
+#define VOICE_DB   9.0         /* talking is this much above the window's quietest hop */
 
 enum state { ST_WAKE, ST_COMMAND };
 
@@ -64,7 +65,8 @@ struct speech_emb {
 
 	/* command window */
 	double   cmd_start, last_talk;
-	int      voice_seen, quiet_hops, end_hops, no_wake;
+	int      voice_seen, quiet_hops, end_hops, no_wake, talk_run, talk_hops;
+	double   floor_db;            /* quietest hop of the window (slowly forgotten) */
 	float   *cmd;                 /* the command's embeddings */
 	int      ncmd, cmd_cap;
 	char     text[256];
@@ -117,6 +119,9 @@ start_command(struct speech_emb *s, double t, int no_wake)
 	s->last_talk = t;
 	s->voice_seen = 0;
 	s->quiet_hops = 0;
+	s->talk_run = 0;
+	s->talk_hops = 0;
+	s->floor_db = -1.0;
 	s->ncmd = 0;
 	s->no_wake = no_wake;
 }
@@ -129,6 +134,9 @@ on_ps(void *ud, const struct speech_result *r)
 
 	if (!s->ps_on || (r->kind != SPEECH_COMMAND && r->kind != SPEECH_REJECT))
 		return;
+	/* A command heard earlier in the window is not undone by a later refusal. */
+	if (r->kind == SPEECH_REJECT && s->ps_have && s->psr.kind == SPEECH_COMMAND)
+		return;
 	s->psr = *r;
 	s->psr.text = NULL;
 	s->psr.reason = NULL;
@@ -140,7 +148,7 @@ on_ps(void *ud, const struct speech_result *r)
 		snprintf(s->ps_reason, sizeof s->ps_reason, "%s", r->reason);
 		s->psr.reason = s->ps_reason;
 	}
-	s->ps_have = r->kind == SPEECH_COMMAND || !s->ps_have || s->psr.kind != SPEECH_COMMAND ? 1 : s->ps_have;
+	s->ps_have = 1;
 }
 
 static void
@@ -268,13 +276,41 @@ on_command_hop(struct speech_emb *s, double t)
 	} else {
 		p[1] = 0.0f;
 	}
-	if (p[1] >= hi->threshold && t >= s->cmd_start + (s->no_wake ? 0.0 : TALK_AFTER)) {
+	/* Talking: two hops in a row over the threshold (one alone is most
+	 * often the onset of a noise bed, not a voice). */
+	/* The last hop's level against the quietest hop of this window: the
+	 * head alone takes the onset of a noise bed for a voice. */
+	double e = 0;
+	for (uint64_t i = s->pcm_pos - EMBED_HOP; i < s->pcm_pos; i++) {
+		double v = s->pcm[i % PCM_HIST];
+		e += v * v;
+	}
+	double db = 10.0 * log10(e / EMBED_HOP + 1.0);
+	if (s->floor_db < 0 || db < s->floor_db)
+		s->floor_db = db;
+	else
+		s->floor_db += 0.05;
+	int talking = p[1] >= hi->threshold && db >= s->floor_db + VOICE_DB &&
+	    t >= s->cmd_start + (s->no_wake ? 0.0 : TALK_AFTER);
+	s->talk_run = talking ? s->talk_run + 1 : 0;
+	if (talking && (s->voice_seen || s->talk_run >= 2)) {
 		s->voice_seen = 1;
+		s->talk_hops++;
 		s->last_talk = t;
 		s->quiet_hops = 0;
+	} else if (talking) {
+		;
 	} else if (s->voice_seen && ++s->quiet_hops >= s->end_hops) {
-		finish_command(s, t, NULL);
-		return;
+		/* Under 0.24 s of "talking" is a blip (a noise onset), not a
+		 * command: keep waiting for one. */
+		if (s->talk_hops < 3) {
+			s->voice_seen = 0;
+			s->talk_hops = 0;
+			s->quiet_hops = 0;
+		} else {
+			finish_command(s, t, NULL);
+			return;
+		}
 	}
 	if (!s->voice_seen && t - s->cmd_start > s->cfg.cmd_timeout_ms / 1000.0)
 		finish_command(s, t, "timeout");
