@@ -423,9 +423,13 @@ heads_load(const char *manifest, const char *mel_onnx, const char *emb_onnx,
 				continue;
 			}
 			if ((h->entries[i] = catalogue_find(c, id)) == NULL) {
-				snprintf(err, errlen, "%s: the intent head knows \"%s\", which %s does not have: run make models",
-				    manifest, id, c->path);
-				goto fail;
+				/* An entry renamed or removed since training: that class
+				 * can no longer be said (it is rejected), the rest works. */
+				if (warn != NULL && wl < warnlen) {
+					int n = snprintf(warn + wl, warnlen - wl, "%sno longer in the catalogue: \"%s\"", wl ? "; " : "", id);
+					if (n > 0) wl += (size_t)n;
+				}
+				h->stale[i] = 1;
 			}
 		}
 		if (!have_none) {
@@ -437,7 +441,7 @@ heads_load(const char *manifest, const char *mel_onnx, const char *emb_onnx,
 			for (int i = 0; i < h->intent.nclasses && !known; i++)
 				known = h->entries[i] == &c->entries[e];
 			if (!known && warn != NULL && wl < warnlen) {
-				int n = snprintf(warn + wl, warnlen - wl, "%s\"%s\"", wl ? ", " : "", c->entries[e].id);
+				int n = snprintf(warn + wl, warnlen - wl, "%snot trained: \"%s\"", wl ? "; " : "", c->entries[e].id);
 				if (n > 0) wl += (size_t)n;
 			}
 		}

@@ -41,8 +41,10 @@ struct heads {
 	char *path;                     /* the manifest */
 	struct head_info wake, endpoint, intent;
 	double intent_min_confidence;
-	/* intent class -> catalogue entry (NULL for "none") */
+	/* intent class -> catalogue entry (NULL for "none", and for a class
+	 * the catalogue no longer has: stale) */
 	const struct catalogue_entry *entries[HEADS_MAX_CLASSES];
+	char stale[HEADS_MAX_CLASSES];
 	const char *wake_phrases[HEADS_MAX_CLASSES];   /* words per wake class ("phrases"), or NULL */
 	char *phrase_store[HEADS_MAX_CLASSES];
 };
@@ -50,8 +52,10 @@ struct heads {
 /*
  * Loads the manifest and the three heads next to it, checking every file's
  * SHA-256 and shape; mel_onnx / emb_onnx are checked against the hashes the
- * heads were trained on.  The intent classes must all be catalogue ids (or
- * "none"); catalogue entries the head does not know are listed in *warn.
+ * heads were trained on.  Intent classes the catalogue no longer has, and
+ * catalogue entries the head was not trained on, are listed in *warn (the
+ * heads still load: those classes are rejected, those entries are left to
+ * the grammar's second opinion, until `make models` runs again).
  * NULL with err naming the file and what is wrong.
  */
 struct heads *heads_load(const char *manifest, const char *mel_onnx, const char *emb_onnx,

@@ -38,9 +38,10 @@
 #define FLUSH_PAD  8000        /* samples of quiet audio fed at the end of a stream */
 #define PREROLL    32000       /* samples of quiet audio before the stream (2 s) */
 #define PCM_HIST   48000       /* audio kept for the second opinion (3 s) */
-#define PS_LEAD    0.1         /* the second opinion hears from this long before the wake decision */
+#define PS_LEAD    0.0         /* the second opinion hears from this long before the wake decision */
 #define INTENT_SURE 0.7        /* the intent head alone decides above this */
 #define VOICE_DB   9.0         /* talking is this much above the window's quietest hop */
+#define FLOOR_MIN_DB 30.0      /* ... and than this (about -60 dBFS) */
 
 enum state { ST_WAKE, ST_COMMAND };
 
@@ -191,7 +192,7 @@ finish_command(struct speech_emb *s, double t, const char *why)
 		r.confidence = p[best];
 		r.llr = log(p[best] + 1e-9) - log(1.0 - p[best] + 1e-9);
 		if (s->h->entries[best] == NULL) {
-			r.reason = "no-command";
+			r.reason = s->h->stale[best] ? "low-confidence" : "no-command";
 			r.confidence = 1.0 - p[best];
 		} else if (p[best] < s->cfg.cmd_min_confidence || (s->ps != NULL && p[best] < INTENT_SURE)) {
 			r.reason = "low-confidence";
@@ -245,7 +246,7 @@ on_wake_hop(struct speech_emb *s, double t)
 }
 
 static void
-on_command_hop(struct speech_emb *s, double t)
+on_command_hop(struct speech_emb *s, double t, uint64_t at)
 {
 	const struct head_info *hi = &s->h->endpoint;
 	float in[64 * EMBED_DIM], p[2];
@@ -281,7 +282,7 @@ on_command_hop(struct speech_emb *s, double t)
 	/* The last hop's level against the quietest hop of this window: the
 	 * head alone takes the onset of a noise bed for a voice. */
 	double e = 0;
-	for (uint64_t i = s->pcm_pos - EMBED_HOP; i < s->pcm_pos; i++) {
+	for (uint64_t i = at - EMBED_HOP; i < at; i++) {      /* the hop's own samples */
 		double v = s->pcm[i % PCM_HIST];
 		e += v * v;
 	}
@@ -290,13 +291,16 @@ on_command_hop(struct speech_emb *s, double t)
 		s->floor_db = db;
 	else
 		s->floor_db += 0.05;
+	if (s->floor_db < FLOOR_MIN_DB)
+		s->floor_db = FLOOR_MIN_DB;   /* digital silence: a noise bed is no voice */
 	int talking = p[1] >= hi->threshold && db >= s->floor_db + VOICE_DB &&
 	    t >= s->cmd_start + (s->no_wake ? 0.0 : TALK_AFTER);
 	s->talk_run = talking ? s->talk_run + 1 : 0;
 	if (talking && (s->voice_seen || s->talk_run >= 2)) {
 		s->voice_seen = 1;
 		s->talk_hops++;
-		s->last_talk = t;
+		/* the hop's start: its voice may have stopped anywhere inside it */
+		s->last_talk = t - (double)EMBED_HOP / SPEECH_RATE;
 		s->quiet_hops = 0;
 	} else if (talking) {
 		;
@@ -330,7 +334,7 @@ on_embedding(void *ud, uint64_t j, const float *e, uint64_t at)
 	if (s->state == ST_WAKE)
 		on_wake_hop(s, t);
 	else
-		on_command_hop(s, t);
+		on_command_hop(s, t, at);
 }
 
 /* Feeds n samples of quiet white noise (about -75 dBFS, as the training
@@ -379,8 +383,8 @@ speech_emb_new(const struct speech_config *cfg, const struct catalogue *c, speec
 	if ((s->h = heads_load(cfg->heads, mel, emb, c, err, errlen, warn, sizeof warn)) == NULL)
 		goto fail;
 	if (warn[0])
-		fprintf(stderr, "smartofficed: %s: the intent head was trained without %s: run make models\n",
-		    cfg->heads, warn);
+		fprintf(stderr, "smartofficed: %s: the heads and %s differ (%s): run make models\n",
+		    cfg->heads, c->path, warn);
 	if ((s->es = embed_stream_new(s->em, on_embedding, s)) == NULL ||
 	    (s->pcm = calloc(PCM_HIST, sizeof *s->pcm)) == NULL) {
 		snprintf(err, errlen, "out of memory");

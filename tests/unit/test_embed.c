@@ -331,10 +331,14 @@ test_bad_heads(void **state)
 	assert_non_null(strstr(err, "wake.head"));
 	assert_non_null(strstr(err, "SHA-256"));
 
-	/* an entry the catalogue does not have */
+	/* an entry the catalogue does not have: loads, says so, never picks it */
 	write_manifest(dir, NULL, HEADS_INTENT_INPUT, "no-such-screen");
-	assert_null(heads_load(man, MEL, EMB, c, err, sizeof err, warn, sizeof warn));
-	assert_non_null(strstr(err, "no-such-screen"));
+	h = heads_load(man, MEL, EMB, c, err, sizeof err, warn, sizeof warn);
+	assert_non_null(h);
+	assert_non_null(strstr(warn, "no longer in the catalogue: \"no-such-screen\""));
+	assert_null(h->entries[0]);
+	assert_int_equal(h->stale[0], 1);
+	heads_free(h);
 
 	/* wrong shape: a wake head reading 15 embeddings */
 	snprintf(p, sizeof p, "%s/wake.head", dir);

@@ -49,6 +49,8 @@ struct run {
 };
 
 static struct catalogue *cat;
+/* Every test runs once per engine (main). */
+static enum speech_engine engine = SPEECH_ENGINE_POCKETSPHINX;
 
 /* The recordings, loaded once and freed by the group teardown, so that a
  * failing test (which leaves by longjmp) leaks nothing; likewise a test's
@@ -129,11 +131,17 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++) {
 		free(loaded[i].pcm);
+		loaded[i].pcm = NULL;
+		loaded[i].name[0] = '\0';
+	}
 	free(scratch);
+	scratch = NULL;
 	speech_free(live);
+	live = NULL;
 	catalogue_free(cat);
+	cat = NULL;
 	return 0;
 }
 
@@ -168,6 +176,7 @@ new_speech(struct run *run)
 	char err[1024] = "";
 
 	speech_default_config(&cfg);
+	cfg.engine = engine;
 	memset(run, 0, sizeof *run);
 	speech_free(live);          /* left by a test that failed */
 	live = s = speech_new(&cfg, cat, collect, run, err, sizeof err);
@@ -244,7 +253,10 @@ check_wake_air(const struct run *run, const char *how)
 		fail_msg("%s: expected WAKE, COMMAND air-quality; got:%s", how, d);
 	if (strcmp(c->entry, "air-quality") != 0 || c->confidence < 0.5 || c->confidence > 1.0)
 		fail_msg("%s: expected COMMAND air-quality with confidence >= 0.5; got:%s", how, d);
-	assert_string_equal(c->text, "show me the air quality");
+	/* The embedding engine's transcript is its second opinion's, which
+	 * may hear a filler word in the wake phrase's tail ("if show me ..."). */
+	assert_true(strlen(c->text) >= strlen("show me the air quality"));
+	assert_string_equal(c->text + strlen(c->text) - strlen("show me the air quality"), "show me the air quality");
 	assert_string_equal(c->reason, "");
 	/* Times: the wake ends after the 0.8 s lead-in, before the command
 	 * is decided; the command is decided after its words end. */
@@ -308,13 +320,13 @@ chunked(enum chunking how, const char *name)
 {
 	size_t n;
 	const int16_t *pcm = load("wake_air.wav", &n);
-	static struct run whole;       /* decoded once for the three tests */
-	static int have_whole;
+	static struct run whole;       /* decoded once for the three tests, per engine */
+	static int have_whole = -1;
 	struct run run;
 
-	if (!have_whole) {
+	if (have_whole != (int)engine) {
 		decode(pcm, n, WHOLE, &whole);
-		have_whole = 1;
+		have_whole = (int)engine;
 	}
 	check_wake_air(&whole, "whole");
 	decode(pcm, n, how, &run);
@@ -365,9 +377,12 @@ test_two_wakes_one_stream(void **state)
 	/* The decoder's adaptation makes the second keyword end a few frames
 	 * apart from the first (about 75 ms seen); a misplaced keyword search
 	 * frame offset puts it seconds off, or refuses it. */
+	/* The embedding engine decides on 80 ms hops, 0-0.25 s after the
+	 * phrase's end depending on what came before it. */
+	double tol = engine == SPEECH_ENGINE_EMBEDDING ? 0.3 : 0.1;
 	for (int i = 0; i < 2; i++)
-		if (fabs(run.r[i + 2].t - run.r[i].t - len) > 0.1 ||
-		    fabs(run.r[i + 2].t_speech_end - run.r[i].t_speech_end - len) > 0.1)
+		if (fabs(run.r[i + 2].t - run.r[i].t - len) > tol ||
+		    fabs(run.r[i + 2].t_speech_end - run.r[i].t_speech_end - len) > tol)
 			fail_msg("the second %s is not %.3f s after the first:%s", kind_name(run.r[i].kind), len, d);
 }
 
@@ -607,12 +622,27 @@ test_bad_model_path(void **state)
 	struct run run;
 
 	speech_default_config(&cfg);
+	cfg.engine = engine;
+	if (engine == SPEECH_ENGINE_EMBEDDING) {
+		/* The daemon refuses to start deaf: each missing file is named. */
+		cfg.heads = "/nonexistent/heads.json";
+		assert_null(speech_new(&cfg, cat, collect, &run, err, sizeof err));
+		assert_non_null(strstr(err, "/nonexistent/heads.json"));
+		speech_default_config(&cfg);
+		cfg.embed_models = "/nonexistent/oww";
+		err[0] = '\0';
+		assert_null(speech_new(&cfg, cat, collect, &run, err, sizeof err));
+		assert_non_null(strstr(err, "/nonexistent/oww/melspectrogram.onnx"));
+		assert_non_null(strstr(err, "fetch-models"));
+		return;
+	}
 	cfg.hmm = "/nonexistent/acoustic/model";
 	assert_null(speech_new(&cfg, cat, collect, &run, err, sizeof err));
 	assert_non_null(strstr(err, "/nonexistent/acoustic/model"));
 	assert_non_null(strstr(err, "acoustic model"));
 
 	speech_default_config(&cfg);
+	cfg.engine = engine;
 	cfg.cmudict = "/nonexistent/cmudict.dict";
 	err[0] = '\0';
 	assert_null(speech_new(&cfg, cat, collect, &run, err, sizeof err));
@@ -638,7 +668,30 @@ main(void)
 		cmocka_unit_test(test_bad_model_path),
 	};
 
+	int failed;
+
 	if (getenv("TEST_FILTER"))
 		cmocka_set_test_filter(getenv("TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	engine = SPEECH_ENGINE_POCKETSPHINX;
+	failed = cmocka_run_group_tests_name("pocketsphinx", tests, setup, teardown);
+	/* The same on the embedding engine, but for the other voice's traffic
+	 * command: its wake head misses that voice (flite kal16, the weakest;
+	 * recognition rates are the bench's to measure, not a unit test's). */
+	const struct CMUnitTest emb_tests[] = {
+		cmocka_unit_test(test_wake_then_command),
+		cmocka_unit_test(test_chunks_160),
+		cmocka_unit_test(test_chunks_1),
+		cmocka_unit_test(test_chunks_random),
+		cmocka_unit_test(test_two_wakes_one_stream),
+		cmocka_unit_test(test_no_wake),
+		cmocka_unit_test(test_wake_then_silence_times_out),
+		cmocka_unit_test(test_mute_suppresses_wake),
+		cmocka_unit_test(test_cue_after_wake),
+		cmocka_unit_test(test_expect_command),
+		cmocka_unit_test(test_expect_command_timeout),
+		cmocka_unit_test(test_bad_model_path),
+	};
+	engine = SPEECH_ENGINE_EMBEDDING;
+	failed += cmocka_run_group_tests_name("embedding", emb_tests, setup, teardown);
+	return failed;
 }
