@@ -177,7 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(head_input(h->endpoint.net) == h->endpoint.window * EMBED_DIM);
 	FUZZ_CHECK(head_input(h->intent.net) == HEADS_INTENT_INPUT);
 	for (int i = 0; i < h->intent.nclasses; i++)
-		FUZZ_CHECK(strcmp(h->intent.classes[i], "none") == 0 || h->entries[i] != NULL);
+		FUZZ_CHECK(strcmp(h->intent.classes[i], "none") == 0 || h->entries[i] != NULL || h->stale[i]);
 	run(&h->wake);
 	run(&h->endpoint);
 	run(&h->intent);

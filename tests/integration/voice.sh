@@ -14,12 +14,22 @@
 
 need "$DAEMON" "$CORPUS/manifest.tsv"
 
+# VOICE_ENGINE: pocketsphinx here (the exact checks of the clear voices);
+# voice-embedding.sh runs the same on the default engine with its floors.
+ENGINE=${VOICE_ENGINE:-pocketsphinx}
 CLEAR_VOICES=" flite-rms flite-awb "
 # Floors, from the measured figures (printed below) with a margin:
 WAKE_COMMAND_RIGHT_MIN=55     # % of wake+command files right (measured 60 %: 12/20)
 FALSE_WAKES_MAX=2             # wakes on the 11 speech/command-only files (measured 0; 2 with
                               # a daemon whose 2nd+ wake candidates per run are placed right)
 REJECT_FALSE_ACTIONS_MAX=2    # intents on the 6 wake-reject files (measured 1)
+if [ "$ENGINE" = embedding ]; then
+	# The embedding engine (measured 2026-12-01: 8-9/20 right, 0 false
+	# wakes): its wake head misses flite-awb, so no voice is checked exactly.
+	CLEAR_VOICES=" "
+	WAKE_COMMAND_RIGHT_MIN=35
+	FALSE_WAKES_MAX=0
+fi
 
 declare -A KIND
 while read -r id kind; do KIND[$id]=$kind; done < <(catalogue_kinds "$SRC/models/catalogue.json")
@@ -30,7 +40,7 @@ mapfile -t rows < <(tail -n +2 "$CORPUS/manifest.tsv")
 running=0
 for row in "${rows[@]}"; do
 	IFS=$'\t' read -r file _ <<<"$row"
-	run_daemon "${file%.wav}" --audio-file "$CORPUS/$file" &
+	run_daemon "${file%.wav}" --audio-file "$CORPUS/$file" -o engine="$ENGINE" &
 	running=$((running + 1))
 	if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
 done
@@ -140,7 +150,7 @@ done
 
 check exit-status "${bad_rc:+non-zero exit:$bad_rc}"
 check invariants "$bad_inv"
-[ "$clear_n" -gt 0 ] || fail clear-voices "no wake+command file in the clear voices ($CLEAR_VOICES) in the manifest"
+[ "$clear_n" -gt 0 ] || [ "$ENGINE" = embedding ] || fail clear-voices "no wake+command file in the clear voices ($CLEAR_VOICES) in the manifest"
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b ? 100 * a / b : 0 }'; }
 note "measured: wake+command right $wc_right/$wc_n ($(pct "$wc_right" "$wc_n") %), floor $WAKE_COMMAND_RIGHT_MIN %"
