@@ -416,14 +416,6 @@ test_print_round_trip(void **state)
 	expect_set(&c, "cue", "no");
 	expect_set(&c, "feedback_echo", "yes");
 	expect_set(&c, "self_mute", "no");
-	expect_set(&c, "engine", "pocketsphinx");
-	{
-		struct speech_config s3;
-		config_speech(&c, &s3);
-		assert_int_equal(s3.engine, SPEECH_ENGINE_POCKETSPHINX);
-	}
-	expect_set(&c, "wake_threshold", "0.9");
-	assert_true(c.wake_threshold == 0.9);
 	expect_set(&c, "private_unlock", "voice");
 	expect_set(&c, "log_level", "debug");
 	text = print_to_string(&c, 0);
