@@ -53,6 +53,11 @@ void embed_feed(struct embed_stream *s, const int16_t *pcm, size_t n);
 /* Samples fed so far. */
 uint64_t embed_samples(const struct embed_stream *s);
 
+/* n samples of quiet white noise (about -75 dBFS), always the same: the
+ * room before anyone speaks.  The training clips' lead-in and the daemon's
+ * pre-roll are both this, so the heads see at run time what they learnt. */
+void embed_quiet_noise(int16_t *out, size_t n);
+
 /* Multiply-adds one embedding costs when streaming, and as a whole window
  * (for the bench). */
 void embed_model_cost(const struct embed_model *m, double *stream_macs, double *window_macs);

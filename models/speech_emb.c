@@ -245,6 +245,19 @@ on_wake_hop(struct speech_emb *s, double t)
 	}
 }
 
+/* Level in dB of the hop that ends at sample `at`: its own samples. */
+static double
+hop_db(const struct speech_emb *s, uint64_t at)
+{
+	double e = 0;
+
+	for (uint64_t i = at - EMBED_HOP; i < at; i++) {
+		double v = s->pcm[i % PCM_HIST];
+		e += v * v;
+	}
+	return 10.0 * log10(e / EMBED_HOP + 1.0);
+}
+
 static void
 on_command_hop(struct speech_emb *s, double t, uint64_t at)
 {
@@ -277,16 +290,10 @@ on_command_hop(struct speech_emb *s, double t, uint64_t at)
 	} else {
 		p[1] = 0.0f;
 	}
-	/* Talking: two hops in a row over the threshold (one alone is most
-	 * often the onset of a noise bed, not a voice). */
-	/* The last hop's level against the quietest hop of this window: the
-	 * head alone takes the onset of a noise bed for a voice. */
-	double e = 0;
-	for (uint64_t i = at - EMBED_HOP; i < at; i++) {      /* the hop's own samples */
-		double v = s->pcm[i % PCM_HIST];
-		e += v * v;
-	}
-	double db = 10.0 * log10(e / EMBED_HOP + 1.0);
+	/* Talking: the endpoint head says so, and the hop is louder than the
+	 * window's quietest hop (the head alone takes the onset of a noise bed
+	 * for a voice).  Two such hops in a row open the command. */
+	double db = hop_db(s, at);
 	if (s->floor_db < 0 || db < s->floor_db)
 		s->floor_db = db;
 	else
@@ -296,14 +303,14 @@ on_command_hop(struct speech_emb *s, double t, uint64_t at)
 	int talking = p[1] >= hi->threshold && db >= s->floor_db + VOICE_DB &&
 	    t >= s->cmd_start + (s->no_wake ? 0.0 : TALK_AFTER);
 	s->talk_run = talking ? s->talk_run + 1 : 0;
-	if (talking && (s->voice_seen || s->talk_run >= 2)) {
-		s->voice_seen = 1;
-		s->talk_hops++;
-		/* the hop's start: its voice may have stopped anywhere inside it */
-		s->last_talk = t - (double)EMBED_HOP / SPEECH_RATE;
-		s->quiet_hops = 0;
-	} else if (talking) {
-		;
+	if (talking) {
+		if (s->voice_seen || s->talk_run >= 2) {
+			s->voice_seen = 1;
+			s->talk_hops++;
+			/* the hop's start: its voice may have stopped anywhere inside it */
+			s->last_talk = t - (double)EMBED_HOP / SPEECH_RATE;
+			s->quiet_hops = 0;
+		}
 	} else if (s->voice_seen && ++s->quiet_hops >= s->end_hops) {
 		/* Under 0.24 s of "talking" is a blip (a noise onset), not a
 		 * command: keep waiting for one. */
@@ -337,23 +344,17 @@ on_embedding(void *ud, uint64_t j, const float *e, uint64_t at)
 		on_command_hop(s, t, at);
 }
 
-/* Feeds n samples of quiet white noise (about -75 dBFS, as the training
- * clips' lead-in, models/train/embed-clips.c). */
+/* Feeds n samples of the quiet noise the training clips start with. */
 static void
 quiet(struct speech_emb *s, size_t n)
 {
-	int16_t buf[1600];
-	uint32_t seed = 12345u;
+	int16_t *buf = malloc(n * sizeof *buf);
 
-	while (n > 0) {
-		size_t k = n < 1600 ? n : 1600;
-		for (size_t i = 0; i < k; i++) {
-			seed = seed * 1664525u + 1013904223u;
-			buf[i] = (int16_t)((int)(seed >> 28) - 8);
-		}
-		feed(s, buf, k);
-		n -= k;
-	}
+	if (buf == NULL)
+		return;         /* only a shorter context for the first embeddings */
+	embed_quiet_noise(buf, n);
+	feed(s, buf, n);
+	free(buf);
 }
 
 struct speech_emb *

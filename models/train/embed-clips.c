@@ -80,13 +80,12 @@ worker(void *arg)
 	struct job *jb = arg;
 	uint64_t padn = (uint64_t)(jb->pad * 16000.0);
 	int16_t *pad = calloc(padn ? padn : 1, sizeof *pad);
-	uint32_t seed = 12345u;
 
-	/* Quiet white noise, about -75 dBFS: the room before anyone speaks. */
-	for (uint64_t i = 0; i < padn; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		pad[i] = (int16_t)((int)(seed >> 28) - 8);
+	if (pad == NULL) {
+		fprintf(stderr, "embed-clips: out of memory\n");
+		exit(1);
 	}
+	embed_quiet_noise(pad, padn);
 	for (size_t i = (size_t)jb->id; i < jb->nclips; i += (size_t)jb->jobs) {
 		struct clip *c = &jb->clips[i];
 		struct collect k = { c, 0, padn };
