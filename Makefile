@@ -8,7 +8,8 @@ SYSCONFDIR ?= /etc
 
 CC      ?= cc
 CXX     ?= c++
-PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng libcrypto libqrencode
+PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng libcrypto libqrencode \
+           libmosquitto libevdev libgpiod libsystemd
 # OpenCV is C++: only the wrapper (devices/*.cpp) sees its headers.
 CV_PKGS  = opencv4
 CFLAGS  ?= -O2 -g
