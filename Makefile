@@ -22,10 +22,12 @@ override CXXFLAGS += -std=c++17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-paramete
 override LDLIBS  += $(shell pkg-config --libs $(PKGS) $(CV_PKGS) 2>/dev/null) -lstdc++ -lm -pthread
 
 BUILD   ?= build
-# Every .c under the four module folders belongs to the daemon; main.c alone
-# is left out of the library that the tests link against.
-LIB_SRC  = $(sort $(wildcard daemon/*.c devices/*.c models/*.c ui-bridge/*.c))
-LIB_SRC := $(filter-out daemon/main.c,$(LIB_SRC))
+# Every .c under the module folders belongs to the daemon's library, which
+# the tests link against; the program's main() (cli/smartofficed.c) alone
+# is left out.  Layers, lowest first: base, devices, models, ui-bridge,
+# daemon, cli (tests/unit/test_layers.c holds them).
+LIB_SRC  = $(sort $(wildcard base/*.c daemon/*.c devices/*.c models/*.c ui-bridge/*.c cli/*.c))
+LIB_SRC := $(filter-out cli/smartofficed.c,$(LIB_SRC))
 # The OpenCV wrapper: the only C++ in the tree (extern "C" API in devices/cv.h).
 CXX_SRC  = $(sort $(wildcard devices/*.cpp))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cpp=$(BUILD)/%.o)
@@ -70,7 +72,7 @@ $(BUILD)/libsmartoffice.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/smartofficed: $(BUILD)/daemon/main.o $(BUILD)/libsmartoffice.a
+$(BUILD)/smartofficed: $(BUILD)/cli/smartofficed.o $(BUILD)/libsmartoffice.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a

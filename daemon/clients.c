@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "daemon/feedback.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/pairing.h"
 #include "daemon/remote_voice.h"
 #include "daemon/tokens.h"

@@ -7,6 +7,7 @@
 #define SO_DAEMON_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "daemon/config.h"
@@ -60,6 +61,27 @@ struct daemon {
 	int               nsets;
 	int               verbosity_set;
 };
+
+/* What the command line asks of a run (cli/smartofficed.c fills it). */
+struct daemon_run_options {
+	const char *audio_file;   /* --audio-file, or NULL */
+	const char *events_path;  /* --events-file, or NULL */
+	const char *dump_dir;     /* --dump-grammar, or NULL */
+	int         check;        /* -n */
+	int         realtime;     /* 0 with --no-realtime */
+	int         video_cli;    /* --video-file was given */
+};
+
+/* The configuration as at start-up: defaults, d->config_path, then
+ * d->sets (NAME=VALUE).  Errors go to errs; returns their count. */
+int  daemon_read_config(struct daemon *d, struct config *c, FILE *errs);
+/* The configuration's log_level. */
+void daemon_apply_log_level(const struct config *c);
+/* Makes the state directory (0700) if it is not there: 0, or -1 and errno. */
+int  daemon_ensure_state_dir(const char *dir);
+/* Runs the daemon on the configuration already in d->cfg until it stops;
+ * returns the exit status.  Frees what it started, not d->cfg. */
+int  daemon_run(struct daemon *d, const struct daemon_run_options *o);
 
 /* One event in its two views (state.h's state_emit). */
 void daemon_emit(void *ud, json_t *ev, json_t *pub);

@@ -1,6 +1,6 @@
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "devices/mic.h"
 #include "devices/wav.h"
 

@@ -1,5 +1,5 @@
 #include "daemon/listener.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "devices/record.h"
 #include "daemon/queue.h"
 #include "devices/mic.h"

@@ -1,5 +1,5 @@
 #include "daemon/remote_voice.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/queue.h"
 
 #include <math.h>

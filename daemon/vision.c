@@ -2,7 +2,7 @@
  * vision — the camera thread (vision.h): camera → faces + hand → queue.
  */
 #include "daemon/vision.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/queue.h"
 #include "devices/cv_video.h"
 #include "devices/record.h"

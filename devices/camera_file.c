@@ -7,7 +7,7 @@
  */
 #include "devices/camera.h"
 #include "devices/cv_video.h"
-#include "daemon/log.h"
+#include "base/log.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,8 +1,10 @@
 /*
  * cv_face — OpenCV's DNN and cascades behind the C API of cv_face.h.
- * Every entry point catches everything: no exception crosses extern "C".
+ * Every entry point closes its try block with CV_CATCH (devices/cv_guard.hpp):
+ * no exception crosses extern "C".
  */
-#include "daemon/log.h"
+#include "base/log.h"
+#include "devices/cv_guard.hpp"
 #include "devices/cv_face.h"
 
 #include <opencv2/core.hpp>
@@ -77,11 +79,7 @@ cv_facenet_load(const char *path, char *err, size_t errlen)
 		}
 		std::sort(n->outs.begin(), n->outs.end());  /* Identity, _1, _2, _3 */
 		return n;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: unknown error", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	delete n;
 	return nullptr;
 }
@@ -138,11 +136,7 @@ cv_facenet_run(struct cv_facenet *n, const struct cv_image *im, float *scores, f
 		lb->ox = (float)ox;
 		lb->oy = (float)oy;
 		return 0;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "face network: %s", e.what());
-	} catch (...) {
-		seterr(err, errlen, "face network: unknown error");
-	}
+	} CV_CATCH(err, errlen, "face network")
 	return -1;
 }
 
@@ -151,8 +145,7 @@ cv_face_set_threads(int n)
 {
 	try {
 		cv::setNumThreads(n > 0 ? n : -1);
-	} catch (...) {
-	}
+	} CV_CATCH_QUIET
 }
 
 extern "C" struct cv_cascade *
@@ -168,11 +161,7 @@ cv_cascade_load(const char *path, char *err, size_t errlen)
 			return nullptr;
 		}
 		return c;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: unknown error", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	delete c;
 	return nullptr;
 }
@@ -215,11 +204,7 @@ cv_cascade_detect(struct cv_cascade *c, const struct cv_image *im, const struct 
 			out[i].h = (float)found[i].height;
 		}
 		return (int)found.size();
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "cascade: %s", e.what());
-	} catch (...) {
-		seterr(err, errlen, "cascade: unknown error");
-	}
+	} CV_CATCH(err, errlen, "cascade")
 	return -1;
 }
 
@@ -238,11 +223,7 @@ cv_face_read_image(const char *path, struct cv_image *im, char *err, size_t errl
 			return -1;
 		}
 		return 0;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: unknown error", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	return -1;
 }
 
@@ -270,11 +251,7 @@ cv_face_warp_grey(const struct cv_image *im, const double m[6], int w, int h,
 			return -1;
 		}
 		return 0;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "warp: %s", e.what());
-	} catch (...) {
-		seterr(err, errlen, "warp: unknown error");
-	}
+	} CV_CATCH(err, errlen, "warp")
 	return -1;
 }
 

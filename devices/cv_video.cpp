@@ -3,7 +3,8 @@
  * cameras, image files and the MJPG writer.  Every entry point catches
  * whatever OpenCV throws and turns it into -1 and a reason.
  */
-#include "daemon/log.h"
+#include "base/log.h"
+#include "devices/cv_guard.hpp"
 #include "devices/cv_video.h"
 
 #include <opencv2/core.hpp>
@@ -164,11 +165,7 @@ cv_video_open_file(const char *path, char *err, size_t errlen)
 			v->cap.release();
 		}
 		seterr(err, errlen, "%s: not a decodable video (no backend could read a frame)", path);
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	delete v;
 	return NULL;
 }
@@ -217,11 +214,7 @@ cv_video_open_v4l2(const char *dev, int w, int h, double fps, char *err, size_t 
 			v->cap.set(cv::CAP_PROP_FPS, fps);
 		describe(v);
 		return v;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", dev, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", dev);
-	}
+	} CV_CATCH(err, errlen, "%s", dev)
 	delete v;
 	return NULL;
 }
@@ -243,11 +236,7 @@ cv_video_read(struct cv_video *v, struct cv_image *im, char *err, size_t errlen)
 			return -1;
 		}
 		return to_image(m, 3, im, err, errlen) < 0 ? -1 : 1;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", v->name.c_str(), e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", v->name.c_str());
-	}
+	} CV_CATCH(err, errlen, "%s", v->name.c_str())
 	errno = EIO;
 	return -1;
 }
@@ -278,8 +267,7 @@ cv_video_close(struct cv_video *v)
 		return;
 	try {
 		v->cap.release();
-	} catch (...) {
-	}
+	} CV_CATCH_QUIET
 	delete v;
 }
 
@@ -304,11 +292,7 @@ cv_image_load(const char *path, int channels, struct cv_image *im, char *err, si
 			return -1;
 		}
 		return to_image(m, channels, im, err, errlen);
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	return -1;
 }
 
@@ -326,11 +310,7 @@ cv_image_save(const char *path, const struct cv_image *im, char *err, size_t err
 		seterr(err, errlen, "%s: cannot write the image (unknown extension or %s)",
 		    path, strerror(errno));
 		return -1;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	return -1;
 }
 
@@ -360,11 +340,7 @@ cv_image_encode(const struct cv_image *im, const char *ext, int quality,
 		memcpy(*buf, out.data(), out.size());
 		*len = out.size();
 		return 0;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "encoding as %s: %s", ext, e.what());
-	} catch (...) {
-		seterr(err, errlen, "encoding as %s: OpenCV failed", ext);
-	}
+	} CV_CATCH(err, errlen, "encoding as %s", ext)
 	return -1;
 }
 
@@ -381,11 +357,7 @@ cv_image_resize(const struct cv_image *src, int w, int h, struct cv_image *dst,
 		int how = (long)w * h < (long)src->w * src->h ? cv::INTER_AREA : cv::INTER_LINEAR;
 		cv::resize(view(src), out, cv::Size(w, h), 0, 0, how);
 		return to_image(out, src->channels, dst, err, errlen);
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "resize: %s", e.what());
-	} catch (...) {
-		seterr(err, errlen, "resize: OpenCV failed");
-	}
+	} CV_CATCH(err, errlen, "resize")
 	return -1;
 }
 
@@ -398,11 +370,7 @@ cv_image_to_grey(const struct cv_image *src, struct cv_image *dst, char *err, si
 	}
 	try {
 		return to_image(view(src), 1, dst, err, errlen);
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "grey: %s", e.what());
-	} catch (...) {
-		seterr(err, errlen, "grey: OpenCV failed");
-	}
+	} CV_CATCH(err, errlen, "grey")
 	return -1;
 }
 
@@ -426,11 +394,7 @@ cv_writer_open(const char *path, int w, int h, double fps, char *err, size_t err
 			return wr;
 		seterr(err, errlen, "%s: cannot open an MJPG writer (not .avi, or %s)", path,
 		    strerror(errno));
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", path, e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", path);
-	}
+	} CV_CATCH(err, errlen, "%s", path)
 	delete wr;
 	return NULL;
 }
@@ -451,11 +415,7 @@ cv_writer_write(struct cv_writer *wr, const struct cv_image *im, char *err, size
 			wr->wr.write(bgr);
 		}
 		return 0;
-	} catch (const std::exception &e) {
-		seterr(err, errlen, "%s: %s", wr->path.c_str(), e.what());
-	} catch (...) {
-		seterr(err, errlen, "%s: OpenCV failed", wr->path.c_str());
-	}
+	} CV_CATCH(err, errlen, "%s", wr->path.c_str())
 	return -1;
 }
 
@@ -466,7 +426,6 @@ cv_writer_close(struct cv_writer *wr)
 		return;
 	try {
 		wr->wr.release();
-	} catch (...) {
-	}
+	} CV_CATCH_QUIET
 	delete wr;
 }

@@ -7,7 +7,7 @@
  */
 #include "devices/mic.h"
 #include "devices/wav.h"
-#include "daemon/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "models/grammar.h"
 
 #define FRAME        160                     /* samples per 10 ms frame */

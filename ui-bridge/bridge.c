@@ -18,7 +18,7 @@
 
 #include <libwebsockets.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "ui-bridge/protocol.h"
 
 #define BRIDGE_PROTOCOL		"smartoffice"

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "models/face.h"
-#include "models/face_cli.h"
+#include "cli/face_cli.h"
 
 static double
 now(void)

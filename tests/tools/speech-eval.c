@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
-#include "daemon/log.h"
+#include "base/log.h"
 #include "devices/wav.h"
 #include "models/speech.h"
 

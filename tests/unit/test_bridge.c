@@ -34,7 +34,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "ui-bridge/bridge.h"
 
 #define WAIT_MS		5000	/* longest a single expected event may take */

@@ -24,7 +24,7 @@
 
 #include "tests/unit/testutil.h"
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "devices/camera.h"
 #include "devices/cv_video.h"
 

@@ -14,7 +14,7 @@
 
 #include "tests/unit/testutil.h"
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/queue.h"
 #include "devices/events_file.h"
 

@@ -28,7 +28,7 @@
 
 #include "tests/unit/testutil.h"
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/queue.h"
 #include "daemon/remote_voice.h"
 #include "devices/wav.h"

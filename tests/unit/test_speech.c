@@ -24,7 +24,7 @@
 
 #include "tests/unit/testutil.h"
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "devices/wav.h"
 #include "models/catalogue.h"
 #include "models/speech.h"

@@ -39,7 +39,7 @@
 
 #include "tests/unit/testutil.h"
 
-#include "daemon/log.h"
+#include "base/log.h"
 #include "daemon/queue.h"
 #include "daemon/vision.h"
 #include "devices/camera.h"

@@ -1,4 +1,4 @@
-#include "daemon/tokens_cli.h"
+#include "cli/tokens_cli.h"
 
 #include <stdio.h>
 #include <string.h>

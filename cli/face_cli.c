@@ -1,7 +1,7 @@
 /*
  * face_cli — `face enroll` and `face verify` (face_cli.h, docs/faces.md).
  */
-#include "models/face_cli.h"
+#include "cli/face_cli.h"
 #include "devices/camera.h"
 
 #include <jansson.h>
