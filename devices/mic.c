@@ -1,17 +1,57 @@
+/*
+ * mic — spec parsing and the supervised reader (mic.h); the rows
+ * themselves are in mic_file.c and mic_portaudio.c.
+ */
 #include "devices/mic.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static const struct {
+	const char           *prefix;
+	const struct mic_ops *ops;
+} rows[] = {
+	{ "file:",      &mic_file_ops },
+	{ "portaudio:", &mic_portaudio_ops },
+};
+
+int
+mic_parse_spec(const char *spec, const struct mic_ops **ops, const char **arg,
+    char *err, size_t errlen)
+{
+	if (strcmp(spec, "portaudio") == 0) {
+		*ops = &mic_portaudio_ops;
+		*arg = NULL;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		size_t n = strlen(rows[i].prefix);
+		if (strncmp(spec, rows[i].prefix, n) == 0) {
+			*ops = rows[i].ops;
+			*arg = spec + n;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "audio source \"%s\": expected file:PATH, portaudio or portaudio:NAME", spec);
+	return -1;
+}
 
 struct mic *
-mic_open_ops(const struct mic_ops *ops, const char *arg, int realtime, char *err, size_t errlen)
+mic_open_at(const struct mic_ops *ops, const char *arg, int realtime, uint64_t at,
+    char *err, size_t errlen)
 {
 	struct mic *m = calloc(1, sizeof *m);
 
+	if (m == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	m->ops = ops;
 	m->realtime = realtime;
+	m->resume_at = at;
 	if (ops->open(m, arg, err, errlen) < 0) {
 		free(m);
 		return NULL;
@@ -20,16 +60,21 @@ mic_open_ops(const struct mic_ops *ops, const char *arg, int realtime, char *err
 }
 
 struct mic *
+mic_open_ops(const struct mic_ops *ops, const char *arg, int realtime, char *err, size_t errlen)
+{
+	return mic_open_at(ops, arg, realtime, 0, err, errlen);
+}
+
+struct mic *
 mic_open(const char *spec, int realtime, char *err, size_t errlen)
 {
-	if (strncmp(spec, "file:", 5) == 0)
-		return mic_open_ops(&mic_file_ops, spec + 5, realtime, err, errlen);
-	if (strcmp(spec, "portaudio") == 0)
-		return mic_open_ops(&mic_portaudio_ops, NULL, 1, err, errlen);
-	if (strncmp(spec, "portaudio:", 10) == 0)
-		return mic_open_ops(&mic_portaudio_ops, spec + 10, 1, err, errlen);
-	snprintf(err, errlen, "audio source \"%s\": expected file:PATH, portaudio or portaudio:NAME", spec);
-	return NULL;
+	const struct mic_ops *ops;
+	const char *arg;
+
+	if (mic_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	/* A live source is paced by its device, whatever the caller asked. */
+	return mic_open_ops(ops, arg, ops == &mic_portaudio_ops ? 1 : realtime, err, errlen);
 }
 
 ssize_t
@@ -49,4 +94,218 @@ mic_close(struct mic *m)
 		return;
 	m->ops->close(m);
 	free(m);
+}
+
+/* ---- the supervised reader ---- */
+
+struct mic_sup {
+	const struct mic_ops *ops;
+	char            *arg;            /* NULL: the row's default */
+	int              realtime;
+	struct mic_sup_conf conf;
+	struct mic      *m;
+	uint64_t         pos;            /* stream samples: delivered + gaps */
+	uint64_t         file_base;      /* stream sample where this pass of a replay began */
+	uint64_t         lost_pos;       /* pos when it was lost */
+	double           lost_at;        /* clock when it was lost */
+	double           gap;            /* seconds of the last loss */
+	int              lost_pending;   /* absent at start: say LOST at the first read */
+	char             lost_err[512];
+	double           backoff, next_retry;
+	unsigned         losses, attempts;
+};
+
+static double
+real_now(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+real_sleep(void *arg, double s)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+sup_lost(struct mic_sup *s)
+{
+	s->losses++;
+	s->lost_pos = s->pos;
+	s->lost_at = s->conf.now(s->conf.clock_arg);
+	s->backoff = s->conf.backoff_min;
+	s->next_retry = s->lost_at + s->backoff;
+}
+
+struct mic_sup *
+mic_sup_open(const char *spec, const struct mic_ops *ops, int realtime,
+    const struct mic_sup_conf *conf, char *err, size_t errlen)
+{
+	struct mic_sup *s;
+	const char *arg = spec;
+
+	if (ops == NULL && mic_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL || (arg != NULL && (s->arg = strdup(arg)) == NULL)) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ops = ops;
+	s->realtime = ops == &mic_portaudio_ops ? 1 : realtime;
+	if (conf != NULL)
+		s->conf = *conf;
+	if (s->conf.backoff_min <= 0)
+		s->conf.backoff_min = 0.25;
+	if (s->conf.backoff_max <= 0)
+		s->conf.backoff_max = 1.0;
+	if (s->conf.backoff_max < s->conf.backoff_min)
+		s->conf.backoff_max = s->conf.backoff_min;
+	if (s->conf.max_block <= 0)
+		s->conf.max_block = 0.25;
+	if (s->conf.now == NULL || s->conf.sleep == NULL) {
+		s->conf.now = real_now;
+		s->conf.sleep = real_sleep;
+		s->conf.clock_arg = NULL;
+	}
+	s->m = mic_open_at(ops, s->arg, s->realtime, 0, err, errlen);
+	if (s->m == NULL) {
+		if (!s->conf.allow_absent) {
+			free(s->arg);
+			free(s);
+			return NULL;
+		}
+		snprintf(s->lost_err, sizeof s->lost_err, "%s", err);
+		s->lost_pending = 1;
+	}
+	return s;
+}
+
+ssize_t
+mic_sup_read(struct mic_sup *s, int16_t *buf, size_t n, char *err, size_t errlen)
+{
+	double now;
+	uint64_t at;
+	ssize_t r;
+
+	if (s->lost_pending) {
+		s->lost_pending = 0;
+		sup_lost(s);
+		snprintf(err, errlen, "%s", s->lost_err);
+		return MIC_SUP_LOST;
+	}
+	if (s->m != NULL) {
+		r = mic_read(s->m, buf, n, err, errlen);
+		if (r > 0) {
+			s->pos += (uint64_t)r;
+			return r;
+		}
+		if (r == 0)
+			return MIC_SUP_END;
+		mic_close(s->m);
+		s->m = NULL;
+		sup_lost(s);
+		return MIC_SUP_LOST;
+	}
+	now = s->conf.now(s->conf.clock_arg);
+	if (now < s->next_retry) {
+		double d = s->next_retry - now;
+		s->conf.sleep(s->conf.clock_arg, d < s->conf.max_block ? d : s->conf.max_block);
+		now = s->conf.now(s->conf.clock_arg);
+		if (now < s->next_retry) {
+			snprintf(err, errlen, "microphone gone; next try in %.2f s", s->next_retry - now);
+			return MIC_SUP_WAIT;
+		}
+	}
+	/* The room went on while the source was gone: so does the stream. */
+	at = s->lost_pos + (uint64_t)((now - s->lost_at) * MIC_RATE + 0.5);
+	s->attempts++;
+	s->m = mic_open_at(s->ops, s->arg, s->realtime, at - s->file_base, err, errlen);
+	if (s->m != NULL) {
+		s->gap = (double)(at - s->lost_pos) / MIC_RATE;
+		s->pos = at;
+		s->backoff = s->conf.backoff_min;
+		return MIC_SUP_BACK;
+	}
+	s->backoff *= 2;
+	if (s->backoff > s->conf.backoff_max)
+		s->backoff = s->conf.backoff_max;
+	s->next_retry = now + s->backoff;
+	return MIC_SUP_WAIT;
+}
+
+int
+mic_sup_rewind(struct mic_sup *s, char *err, size_t errlen)
+{
+	struct mic *m = mic_open_at(s->ops, s->arg, s->realtime, 0, err, errlen);
+
+	if (m == NULL)
+		return -1;
+	mic_close(s->m);
+	s->m = m;
+	s->file_base = s->pos;
+	return 0;
+}
+
+double
+mic_sup_gap(const struct mic_sup *s)
+{
+	return s->gap;
+}
+
+uint64_t
+mic_sup_position(const struct mic_sup *s)
+{
+	return s->pos;
+}
+
+struct mic *
+mic_sup_mic(struct mic_sup *s)
+{
+	return s->m;
+}
+
+unsigned
+mic_sup_losses(const struct mic_sup *s)
+{
+	return s->losses;
+}
+
+unsigned
+mic_sup_attempts(const struct mic_sup *s)
+{
+	return s->attempts;
+}
+
+double
+mic_sup_retry_in(const struct mic_sup *s)
+{
+	double d;
+
+	if (s->m != NULL)
+		return 0;
+	d = s->next_retry - s->conf.now(s->conf.clock_arg);
+	return d > 0 ? d : 0;
+}
+
+void
+mic_sup_close(struct mic_sup *s)
+{
+	if (s == NULL)
+		return;
+	mic_close(s->m);
+	free(s->arg);
+	free(s);
 }

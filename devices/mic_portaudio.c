@@ -1,5 +1,13 @@
 /*
  * The live row of the microphone table: PortAudio capture at 16 kHz mono.
+ *
+ * A read never blocks on a device that has gone: it waits (polling
+ * Pa_GetStreamReadAvailable) for samples to be there, and a stream that
+ * reports an error or delivers nothing for PA_SILENT_MAX seconds is a lost
+ * device (-1, ENODEV), so that the supervisor (mic_sup_*) reopens it.  A
+ * blocking Pa_ReadStream can hang in ALSA's error recovery when a USB
+ * microphone is unplugged (PortAudio issue #1037); a 16 kHz capture stream
+ * that is alive delivers 160 samples every 10 ms.
  */
 #include "devices/mic.h"
 
@@ -10,12 +18,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#define PA_SILENT_MAX 1.0        /* seconds without a sample: the device is gone */
+#define PA_POLL_S     0.005
 
 struct pa_mic {
 	PaStream *stream;
 };
+
+static void
+pa_sleep(double s)
+{
+	struct timespec ts = { 0, (long)(s * 1e9) };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
 
 static void
 alsa_quiet(const char *file, int line, const char *func, int err, const char *fmt, ...)
@@ -113,8 +134,32 @@ static ssize_t
 pa_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen)
 {
 	struct pa_mic *pm = m->priv;
-	PaError e = Pa_ReadStream(pm->stream, buf, (unsigned long)n);
+	double waited = 0;
+	PaError e;
 
+	for (;;) {
+		signed long avail = Pa_GetStreamReadAvailable(pm->stream);
+		if (avail < 0) {
+			snprintf(err, errlen, "PortAudio: %s", Pa_GetErrorText((PaError)avail));
+			errno = ENODEV;
+			return -1;
+		}
+		/* Whole reads when they come soon; what is there after 20 ms. */
+		if ((size_t)avail >= n || (avail > 0 && waited >= 0.02)) {
+			if ((size_t)avail < n)
+				n = (size_t)avail;
+			break;
+		}
+		if (waited >= PA_SILENT_MAX || Pa_IsStreamActive(pm->stream) != 1) {
+			snprintf(err, errlen, "PortAudio: the capture stream %s (device unplugged?)",
+			    waited >= PA_SILENT_MAX ? "delivered nothing for 1 s" : "stopped");
+			errno = ENODEV;
+			return -1;
+		}
+		pa_sleep(PA_POLL_S);
+		waited += PA_POLL_S;
+	}
+	e = Pa_ReadStream(pm->stream, buf, (unsigned long)n);
 	/* An overflow lost samples but the stream goes on; anything else is
 	 * the device going away. */
 	if (e != paNoError && e != paInputOverflowed) {
@@ -132,7 +177,9 @@ pa_close(struct mic *m)
 
 	if (pm == NULL)
 		return;
-	Pa_StopStream(pm->stream);
+	/* Abort, not stop: a capture has nothing to drain, and stopping a
+	 * stream whose device is gone can wait on it. */
+	Pa_AbortStream(pm->stream);
 	Pa_CloseStream(pm->stream);
 	Pa_Terminate();
 	free(pm);
