@@ -620,25 +620,25 @@ clients_closed(struct daemon *d, struct bridge_client *c)
 void
 clients_voice_result(struct daemon *d, struct input *in)
 {
-	struct bridge_client *c = bridge_client_by_id(d->bridge, in->client);
-	const struct catalogue_entry *e = in->kind == IN_COMMAND ? catalogue_find(d->cat, in->id) : NULL;
+	struct bridge_client *c = bridge_client_by_id(d->bridge, in->speech.client);
+	const struct catalogue_entry *e = in->kind == IN_COMMAND ? catalogue_find(d->cat, in->speech.id) : NULL;
 	struct feedback_say say = { 0 };
 	json_t *r;
 
 	/* The sender may have gone, or lost its trust, while it was decoded. */
 	if (c == NULL || !may_command(c)) {
 		log_info("remote voice: result dropped: client %llu is gone or no longer paired",
-		    (unsigned long long)in->client);
+		    (unsigned long long)in->speech.client);
 		return;
 	}
 	if (e != NULL)
 		r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
-		    e->is_control ? "command" : "content", e->id, "text", in->text,
-		    "confidence", in->confidence);
+		    e->is_control ? "command" : "content", e->id, "text", in->speech.text,
+		    "confidence", in->speech.confidence);
 	else
 		r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
-		    "reason", in->kind == IN_REJECT ? in->reason : "no-command", "text", in->text);
-	reply(d, c, r, in->request_id, in->request_id >= 0);
+		    "reason", in->kind == IN_REJECT ? in->speech.reason : "no-command", "text", in->speech.text);
+	reply(d, c, r, in->speech.request_id, in->speech.request_id >= 0);
 	snprintf(in->source, sizeof in->source, "remote-voice");
 	state_handle(&d->state, in, daemon_emit, d, &say);
 	say.cue = 0;

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "daemon/daemon.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 
 struct bridge_client;
 

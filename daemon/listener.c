@@ -1,7 +1,7 @@
 #include "daemon/listener.h"
 #include "base/log.h"
 #include "devices/record.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "devices/mic.h"
 
 #include <errno.h>
@@ -87,25 +87,25 @@ on_result(void *ud, const struct speech_result *r)
 		break;
 	case SPEECH_COMMAND:
 		in.kind = IN_COMMAND;
-		snprintf(in.id, sizeof in.id, "%s", r->entry->id);
+		snprintf(in.speech.id, sizeof in.speech.id, "%s", r->entry->id);
 		break;
 	case SPEECH_REJECT:
 		in.kind = IN_REJECT;
-		snprintf(in.reason, sizeof in.reason, "%s", r->reason);
+		snprintf(in.speech.reason, sizeof in.speech.reason, "%s", r->reason);
 		break;
 	default:
 		return;
 	}
 	in.t = r->t;
-	in.t_speech_end = r->t_speech_end;
-	in.confidence = r->confidence;
+	in.speech.t_speech_end = r->t_speech_end;
+	in.speech.confidence = r->confidence;
 	if (r->text)
-		snprintf(in.text, sizeof in.text, "%s", r->text);
+		snprintf(in.speech.text, sizeof in.speech.text, "%s", r->text);
 	pthread_mutex_lock(&l->lock);
-	in.ticket = ++l->ticket;
+	in.speech.ticket = ++l->ticket;
 	pthread_mutex_unlock(&l->lock);
 	push(l, &in);
-	wait_ack(l, in.ticket);
+	wait_ack(l, in.speech.ticket);
 }
 
 void
@@ -188,7 +188,7 @@ listener_main(void *arg)
 		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
 		if (n < 0) {
 			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->speech) };
-			snprintf(in.text, sizeof in.text, "%.200s", err);
+			snprintf(in.error, sizeof in.error, "%.200s", err);
 			push(l, &in);
 			break;
 		}

@@ -35,7 +35,7 @@
 #include "devices/record.h"
 #include "models/face.h"
 #include "models/hand.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "daemon/state.h"
 #include "devices/mic.h"
 #include "models/catalogue.h"
@@ -357,14 +357,15 @@ reload(struct daemon *d)
 static void
 gesture(struct daemon *d, const struct input *in)
 {
-	json_t *ev = state_event(&d->state, in->id, in->t);
+	const struct input_gesture *g = &in->gesture;
+	json_t *ev = state_event(&d->state, gesture_kind_name(g->what), in->t);
 
-	if (!strcmp(in->id, "cursor")) {
-		json_object_set_new(ev, "x", json_real(round(in->x * 10000.0) / 10000.0));
-		json_object_set_new(ev, "y", json_real(round(in->y * 10000.0) / 10000.0));
-		json_object_set_new(ev, "state", json_string(in->reason));
-	} else if (!strcmp(in->id, "disengage") && in->reason[0])
-		json_object_set_new(ev, "reason", json_string(in->reason));
+	if (g->what == GESTURE_CURSOR) {
+		json_object_set_new(ev, "x", json_real(round(g->x * 10000.0) / 10000.0));
+		json_object_set_new(ev, "y", json_real(round(g->y * 10000.0) / 10000.0));
+		json_object_set_new(ev, "state", json_string(cursor_state_name(g->cursor)));
+	} else if (g->what == GESTURE_DISENGAGE && g->reason[0])
+		json_object_set_new(ev, "reason", json_string(g->reason));
 	state_emit_trusted(&d->state, ev, daemon_emit, d);
 }
 
@@ -373,26 +374,26 @@ gesture(struct daemon *d, const struct input *in)
 static void
 camera_event(struct daemon *d, const struct input *in)
 {
+	const struct input_camera *c = &in->camera;
 	json_t *ev;
 
-	if (!strcmp(in->id, "events")) {	/* --events-file is over */
-		log_info("scripted events ended at %.2f s", in->t);
-		d->events_done = 1;
-		return;
-	}
 	ev = state_event(&d->state, "camera", in->t);
-	json_object_set_new(ev, "camera", json_string(in->id));
-	json_object_set_new(ev, "state", json_string(in->reason));
-	if (in->text[0])
-		json_object_set_new(ev, "reason", json_string(in->text));
+	json_object_set_new(ev, "camera", json_string(c->role));
+	json_object_set_new(ev, "state", json_string(camera_state_name(c->state)));
+	if (c->text[0])
+		json_object_set_new(ev, "reason", json_string(c->text));
 	state_emit_trusted(&d->state, ev, daemon_emit, d);
-	if (!strcmp(in->reason, "lost"))
-		log_warnx("camera %s lost: %s (reopening)", in->id, in->text);
-	else if (!strcmp(in->reason, "back"))
-		log_info("camera %s is back", in->id);
-	else if (!strcmp(in->reason, "end")) {
+	switch (c->state) {
+	case CAMERA_LOST:
+		log_warnx("camera %s lost: %s (reopening)", c->role, c->text);
+		break;
+	case CAMERA_BACK:
+		log_info("camera %s is back", c->role);
+		break;
+	case CAMERA_END:
 		log_info("video input ended at %.2f s", in->t);
 		d->video_done = 1;
+		break;
 	}
 }
 
@@ -412,7 +413,7 @@ daemon_follow_state(struct daemon *d)
 		return;
 	/* Asked after the replay ended: no camera will ever answer. */
 	if (d->state.verify_pending && d->video_done) {
-		state_face(&d->state, "failed", "the camera stream ended", daemon_now(d), daemon_emit, d);
+		state_face(&d->state, FACE_FAILED, "the camera stream ended", daemon_now(d), daemon_emit, d);
 		return;
 	}
 	if (d->state.verify_pending && !d->verify_started) {
@@ -450,7 +451,7 @@ on_wakeup(void *ud)
 			d->audio_done = 1;
 			break;
 		case IN_DEVICE_ERROR:
-			log_warnx("audio input: %s", in.text);
+			log_warnx("audio input: %s", in.error);
 			d->audio_done = 1;
 			if (d->exit_at_eof)
 				d->exit_code = 1;
@@ -459,21 +460,27 @@ on_wakeup(void *ud)
 			gesture(d, &in);
 			break;
 		case IN_FACE:
-			state_face(&d->state, in.reason, in.text, in.t, daemon_emit, d);
+			state_face(&d->state, in.face.result, in.face.text, in.t, daemon_emit, d);
 			break;
 		case IN_CAMERA:
 			camera_event(d, &in);
 			break;
-		default:
-			if (in.client != 0) {	/* a remote's voice button */
+		case IN_EVENTS_END:
+			log_info("scripted events ended at %.2f s", in.t);
+			d->events_done = 1;
+			break;
+		case IN_WAKE:
+		case IN_COMMAND:
+		case IN_REJECT:
+			if (in.speech.client != 0) {	/* a remote's voice button */
 				clients_voice_result(d, &in);
 				break;
 			}
 			state_handle(&d->state, &in, daemon_emit, d, &say);
 			if (d->feedback != NULL)
-				feedback_request(d->feedback, say.text, say.cue, in.ticket);
+				feedback_request(d->feedback, say.text, say.cue, in.speech.ticket);
 			else if (d->listener != NULL)
-				listener_ack(d->listener, in.ticket, NULL, 0, 0);
+				listener_ack(d->listener, in.speech.ticket, NULL, 0, 0);
 			break;
 		}
 		daemon_follow_state(d);

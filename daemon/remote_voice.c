@@ -1,6 +1,6 @@
 #include "daemon/remote_voice.h"
 #include "base/log.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -68,18 +68,18 @@ on_result(void *ud, const struct speech_result *r)
 	memset(in, 0, sizeof *in);
 	if (r->kind == SPEECH_COMMAND) {
 		in->kind = IN_COMMAND;
-		snprintf(in->id, sizeof in->id, "%s", r->entry->id);
+		snprintf(in->speech.id, sizeof in->speech.id, "%s", r->entry->id);
 	} else {
 		in->kind = IN_REJECT;
-		snprintf(in->reason, sizeof in->reason, "%s", r->reason ? r->reason : "no-command");
+		snprintf(in->speech.reason, sizeof in->speech.reason, "%s", r->reason ? r->reason : "no-command");
 	}
 	in->t = r->t - rv->t0;
-	in->t_speech_end = r->t_speech_end - rv->t0;
-	if (in->t_speech_end < 0.0)
-		in->t_speech_end = 0.0;
-	in->confidence = r->confidence;
+	in->speech.t_speech_end = r->t_speech_end - rv->t0;
+	if (in->speech.t_speech_end < 0.0)
+		in->speech.t_speech_end = 0.0;
+	in->speech.confidence = r->confidence;
 	if (r->text)
-		snprintf(in->text, sizeof in->text, "%s", r->text);
+		snprintf(in->speech.text, sizeof in->speech.text, "%s", r->text);
 	rv->got = 1;
 }
 
@@ -169,8 +169,8 @@ stream_finish(struct remote_voice *rv)
 		/* The window had already closed (a timeout) with nothing kept. */
 		memset(&rv->res, 0, sizeof rv->res);
 		rv->res.kind = IN_REJECT;
-		snprintf(rv->res.reason, sizeof rv->res.reason, "no-command");
-		rv->res.t = rv->res.t_speech_end = speech_time(rv->speech) - rv->t0;
+		snprintf(rv->res.speech.reason, sizeof rv->res.speech.reason, "no-command");
+		rv->res.t = rv->res.speech.t_speech_end = speech_time(rv->speech) - rv->t0;
 		rv->got = 1;
 	}
 	/* Samples of a partial frame would begin the next stream. */
@@ -270,8 +270,8 @@ rv_main(void *arg)
 			if (rv->cur != rv->gen)
 				continue;          /* cancelled meanwhile: no result */
 			in = rv->res;
-			in.client = rv->client;
-			in.request_id = (long long)rv->request_id;
+			in.speech.client = rv->client;
+			in.speech.request_id = (long long)rv->request_id;
 			snprintf(in.source, sizeof in.source, "remote-voice");
 			rv->busy = 0;
 			rv->cur = 0;

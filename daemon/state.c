@@ -160,7 +160,7 @@ static void
 handle_command(struct state *st, const struct input *in, state_emit emit, void *ud,
                struct feedback_say *say)
 {
-	const struct catalogue_entry *e = catalogue_find(st->cat, in->id);
+	const struct catalogue_entry *e = catalogue_find(st->cat, in->speech.id);
 	const char *source = in->source[0] ? in->source : "voice";
 	json_t *ev;
 
@@ -168,8 +168,8 @@ handle_command(struct state *st, const struct input *in, state_emit emit, void *
 		return;
 	ev = state_event(st, "intent", in->t);
 	json_object_set_new(ev, e->is_control ? "command" : "content", json_string(e->id));
-	json_object_set_new(ev, "text", json_string(in->text));
-	json_object_set_new(ev, "confidence", json_real(round(in->confidence * 1000.0) / 1000.0));
+	json_object_set_new(ev, "text", json_string(in->speech.text));
+	json_object_set_new(ev, "confidence", json_real(round(in->speech.confidence * 1000.0) / 1000.0));
 	json_object_set_new(ev, "source", json_string(source));
 	/* What was said for a private command is private too. */
 	if (is_private(e))
@@ -197,15 +197,15 @@ state_handle(struct state *st, const struct input *in, state_emit emit, void *ud
 		break;
 	case IN_REJECT:
 		ev = state_event(st, "rejected", in->t);
-		json_object_set_new(ev, "reason", json_string(in->reason));
+		json_object_set_new(ev, "reason", json_string(in->speech.reason));
 		/* Public displays get the rejection, never the words. */
 		pub = json_deep_copy(ev);
-		if (in->text[0])
-			json_object_set_new(ev, "text", json_string(in->text));
+		if (in->speech.text[0])
+			json_object_set_new(ev, "text", json_string(in->speech.text));
 		emit(ud, ev, pub);
 		json_decref(ev);
 		json_decref(pub);
-		if (strcmp(in->reason, "timeout") != 0)
+		if (strcmp(in->speech.reason, "timeout") != 0)
 			say->text = "Sorry?";
 		break;
 	default:
@@ -248,36 +248,37 @@ verify_event(struct state *st, const char *what, double t, state_emit emit, void
 }
 
 void
-state_face(struct state *st, const char *what, const char *name, double t,
+state_face(struct state *st, enum face_result result, const char *name, double t,
            state_emit emit, void *ud)
 {
+	const char *what = face_result_name(result);
 	json_t *ev = state_event(st, "face", t);
 	const struct catalogue_entry *pm = catalogue_find(st->cat, "private-mode");
 
 	json_object_set_new(ev, "face", json_string(what));
-	if (name != NULL && name[0] && strcmp(what, "verified") == 0)
+	if (name != NULL && name[0] && result == FACE_VERIFIED)
 		json_object_set_new(ev, "name", json_string(name));
 	else if (name != NULL && name[0])
 		json_object_set_new(ev, "reason", json_string(name));
 	send_trusted(emit, ud, ev);
 
-	if (strcmp(what, "verified") == 0 && st->verify_pending) {
+	if (result == FACE_VERIFIED && st->verify_pending) {
 		st->verify_pending = 0;
 		if (st->confirm_remote) {
 			st->confirm_pending = 1;
 			verify_event(st, "confirm", t, emit, ud);
 		} else
 			set_mode(st, 1, t, "face-verified", emit, ud);
-	} else if (strcmp(what, "failed") == 0 && st->verify_pending) {
+	} else if (result == FACE_FAILED && st->verify_pending) {
 		st->verify_pending = 0;
 		verify_event(st, "failed", t, emit, ud);
 		if (pm != NULL)
 			denied(st, pm, t, "face-verification-failed", emit, ud);
-	} else if ((strcmp(what, "absent") == 0 || strcmp(what, "unknown") == 0) && st->confirm_pending) {
+	} else if ((result == FACE_ABSENT || result == FACE_UNKNOWN) && st->confirm_pending) {
 		st->confirm_pending = 0;	/* the face it would confirm is gone */
 		verify_event(st, "failed", t, emit, ud);
-	} else if ((strcmp(what, "absent") == 0 || strcmp(what, "unknown") == 0) && st->private_mode) {
-		set_mode(st, 0, t, strcmp(what, "absent") == 0 ? "face-absent" : "unknown-face", emit, ud);
+	} else if ((result == FACE_ABSENT || result == FACE_UNKNOWN) && st->private_mode) {
+		set_mode(st, 0, t, result == FACE_ABSENT ? "face-absent" : "unknown-face", emit, ud);
 	}
 }
 

@@ -16,7 +16,7 @@
 
 #include <jansson.h>
 
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "models/catalogue.h"
 
 enum unlock { UNLOCK_FACE, UNLOCK_VOICE };
@@ -72,7 +72,7 @@ void state_set_mode(struct state *st, int private_mode, double t, const char *re
  * the remote's confirmation); failed → denied; unknown or absent while
  * private → public.
  */
-void state_face(struct state *st, const char *what, const char *name, double t,
+void state_face(struct state *st, enum face_result result, const char *name, double t,
                 state_emit emit, void *ud);
 /* A paired remote answered the confirmation request. */
 void state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud);

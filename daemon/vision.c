@@ -3,7 +3,7 @@
  */
 #include "daemon/vision.h"
 #include "base/log.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "devices/cv_video.h"
 #include "devices/record.h"
 
@@ -111,25 +111,26 @@ push(struct vision *v, struct input *in)
 }
 
 static void
-push_face(struct vision *v, double t, const char *reason, const char *text)
+push_face(struct vision *v, double t, enum face_result result, const char *text)
 {
 	struct input in = { .kind = IN_FACE, .t = t };
 
-	snprintf(in.reason, sizeof in.reason, "%s", reason);
-	snprintf(in.text, sizeof in.text, "%s", text);
-	snprintf(in.id, sizeof in.id, "%s", v->role);
-	log_info("camera %s: face %s at %.2f s%s%s", v->role, reason, t, *text ? ": " : "", text);
+	in.face.result = result;
+	snprintf(in.face.text, sizeof in.face.text, "%s", text);
+	snprintf(in.face.camera, sizeof in.face.camera, "%s", v->role);
+	log_info("camera %s: face %s at %.2f s%s%s", v->role, face_result_name(result), t,
+	    *text ? ": " : "", text);
 	push(v, &in);
 }
 
 static void
-push_camera(struct vision *v, double t, const char *reason, const char *text)
+push_camera(struct vision *v, double t, enum camera_state state, const char *text)
 {
 	struct input in = { .kind = IN_CAMERA, .t = t };
 
-	snprintf(in.reason, sizeof in.reason, "%s", reason);
-	snprintf(in.id, sizeof in.id, "%s", v->role);
-	snprintf(in.text, sizeof in.text, "%.250s", text ? text : "");
+	in.camera.state = state;
+	snprintf(in.camera.role, sizeof in.camera.role, "%s", v->role);
+	snprintf(in.camera.text, sizeof in.camera.text, "%.250s", text ? text : "");
 	push(v, &in);
 	v->wake(v->wake_ud);
 }
@@ -337,7 +338,7 @@ start_verify(struct vision *v, double t)
 			snprintf(why, sizeof why, "nobody is enrolled (private_face)");
 		else
 			snprintf(why, sizeof why, "no enrolled face for %s", v->enrolled);
-		push_face(v, t, "failed", why);
+		push_face(v, t, FACE_FAILED, why);
 		return;
 	}
 	face_live_init(&v->lv, &v->cfg.live);
@@ -372,7 +373,7 @@ verify_step(struct vision *v, double t)
 	}
 	if (st == FACE_LIVE_VERIFIED) {
 		v->verifying = 0;
-		push_face(v, t, "verified", v->enrolled);
+		push_face(v, t, FACE_VERIFIED, v->enrolled);
 	}
 }
 
@@ -416,7 +417,7 @@ private_check(struct vision *v, double t)
 	if (unknown) {
 		if (++v->unknown_run >= VISION_UNKNOWN_CHECKS && !v->unknown_sent) {
 			v->unknown_sent = 1;
-			push_face(v, t, "unknown", "");
+			push_face(v, t, FACE_UNKNOWN, "");
 		}
 	} else {
 		v->unknown_run = 0;
@@ -424,7 +425,7 @@ private_check(struct vision *v, double t)
 	}
 	if (v->cfg.absent_s > 0 && !v->absent_sent && t - v->t_seen >= v->cfg.absent_s) {
 		v->absent_sent = 1;
-		push_face(v, t, "absent", v->enrolled);
+		push_face(v, t, FACE_ABSENT, v->enrolled);
 	}
 }
 
@@ -433,20 +434,28 @@ private_check(struct vision *v, double t)
 static void
 push_hand(struct vision *v, const struct hand_event *e)
 {
-	struct input in = { .kind = IN_GESTURE, .t = e->t, .x = e->x, .y = e->y };
-	static const char *const types[] = { "engage", "cursor", "disengage" };
-	static const char *const states[] = { "move", "press", "release" };
+	struct input in = { .kind = IN_GESTURE, .t = e->t };
+	struct input_gesture *g = &in.gesture;
 
-	snprintf(in.id, sizeof in.id, "%s", types[e->type]);
-	if (e->type == HAND_CURSOR)
-		snprintf(in.reason, sizeof in.reason, "%s", states[e->state]);
-	else if (e->type == HAND_DISENGAGE)
-		snprintf(in.reason, sizeof in.reason, "%s", e->reason ? e->reason : "");
-	else
-		in.x = in.y = 0;
+	switch (e->type) {
+	case HAND_ENGAGE:
+		g->what = GESTURE_ENGAGE;
+		break;
+	case HAND_CURSOR:
+		g->what = GESTURE_CURSOR;
+		g->x = e->x;
+		g->y = e->y;
+		g->cursor = e->state == HAND_PRESS ? CURSOR_PRESS :
+		    e->state == HAND_RELEASE ? CURSOR_RELEASE : CURSOR_MOVE;
+		break;
+	case HAND_DISENGAGE:
+		g->what = GESTURE_DISENGAGE;
+		snprintf(g->reason, sizeof g->reason, "%s", e->reason ? e->reason : "");
+		break;
+	}
 	if (e->type != HAND_CURSOR)
-		log_debug("camera %s: %s at %.2f s%s%s", v->role, in.id, e->t,
-		    *in.reason ? ": " : "", in.reason);
+		log_debug("camera %s: %s at %.2f s%s%s", v->role, gesture_kind_name(g->what), e->t,
+		    *g->reason ? ": " : "", g->reason);
 	push(v, &in);
 }
 
@@ -530,7 +539,7 @@ process_frame(struct vision *v, double t)
 		verify_step(v, t);
 	if (v->verifying && t - v->verify_t0 > v->cfg.verify_timeout_s) {
 		v->verifying = 0;
-		push_face(v, t, "failed", "not verified in time");
+		push_face(v, t, FACE_FAILED, "not verified in time");
 	}
 	v->since_check++;
 	if (v->priv && detected && v->since_check >= VISION_PRIVATE_EVERY) {
@@ -582,25 +591,25 @@ vision_main(void *arg)
 			log_info("camera %s: the replay ended at %.2f s", v->role, v->t_last);
 			if (v->verifying) {
 				v->verifying = 0;
-				push_face(v, v->t_last, "failed", "the camera stream ended");
+				push_face(v, v->t_last, FACE_FAILED, "the camera stream ended");
 			}
-			push_camera(v, v->t_last, "end", "");
+			push_camera(v, v->t_last, CAMERA_END, "");
 			return NULL;
 		case CAMERA_SUP_LOST:
 			log_warnx("camera %s lost: %s", v->role, err);
-			push_camera(v, v->t_last, "lost", err);
+			push_camera(v, v->t_last, CAMERA_LOST, err);
 			hand_reset(v->hand);
 			v->nfaces = 0;
 			v->have_track = 0;
 			if (!v->live) {
 				/* a replay reopened would start over */
-				push_camera(v, v->t_last, "end", "a replay is not reopened");
+				push_camera(v, v->t_last, CAMERA_END, "a replay is not reopened");
 				return NULL;
 			}
 			break;
 		case CAMERA_SUP_BACK:
 			log_info("camera %s is back", v->role);
-			push_camera(v, v->t_last, "back", "");
+			push_camera(v, v->t_last, CAMERA_BACK, "");
 			v->rebase = 1;
 			break;
 		case CAMERA_SUP_WAIT:
@@ -609,7 +618,7 @@ vision_main(void *arg)
 			if (v->verifying || atomic_load(&v->verify_req) != v->verify_seen) {
 				v->verify_seen = atomic_load(&v->verify_req);
 				v->verifying = 0;
-				push_face(v, v->t_last, "failed", "the camera is gone");
+				push_face(v, v->t_last, FACE_FAILED, "the camera is gone");
 				v->wake(v->wake_ud);
 			}
 			break;

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "daemon/queue.h"
+#include "base/queue.h"
 
 struct events_file {
 	struct input	*in;
@@ -35,7 +35,6 @@ parse_line(const char *line, double prev_t, struct input *in, char *err, size_t 
 	int rc = -1;
 
 	memset(in, 0, sizeof *in);
-	in->request_id = -1;
 	if (!json_is_object(o)) {
 		snprintf(err, errlen, "not a JSON object%s%s", o == NULL ? ": " : "", o == NULL ? jerr.text : "");
 		goto out;
@@ -51,10 +50,11 @@ parse_line(const char *line, double prev_t, struct input *in, char *err, size_t 
 		snprintf(err, errlen, "no \"type\"");
 		goto out;
 	}
-	if (!strcmp(type, "engage") || !strcmp(type, "disengage") || !strcmp(type, "cursor")) {
+	if (gesture_kind_parse(type) >= 0) {
+		struct input_gesture *g = &in->gesture;
 		in->kind = IN_GESTURE;
-		snprintf(in->id, sizeof in->id, "%s", type);
-		if (!strcmp(type, "cursor")) {
+		g->what = (enum gesture_kind)gesture_kind_parse(type);
+		if (g->what == GESTURE_CURSOR) {
 			x = json_object_get(o, "x");
 			y = json_object_get(o, "y");
 			s = json_string_value(json_object_get(o, "state"));
@@ -64,25 +64,24 @@ parse_line(const char *line, double prev_t, struct input *in, char *err, size_t 
 				goto out;
 			}
 			if (s == NULL) s = "move";
-			if (strcmp(s, "move") && strcmp(s, "press") && strcmp(s, "release")) {
+			if (cursor_state_parse(s) < 0) {
 				snprintf(err, errlen, "cursor \"state\" must be move, press or release");
 				goto out;
 			}
-			in->x = json_number_value(x);
-			in->y = json_number_value(y);
-			snprintf(in->reason, sizeof in->reason, "%s", s);
+			g->x = json_number_value(x);
+			g->y = json_number_value(y);
+			g->cursor = (enum cursor_state)cursor_state_parse(s);
 		}
 	} else if (!strcmp(type, "face")) {
 		in->kind = IN_FACE;
 		s = json_string_value(json_object_get(o, "face"));
-		if (s == NULL || (strcmp(s, "verified") && strcmp(s, "unknown") && strcmp(s, "absent") &&
-		    strcmp(s, "failed"))) {
+		if (face_result_parse(s) < 0) {
 			snprintf(err, errlen, "face \"face\" must be verified, unknown, absent or failed");
 			goto out;
 		}
-		snprintf(in->reason, sizeof in->reason, "%s", s);
+		in->face.result = (enum face_result)face_result_parse(s);
 		if ((s = json_string_value(json_object_get(o, "name"))) != NULL)
-			snprintf(in->text, sizeof in->text, "%s", s);
+			snprintf(in->face.text, sizeof in->face.text, "%s", s);
 	} else {
 		snprintf(err, errlen, "unknown type \"%.32s\" (engage, cursor, disengage, face)", type);
 		goto out;
@@ -173,7 +172,7 @@ run(void *arg)
 {
 	struct events_file *ef = arg;
 	double t0 = mono();
-	struct input end = { .kind = IN_CAMERA, .request_id = -1 };
+	struct input end = { .kind = IN_EVENTS_END };
 
 	for (size_t i = 0; i < ef->n && !atomic_load(&ef->stop); i++) {
 		/* Sleep in short steps so that a stop is quick. */
@@ -185,8 +184,6 @@ run(void *arg)
 		push(ef, &ef->in[i]);
 	}
 	end.t = ef->n > 0 ? ef->in[ef->n - 1].t : 0;
-	snprintf(end.id, sizeof end.id, "events");
-	snprintf(end.reason, sizeof end.reason, "end");
 	push(ef, &end);
 	return NULL;
 }

@@ -12,7 +12,7 @@
  *
  * Empty lines and lines starting with '#' are skipped.  A bad line is an
  * error naming FILE:LINE, reported before anything is replayed.  At the
- * end an IN_CAMERA input with reason "end" and id "events" is pushed, so
+ * end an IN_EVENTS_END input is pushed, so
  * that --exit-at-eof waits for the script too.
  */
 #ifndef SO_EVENTS_FILE_H

@@ -15,7 +15,7 @@
 #include "tests/unit/testutil.h"
 
 #include "base/log.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "devices/events_file.h"
 
 static void
@@ -33,7 +33,7 @@ drain(struct queue *q, struct input *got, int max)
 
 	for (int spins = 0; spins < 2000; spins++) {
 		while (queue_pop(q, &in)) {
-			if (in.kind == IN_CAMERA && !strcmp(in.id, "events") && !strcmp(in.reason, "end"))
+			if (in.kind == IN_EVENTS_END)
 				return n;
 			if (n < max)
 				got[n] = in;
@@ -74,16 +74,16 @@ test_replay(void **state)
 	assert_int_equal(events_file_start(ef), 0);
 	assert_int_equal(drain(q, got, 8), 10);
 	assert_int_equal(got[0].kind, IN_GESTURE);
-	assert_string_equal(got[0].id, "engage");
-	assert_string_equal(got[1].id, "cursor");
-	assert_string_equal(got[1].reason, "press");
-	assert_true(got[1].x == 0.25 && got[1].y == 0.5 && got[1].t == 0.1);
-	assert_string_equal(got[2].reason, "move");     /* the default state */
-	assert_string_equal(got[3].id, "disengage");
+	assert_int_equal(got[0].gesture.what, GESTURE_ENGAGE);
+	assert_int_equal(got[1].gesture.what, GESTURE_CURSOR);
+	assert_int_equal(got[1].gesture.cursor, CURSOR_PRESS);
+	assert_true(got[1].gesture.x == 0.25 && got[1].gesture.y == 0.5 && got[1].t == 0.1);
+	assert_int_equal(got[2].gesture.cursor, CURSOR_MOVE);     /* the default state */
+	assert_int_equal(got[3].gesture.what, GESTURE_DISENGAGE);
 	assert_int_equal(got[4].kind, IN_FACE);
-	assert_string_equal(got[4].reason, "verified");
-	assert_string_equal(got[4].text, "mayor");
-	assert_string_equal(got[5].reason, "absent");
+	assert_int_equal(got[4].face.result, FACE_VERIFIED);
+	assert_string_equal(got[4].face.text, "mayor");
+	assert_int_equal(got[5].face.result, FACE_ABSENT);
 	events_file_free(ef);
 	queue_free(q);
 }

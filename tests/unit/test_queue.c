@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/queue.h"
+#include "base/queue.h"
 
 static struct input
 make(unsigned long ticket)
@@ -25,12 +25,12 @@ make(unsigned long ticket)
 
 	memset(&in, 0, sizeof in);
 	in.kind = (enum input_kind)(ticket % 6);
-	in.ticket = ticket;
+	in.speech.ticket = ticket;
 	in.t = ticket * 0.5;
-	in.confidence = 1.0 / (double)(ticket + 1);
-	snprintf(in.id, sizeof in.id, "id-%lu", ticket);
-	snprintf(in.reason, sizeof in.reason, "r%lu", ticket);
-	snprintf(in.text, sizeof in.text, "text of input %lu", ticket);
+	in.speech.confidence = 1.0 / (double)(ticket + 1);
+	snprintf(in.speech.id, sizeof in.speech.id, "id-%lu", ticket);
+	snprintf(in.speech.reason, sizeof in.speech.reason, "r%lu", ticket);
+	snprintf(in.speech.text, sizeof in.speech.text, "text of input %lu", ticket);
 	return in;
 }
 
@@ -39,13 +39,13 @@ assert_same_input(const struct input *a, const struct input *b)
 {
 	assert_int_equal(a->kind, b->kind);
 	assert_true(a->t == b->t);
-	assert_true(a->t_speech_end == b->t_speech_end);
-	assert_true(a->confidence == b->confidence);
+	assert_true(a->speech.t_speech_end == b->speech.t_speech_end);
+	assert_true(a->speech.confidence == b->speech.confidence);
 	assert_int_equal(a->signo, b->signo);
-	assert_int_equal(a->ticket, b->ticket);
-	assert_string_equal(a->id, b->id);
-	assert_string_equal(a->reason, b->reason);
-	assert_string_equal(a->text, b->text);
+	assert_int_equal(a->speech.ticket, b->speech.ticket);
+	assert_string_equal(a->speech.id, b->speech.id);
+	assert_string_equal(a->speech.reason, b->speech.reason);
+	assert_string_equal(a->speech.text, b->speech.text);
 }
 
 static void
@@ -93,7 +93,7 @@ test_bounded(void **state)
 	/* The dropped ones are not there; the first four are, in order. */
 	for (unsigned long i = 0; i < 4; i++) {
 		assert_int_equal(queue_pop(q, &out), 1);
-		assert_int_equal(out.ticket, i);
+		assert_int_equal(out.speech.ticket, i);
 	}
 	assert_int_equal(queue_pop(q, &out), 0);
 	/* Room again after popping; the count of drops stays. */
@@ -101,7 +101,7 @@ test_bounded(void **state)
 	assert_int_equal(queue_push(q, &in), 0);
 	assert_int_equal(queue_dropped(q), 3);
 	assert_int_equal(queue_pop(q, &out), 1);
-	assert_int_equal(out.ticket, 9);
+	assert_int_equal(out.speech.ticket, 9);
 	queue_free(q);
 }
 
@@ -124,8 +124,8 @@ produce(void *arg)
 		memset(&in, 0, sizeof in);
 		in.kind = IN_COMMAND;
 		in.signo = p->id;
-		in.ticket = i;
-		snprintf(in.id, sizeof in.id, "p%d-%lu", p->id, i);
+		in.speech.ticket = i;
+		snprintf(in.speech.id, sizeof in.speech.id, "p%d-%lu", p->id, i);
 		/* Full: the input is dropped (and counted); send it again. */
 		while (queue_push(p->q, &in) != 0) {
 			p->refused++;
@@ -156,10 +156,10 @@ test_concurrent(void **state)
 		}
 		assert_true(out.signo >= 0 && out.signo < PRODUCERS);
 		/* Each producer's inputs come out in the order it pushed them. */
-		if (out.ticket != next[out.signo])
-			fail_msg("producer %d: got %lu, expected %lu", out.signo, out.ticket, next[out.signo]);
-		snprintf(id, sizeof id, "p%d-%lu", out.signo, out.ticket);
-		assert_string_equal(out.id, id);
+		if (out.speech.ticket != next[out.signo])
+			fail_msg("producer %d: got %lu, expected %lu", out.signo, out.speech.ticket, next[out.signo]);
+		snprintf(id, sizeof id, "p%d-%lu", out.signo, out.speech.ticket);
+		assert_string_equal(out.speech.id, id);
 		next[out.signo]++;
 		popped++;
 	}

@@ -29,7 +29,7 @@
 #include "tests/unit/testutil.h"
 
 #include "base/log.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "daemon/remote_voice.h"
 #include "devices/wav.h"
 #include "models/catalogue.h"
@@ -105,7 +105,7 @@ assert_queue_empty(void)
 
 	if (queue_pop(q, &in))
 		fail_msg("an unexpected result: kind %d client %llu id \"%s\" reason \"%s\"", in.kind,
-		    (unsigned long long)in.client, in.id, in.reason);
+		    (unsigned long long)in.speech.client, in.speech.id, in.speech.reason);
 }
 
 /* A copy of the catalogue with air-quality renamed, for the reload. */
@@ -248,18 +248,18 @@ check_air(const struct input *in, uint64_t client, long long request, const char
 {
 	double len = (double)cmd_n / RATE;
 
-	if (in->kind != IN_COMMAND || strcmp(in->id, "air-quality") != 0)
+	if (in->kind != IN_COMMAND || strcmp(in->speech.id, "air-quality") != 0)
 		fail_msg("%s: expected IN_COMMAND air-quality; got kind %d id \"%s\" reason \"%s\" text \"%s\"",
-		    how, in->kind, in->id, in->reason, in->text);
-	assert_int_equal(in->client, client);
-	assert_int_equal(in->request_id, request);
+		    how, in->kind, in->speech.id, in->speech.reason, in->speech.text);
+	assert_int_equal(in->speech.client, client);
+	assert_int_equal(in->speech.request_id, request);
 	assert_string_equal(in->source, "remote-voice");
-	assert_true(in->confidence >= 0.5 && in->confidence <= 1.0);
-	assert_non_null(strstr(in->text, "air quality"));
+	assert_true(in->speech.confidence >= 0.5 && in->speech.confidence <= 1.0);
+	assert_non_null(strstr(in->speech.text, "air quality"));
 	/* The stream's own timeline: the words start after the 0.8 s lead-in
 	 * and end before the 1.5 s tail. */
-	assert_true(in->t_speech_end > 0.8 && in->t_speech_end < len - 1.0);
-	assert_true(in->t > in->t_speech_end && in->t < len + 0.5);
+	assert_true(in->speech.t_speech_end > 0.8 && in->speech.t_speech_end < len - 1.0);
+	assert_true(in->t > in->speech.t_speech_end && in->t < len + 0.5);
 }
 
 static void
@@ -315,10 +315,10 @@ test_command_frames_333(void **state)
 	for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
 		fresh_stream(frames[i], 4 + i, &b);
 		check_air(&b, 4 + i, 1, "odd frames");
-		assert_string_equal(a.text, b.text);
-		if (a.t != b.t || a.t_speech_end != b.t_speech_end || a.confidence != b.confidence)
+		assert_string_equal(a.speech.text, b.speech.text);
+		if (a.t != b.t || a.speech.t_speech_end != b.speech.t_speech_end || a.speech.confidence != b.speech.confidence)
 			fail_msg("%zu-byte frames: t %.5f end %.5f conf %.9f; 1600-byte frames: t %.5f end %.5f conf %.9f",
-			    frames[i], b.t, b.t_speech_end, b.confidence, a.t, a.t_speech_end, a.confidence);
+			    frames[i], b.t, b.speech.t_speech_end, b.speech.confidence, a.t, a.speech.t_speech_end, a.speech.confidence);
 	}
 }
 
@@ -341,9 +341,9 @@ test_stream_timeline(void **state)
 	 * stream to the next: a filler word may come and go, and the end
 	 * may move by a few frames, not more. */
 	fprintf(stderr, "# first \"%s\" t %.3f end %.3f conf %.3f; second \"%s\" t %.3f end %.3f conf %.3f\n",
-	    a.text, a.t, a.t_speech_end, a.confidence, b.text, b.t, b.t_speech_end, b.confidence);
+	    a.speech.text, a.t, a.speech.t_speech_end, a.speech.confidence, b.speech.text, b.t, b.speech.t_speech_end, b.speech.confidence);
 	assert_true(fabs(a.t - b.t) < 0.1);
-	assert_true(fabs(a.t_speech_end - b.t_speech_end) < 0.1);
+	assert_true(fabs(a.speech.t_speech_end - b.speech.t_speech_end) < 0.1);
 	assert_queue_empty();
 	free_rv();
 }
@@ -360,10 +360,10 @@ test_noise_only(void **state)
 	assert_int_equal(remote_voice_end(rv, 11, 5), 0);
 	wait_result(&in);
 	if (in.kind != IN_REJECT)
-		fail_msg("noise: expected IN_REJECT; got kind %d id \"%s\"", in.kind, in.id);
-	assert_string_equal(in.reason, "timeout");
-	assert_int_equal(in.client, 11);
-	assert_int_equal(in.request_id, 5);
+		fail_msg("noise: expected IN_REJECT; got kind %d id \"%s\"", in.kind, in.speech.id);
+	assert_string_equal(in.speech.reason, "timeout");
+	assert_int_equal(in.speech.client, 11);
+	assert_int_equal(in.speech.request_id, 5);
 	assert_string_equal(in.source, "remote-voice");
 	assert_true(in.t >= (double)noise_n / RATE - 0.01 && in.t < (double)noise_n / RATE + 1.0);
 
@@ -372,8 +372,8 @@ test_noise_only(void **state)
 	assert_int_equal(remote_voice_end(rv, 12, 6), 0);
 	wait_result(&in);
 	assert_int_equal(in.kind, IN_REJECT);
-	assert_int_equal(in.client, 12);
-	assert_true(in.reason[0] != '\0');
+	assert_int_equal(in.speech.client, 12);
+	assert_true(in.speech.reason[0] != '\0');
 	assert_queue_empty();
 	free_rv();
 }
@@ -470,13 +470,13 @@ test_max_cut(void **state)
 	assert_int_equal(remote_voice_start(rv, 31, 4), 0);
 	stream(31, cmd_bytes, cmd_n * 2, 1600);       /* 4.1 s: no audio-end */
 	wait_result(&in);
-	assert_int_equal(in.client, 31);
-	assert_int_equal(in.request_id, 4);
+	assert_int_equal(in.speech.client, 31);
+	assert_int_equal(in.speech.request_id, 4);
 	assert_true(in.kind == IN_COMMAND || in.kind == IN_REJECT);
 	/* Decided on at most max_s of audio and the padding after it. */
 	if (in.t > max_s + (cfg.end_silence_ms + 100) / 1000.0 + 0.02)
 		fail_msg("decided at %.3f s, after the %.1f s cut", in.t, max_s);
-	assert_true(in.t_speech_end <= max_s);
+	assert_true(in.speech.t_speech_end <= max_s);
 	/* The client goes on sending until it hears back: dropped, no error. */
 	assert_int_equal(remote_voice_feed(rv, 31, cmd_bytes, 1600), 0);
 	assert_int_equal(remote_voice_end(rv, 31, 4), 0);
@@ -488,7 +488,7 @@ test_max_cut(void **state)
 	stream_pcm(32, cmd_pcm + RATE / 2, (size_t)(max_s * RATE));
 	assert_int_equal(remote_voice_end(rv, 32, 5), 0);
 	wait_result(&in);
-	assert_int_equal(in.client, 32);
+	assert_int_equal(in.speech.client, 32);
 	assert_queue_empty();
 	free_rv();
 }
@@ -512,10 +512,10 @@ test_reload_between_streams(void **state)
 	stream(42, cmd_bytes, cmd_n * 2, 1600);
 	assert_int_equal(remote_voice_end(rv, 42, 2), 0);
 	wait_result(&in);
-	if (in.kind != IN_COMMAND || strcmp(in.id, "air-qualitz") != 0)
+	if (in.kind != IN_COMMAND || strcmp(in.speech.id, "air-qualitz") != 0)
 		fail_msg("after the reload: expected air-qualitz; got kind %d id \"%s\" reason \"%s\"",
-		    in.kind, in.id, in.reason);
-	assert_int_equal(in.client, 42);
+		    in.kind, in.speech.id, in.speech.reason);
+	assert_int_equal(in.speech.client, 42);
 
 	/* A reload while idle, then back to the first catalogue. */
 	remote_voice_set_catalogue(rv, catalogue_ref(cat));
@@ -615,8 +615,8 @@ test_levels(void **state)
 		assert_int_equal(remote_voice_end(rv, 70 + g, (json_int_t)g), 0);
 		wait_result(&in);
 		fprintf(stderr, "# gain %.2f: kind %d id \"%s\" reason \"%s\" text \"%s\" t %.3f end %.3f conf %.3f\n",
-		    gain[g], in.kind, in.id, in.reason, in.text, in.t, in.t_speech_end, in.confidence);
-		if (in.kind != IN_COMMAND || strcmp(in.id, "air-quality") != 0) {
+		    gain[g], in.kind, in.speech.id, in.speech.reason, in.speech.text, in.t, in.speech.t_speech_end, in.speech.confidence);
+		if (in.kind != IN_COMMAND || strcmp(in.speech.id, "air-quality") != 0) {
 			free(pcm);
 			fail_msg("gain %.2f: expected air-quality", gain[g]);
 		}
@@ -639,10 +639,10 @@ test_silent_start(void **state)
 	assert_int_equal(remote_voice_end(rv, 81, 1), 0);
 	wait_result(&in);
 	fprintf(stderr, "# 0.5 s of zeros first: kind %d id \"%s\" reason \"%s\" text \"%s\" t %.3f end %.3f conf %.3f\n",
-	    in.kind, in.id, in.reason, in.text, in.t, in.t_speech_end, in.confidence);
-	if (in.kind != IN_COMMAND || strcmp(in.id, "air-quality") != 0)
+	    in.kind, in.speech.id, in.speech.reason, in.speech.text, in.t, in.speech.t_speech_end, in.speech.confidence);
+	if (in.kind != IN_COMMAND || strcmp(in.speech.id, "air-quality") != 0)
 		fail_msg("after digital silence: expected air-quality");
-	assert_true(in.t_speech_end > 1.3 && in.t_speech_end < 0.5 + (double)cmd_n / RATE - 1.0);
+	assert_true(in.speech.t_speech_end > 1.3 && in.speech.t_speech_end < 0.5 + (double)cmd_n / RATE - 1.0);
 	free_rv();
 }
 

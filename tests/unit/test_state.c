@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "daemon/state.h"
 #include "models/catalogue.h"
 
@@ -79,9 +79,9 @@ command(const char *id, const char *text, double t, double confidence)
 	memset(&in, 0, sizeof in);
 	in.kind = IN_COMMAND;
 	in.t = t;
-	in.confidence = confidence;
-	snprintf(in.id, sizeof in.id, "%s", id);
-	snprintf(in.text, sizeof in.text, "%s", text);
+	in.speech.confidence = confidence;
+	snprintf(in.speech.id, sizeof in.speech.id, "%s", id);
+	snprintf(in.speech.text, sizeof in.speech.text, "%s", text);
 	return in;
 }
 
@@ -340,8 +340,8 @@ test_reject(void **state)
 	memset(&in, 0, sizeof in);
 	in.kind = IN_REJECT;
 	in.t = 6.0;
-	snprintf(in.reason, sizeof in.reason, "low-confidence");
-	snprintf(in.text, sizeof in.text, "show me the weather");
+	snprintf(in.speech.reason, sizeof in.speech.reason, "low-confidence");
+	snprintf(in.speech.text, sizeof in.speech.text, "show me the weather");
 	assert_int_equal(handle(f, &in, &i), 1);
 	e = ev(f, i);
 	assert_string_equal(str(e, "type"), "rejected");
@@ -350,15 +350,15 @@ test_reject(void **state)
 	assert_string_equal(f->say.text, "Sorry?");
 	assert_int_equal(f->say.cue, 0);
 
-	snprintf(in.reason, sizeof in.reason, "no-command");
-	in.text[0] = '\0';
+	snprintf(in.speech.reason, sizeof in.speech.reason, "no-command");
+	in.speech.text[0] = '\0';
 	assert_int_equal(handle(f, &in, &i), 1);
 	assert_string_equal(str(ev(f, i), "reason"), "no-command");
 	assert_null(json_object_get(ev(f, i), "text"));
 	assert_string_equal(f->say.text, "Sorry?");
 
 	/* A timeout is silence: nothing to apologise for. */
-	snprintf(in.reason, sizeof in.reason, "timeout");
+	snprintf(in.speech.reason, sizeof in.speech.reason, "timeout");
 	assert_int_equal(handle(f, &in, &i), 1);
 	e = ev(f, i);
 	assert_string_equal(str(e, "type"), "rejected");
@@ -493,8 +493,8 @@ test_views(void **state)
 	memset(&in, 0, sizeof in);
 	in.kind = IN_REJECT;
 	in.t = 4;
-	snprintf(in.reason, sizeof in.reason, "low-confidence");
-	snprintf(in.text, sizeof in.text, "budget of the mayor");
+	snprintf(in.speech.reason, sizeof in.speech.reason, "low-confidence");
+	snprintf(in.speech.text, sizeof in.speech.text, "budget of the mayor");
 	n = handle(f, &in, &first);
 	assert_int_equal(n, 1);
 	assert_string_equal(str(ev(f, first), "text"), "budget of the mayor");

@@ -40,7 +40,7 @@
 #include "tests/unit/testutil.h"
 
 #include "base/log.h"
-#include "daemon/queue.h"
+#include "base/queue.h"
 #include "daemon/vision.h"
 #include "devices/camera.h"
 #include "devices/cv_video.h"
@@ -147,7 +147,7 @@ run_vision(const struct vision_config *cfg, int verify, int priv, struct run *r)
 		while (queue_pop(q, &in)) {
 			if (r->n < MAX_IN)
 				r->in[r->n++] = in;
-			if (in.kind == IN_CAMERA && strcmp(in.reason, "end") == 0)
+			if (in.kind == IN_CAMERA && in.camera.state == CAMERA_END)
 				ended = 1;
 		}
 	}
@@ -166,6 +166,25 @@ run_vision(const struct vision_config *cfg, int verify, int priv, struct run *r)
 	pthread_mutex_unlock(&wake_lock);
 }
 
+/* The protocol word of an input: the gesture, the face result, the camera state. */
+static const char *
+what_of(const struct input *in)
+{
+	switch (in->kind) {
+	case IN_GESTURE: return gesture_kind_name(in->gesture.what);
+	case IN_FACE:    return face_result_name(in->face.result);
+	case IN_CAMERA:  return camera_state_name(in->camera.state);
+	default:         return "?";
+	}
+}
+
+/* Its text: a face's name or reason, a camera's error. */
+static const char *
+text_of(const struct input *in)
+{
+	return in->kind == IN_FACE ? in->face.text : in->kind == IN_CAMERA ? in->camera.text : "";
+}
+
 static int
 count(const struct run *r, enum input_kind k, const char *what)
 {
@@ -173,7 +192,7 @@ count(const struct run *r, enum input_kind k, const char *what)
 
 	for (int i = 0; i < r->n; i++)
 		if (r->in[i].kind == k && (what == NULL ||
-		    strcmp(k == IN_GESTURE ? r->in[i].id : r->in[i].reason, what) == 0))
+		    strcmp(what_of(&r->in[i]), what) == 0))
 			n++;
 	return n;
 }
@@ -183,7 +202,7 @@ first(const struct run *r, enum input_kind k, const char *what)
 {
 	for (int i = 0; i < r->n; i++)
 		if (r->in[i].kind == k && (what == NULL ||
-		    strcmp(k == IN_GESTURE ? r->in[i].id : r->in[i].reason, what) == 0))
+		    strcmp(what_of(&r->in[i]), what) == 0))
 			return &r->in[i];
 	return NULL;
 }
@@ -196,7 +215,7 @@ print_run(const char *name, const struct run *r)
 	printf("  %s: %d inputs;", name, r->n);
 	for (int i = 0; i < r->n; i++) {
 		const struct input *in = &r->in[i];
-		if (in->kind == IN_GESTURE && strcmp(in->id, "cursor") == 0) {
+		if (in->kind == IN_GESTURE && in->gesture.what == GESTURE_CURSOR) {
 			cursors++;
 			continue;
 		}
@@ -205,10 +224,11 @@ print_run(const char *name, const struct run *r)
 			cursors = 0;
 		}
 		if (in->kind == IN_GESTURE)
-			printf(" %s@%.2f%s%s", in->id, in->t, *in->reason ? ":" : "", in->reason);
+			printf(" %s@%.2f%s%s", what_of(in), in->t, *in->gesture.reason ? ":" : "",
+			    in->gesture.reason);
 		else
 			printf(" %s:%s@%.2f%s%s", in->kind == IN_FACE ? "face" : in->kind == IN_CAMERA ?
-			    "camera" : "?", in->reason, in->t, *in->text ? "/" : "", in->text);
+			    "camera" : "?", what_of(in), in->t, *text_of(in) ? "/" : "", text_of(in));
 	}
 	if (cursors)
 		printf(" cursor×%d", cursors);
@@ -485,23 +505,23 @@ test_raise_clip(void **state)
 			ie = i;
 		if (in == dis)
 			id = i;
-		if (in->kind != IN_GESTURE || strcmp(in->id, "cursor") != 0)
+		if (in->kind != IN_GESTURE || in->gesture.what != GESTURE_CURSOR)
 			continue;
 		ncur++;
 		assert_true(ie >= 0 && id < 0);
-		assert_true(in->x >= 0 && in->x <= 1 && in->y >= 0 && in->y <= 1);
-		assert_true(strcmp(in->reason, "move") == 0 || strcmp(in->reason, "press") == 0 ||
-		    strcmp(in->reason, "release") == 0);
+		assert_true(in->gesture.x >= 0 && in->gesture.x <= 1 && in->gesture.y >= 0 && in->gesture.y <= 1);
+		assert_true(in->gesture.cursor == CURSOR_MOVE || in->gesture.cursor == CURSOR_PRESS ||
+		    in->gesture.cursor == CURSOR_RELEASE);
 		/* against the truth of that frame, while the hand is up */
 		for (int k = 0; k < ntr; k++)
 			if (fabs(tr[k].t - in->t) < 1e-3 && tr[k].raised && tr[k].cx >= 0) {
-				err2 += (in->x - tr[k].cx) * (in->x - tr[k].cx) +
-				    (in->y - tr[k].cy) * (in->y - tr[k].cy);
+				err2 += (in->gesture.x - tr[k].cx) * (in->gesture.x - tr[k].cx) +
+				    (in->gesture.y - tr[k].cy) * (in->gesture.y - tr[k].cy);
 				nerr++;
 			}
 	}
 	assert_true(r.in[r.n - 1].kind == IN_CAMERA);
-	assert_string_equal(r.in[r.n - 1].id, "room");
+	assert_string_equal(r.in[r.n - 1].camera.role, "room");
 	printf("  000-raise: up %.2f engage %.2f (+%.2f), lower %.2f disengage %.2f, %d cursors, "
 	    "RMS error %.3f screen (%d frames)\n", t_up, eng->t, eng->t - t_up, t_lower, dis->t,
 	    ncur, nerr ? sqrt(err2 / nerr) : -1, nerr);
@@ -536,11 +556,11 @@ test_no_raise_clips(void **state)
 		assert_true(r.st.frames > 100);
 		if (count(&r, IN_GESTURE, NULL) != 0)
 			fail_msg("%s: %d gesture inputs, the first %s at %.2f s", clips[i],
-			    count(&r, IN_GESTURE, NULL), first(&r, IN_GESTURE, NULL)->id,
+			    count(&r, IN_GESTURE, NULL), what_of(first(&r, IN_GESTURE, NULL)),
 			    first(&r, IN_GESTURE, NULL)->t);
 		assert_int_equal(r.n, 1);
 		assert_int_equal(r.in[0].kind, IN_CAMERA);
-		assert_string_equal(r.in[0].reason, "end");
+		assert_string_equal(what_of(&r.in[0]), "end");
 		rm_tree(dir);
 	}
 }
@@ -584,7 +604,7 @@ test_still_photo_fails(void **state)
 	assert_int_equal(count(&r, IN_FACE, NULL), 1);
 	f = first(&r, IN_FACE, "failed");
 	assert_true(f->t > 8.0 && f->t < 8.0 + 2.0 / FPS);
-	assert_non_null(strstr(f->text, "not verified in time"));
+	assert_non_null(strstr(text_of(f), "not verified in time"));
 	assert_int_equal(count(&r, IN_GESTURE, NULL), 0);
 	cv_image_free(&fr);
 	cv_image_free(&face);
@@ -679,8 +699,8 @@ test_live_person_verified(void **state)
 	assert_int_equal(count(&r, IN_FACE, "failed"), 0);
 	assert_int_equal(count(&r, IN_FACE, "verified"), 1);
 	f = first(&r, IN_FACE, "verified");
-	assert_string_equal(f->text, "s1");
-	assert_string_equal(f->id, "room");
+	assert_string_equal(text_of(f), "s1");
+	assert_string_equal(f->face.camera, "room");
 	assert_true(f->t >= t_back && f->t < t_back + 1.0);
 
 	/* The same frames without a verification asked for: no face input. */
@@ -731,11 +751,11 @@ test_verify_nobody_enrolled(void **state)
 	assert_int_equal(count(&r, IN_FACE, NULL), 1);
 	assert_int_equal(count(&r, IN_FACE, "failed"), 1);
 	assert_true(first(&r, IN_FACE, "failed")->t < 0.01);
-	assert_non_null(strstr(first(&r, IN_FACE, "failed")->text, "nobody"));
+	assert_non_null(strstr(first(&r, IN_FACE, "failed")->face.text, "nobody"));
 	cfg.enrolled = "nobody-here";
 	run_vision(&cfg, 1, 0, &r);
 	assert_int_equal(count(&r, IN_FACE, "failed"), 1);
-	assert_non_null(strstr(first(&r, IN_FACE, "failed")->text, "nobody-here"));
+	assert_non_null(strstr(first(&r, IN_FACE, "failed")->face.text, "nobody-here"));
 	rm_tree(dir);
 }
 
@@ -774,7 +794,7 @@ test_private_absent_unknown(void **state)
 	f = first(&r, IN_FACE, "absent");
 	/* last seen within the last check period before 3 s; then 3 s */
 	assert_true(f->t >= 3.0 + 3.0 - (VISION_PRIVATE_EVERY + 1.0) / FPS && f->t <= 6.0 + 0.5);
-	assert_string_equal(f->text, "s1");
+	assert_string_equal(text_of(f), "s1");
 	/* without private mode: nothing */
 	run_vision(&cfg, 0, 0, &r);
 	assert_int_equal(count(&r, IN_FACE, NULL), 0);
@@ -974,8 +994,8 @@ test_camera_lost_back(void **state)
 	assert_int_equal(count(&r, IN_CAMERA, "end"), 1);
 	lost = first(&r, IN_CAMERA, "lost");
 	back = first(&r, IN_CAMERA, "back");
-	assert_non_null(strstr(lost->text, "read failed"));
-	assert_string_equal(lost->id, "room");
+	assert_non_null(strstr(lost->camera.text, "read failed"));
+	assert_string_equal(lost->camera.role, "room");
 	for (int i = 0; i < r.n; i++) {
 		if (&r.in[i] == lost)
 			il = i;
@@ -1027,8 +1047,8 @@ test_replay_lost_ends(void **state)
 	cfg.ops = &ops;
 	run_vision(&cfg, 0, 0, &r);
 	assert_int_equal(r.n, 2);
-	assert_string_equal(r.in[0].reason, "lost");
-	assert_string_equal(r.in[1].reason, "end");
+	assert_string_equal(what_of(&r.in[0]), "lost");
+	assert_string_equal(what_of(&r.in[1]), "end");
 	assert_int_equal(r.st.frames, 10);
 	cv_image_free(&fr);
 	rm_tree(dir);

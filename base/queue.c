@@ -1,4 +1,4 @@
-#include "daemon/queue.h"
+#include "base/queue.h"
 
 #include <stdlib.h>
 
