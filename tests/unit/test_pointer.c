@@ -1,0 +1,295 @@
+/*
+ * test_pointer — the hand cursor as a real pointer (devices/pointer*.c).
+ *
+ * The file row: the mapping of 0..1 cursor positions onto the screen, the
+ * clicks, a button released at disengage, the device's appearing and
+ * going, bad specs and screens.  The uinput row: where /dev/uinput opens,
+ * the device is made, found at its /dev/input/event* node, read back
+ * through libevdev, and the positions and clicks checked; where it does
+ * not, the test says that it ran the refusal path and checks the one-line
+ * reason against what open(2) says.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libevdev/libevdev.h>
+
+#include "tests/unit/testutil.h"
+
+#include "devices/pointer.h"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_screen(void **state)
+{
+	static const char *const bad[] = { "", "1920", "1920x", "x1080", "0x100", "100x0",
+		"1920x1080x2", "-5x10", "70000x10", "19a0x1080", "1920 x 1080" };
+	char err[256];
+	int w = 0, h = 0;
+
+	assert_int_equal(pointer_parse_screen("1920x1080", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, 1920);
+	assert_int_equal(h, 1080);
+	assert_int_equal(pointer_parse_screen("3840X2160", &w, &h, err, sizeof err), 0);
+	assert_int_equal(w, 3840);
+	assert_int_equal(h, 2160);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		if (pointer_parse_screen(bad[i], &w, &h, err, sizeof err) != -1)
+			fail_msg("\"%s\" was taken", bad[i]);
+		assert_non_null(strstr(err, "WIDTHxHEIGHT"));
+		assert_non_null(strstr(err, bad[i]));
+	}
+	assert_null(pointer_open("mouse", 1920, 1080, err, sizeof err));
+	assert_non_null(strstr(err, "\"mouse\""));
+	assert_non_null(strstr(err, "uinput or file:PATH"));
+	assert_null(pointer_open("file:", 1920, 1080, err, sizeof err));
+	assert_null(pointer_open("file:/nonexistent/dir/p.tsv", 1920, 1080, err, sizeof err));
+	assert_non_null(strstr(err, "/nonexistent/dir/p.tsv"));
+	assert_non_null(strstr(err, "No such file"));
+}
+
+/* A session of the cursor through the file row, line by line. */
+static void
+test_file_row(void **state)
+{
+	char spec[128], err[512];
+	struct pointer *p;
+	char *text;
+
+	snprintf(spec, sizeof spec, "file:%s", tmp_path);
+	p = pointer_open(spec, 1920, 1080, err, sizeof err);
+	if (p == NULL)
+		fail_msg("%s", err);
+	assert_null(pointer_devnode(p));
+	assert_int_equal(pointer_engage(p, 1.0, err, sizeof err), 0);
+	assert_int_equal(pointer_engage(p, 1.0, err, sizeof err), 0);   /* once */
+	assert_int_equal(pointer_cursor(p, 1.1, 0.0, 0.0, POINTER_MOVE, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 1.2, 0.5, 0.5, POINTER_MOVE, err, sizeof err), 0);
+	/* The same pixel again: nothing. */
+	assert_int_equal(pointer_cursor(p, 1.25, 0.50001, 0.5, POINTER_MOVE, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 1.3, 1.0, 1.0, POINTER_MOVE, err, sizeof err), 0);
+	/* Outside the screen: clamped. */
+	assert_int_equal(pointer_cursor(p, 1.4, 1.7, -0.2, POINTER_MOVE, err, sizeof err), 0);
+	/* Select: a click where the cursor is. */
+	assert_int_equal(pointer_cursor(p, 2.0, 0.25, 0.75, POINTER_PRESS, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 2.0, 0.25, 0.75, POINTER_RELEASE, err, sizeof err), 0);
+	/* A release with nothing held, a press held at disengage. */
+	assert_int_equal(pointer_cursor(p, 2.5, 0.25, 0.75, POINTER_RELEASE, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 3.0, 0.1, 0.2, POINTER_PRESS, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 3.1, 0.1, 0.2, POINTER_PRESS, err, sizeof err), 0);
+	assert_int_equal(p->clicks, 1);
+	pointer_disengage(p, 3.5);
+	assert_int_equal(p->clicks, 2);
+	pointer_disengage(p, 3.6);                  /* once */
+	/* A cursor without an engage (a replayed events file may start so). */
+	assert_int_equal(pointer_cursor(p, 5.0, 0.5, 0.25, POINTER_MOVE, err, sizeof err), 0);
+	pointer_close(p);                           /* disengages */
+	text = slurp(tmp_path);
+	assert_string_equal(text,
+	    "1.000\tappear\t1920\t1080\n"
+	    "1.100\tmove\t0\t0\n"
+	    "1.200\tmove\t960\t540\n"
+	    "1.300\tmove\t1919\t1079\n"
+	    "1.400\tmove\t1919\t0\n"
+	    "2.000\tmove\t480\t809\n"
+	    "2.000\tpress\t480\t809\n"
+	    "2.000\trelease\t480\t809\n"
+	    "3.000\tmove\t192\t216\n"
+	    "3.000\tpress\t192\t216\n"
+	    "3.500\trelease\t192\t216\n"
+	    "3.500\tdisappear\n"
+	    "5.000\tappear\t1920\t1080\n"
+	    "5.000\tmove\t960\t270\n"
+	    "5.000\tdisappear\n");
+	free(text);
+}
+
+/* ---- uinput ---- */
+
+static double
+mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Reads what the device sent (up to 1 s for it to arrive) into a list of
+ * (type, code, value); returns how many. */
+static int
+read_events(struct libevdev *dev, int *out, int max, int want)
+{
+	struct input_event ev;
+	double until = mono() + 1.0;
+	int n = 0, rc;
+
+	while (n < want && mono() < until) {
+		rc = libevdev_next_event(dev, LIBEVDEV_READ_FLAG_NORMAL, &ev);
+		if (rc == -EAGAIN) {
+			usleep(2000);
+			continue;
+		}
+		if (rc != LIBEVDEV_READ_STATUS_SUCCESS)
+			fail_msg("libevdev_next_event: %d", rc);
+		if (n < max) {
+			out[3 * n] = ev.type;
+			out[3 * n + 1] = ev.code;
+			out[3 * n + 2] = ev.value;
+		}
+		n++;
+	}
+	return n;
+}
+
+static void
+live_uinput(struct pointer *p)
+{
+	char err[512], node[256];
+	struct libevdev *dev = NULL;
+	const struct input_absinfo *ax, *ay;
+	int fd, ev[3 * 64], n;
+	double until;
+
+	assert_null(pointer_devnode(p));            /* nothing before the engage */
+	assert_int_equal(pointer_engage(p, 0.0, err, sizeof err), 0);
+	if (pointer_devnode(p) == NULL)
+		fail_msg("the uinput device has no /dev/input/event* node");
+	snprintf(node, sizeof node, "%s", pointer_devnode(p));
+	print_message("uinput device at %s\n", node);
+	assert_true(strncmp(node, "/dev/input/event", 16) == 0);
+	/* devtmpfs makes the node; udev may still be setting its mode. */
+	until = mono() + 2.0;
+	while ((fd = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && mono() < until)
+		usleep(10000);
+	if (fd < 0)
+		fail_msg("%s: %s", node, strerror(errno));
+	assert_int_equal(libevdev_new_from_fd(fd, &dev), 0);
+	assert_string_equal(libevdev_get_name(dev), POINTER_DEV_NAME);
+	assert_true(libevdev_has_event_code(dev, EV_KEY, BTN_LEFT));
+	assert_true(libevdev_has_event_code(dev, EV_ABS, ABS_X));
+	assert_true(libevdev_has_event_code(dev, EV_ABS, ABS_Y));
+	assert_false(libevdev_has_property(dev, INPUT_PROP_DIRECT));
+	ax = libevdev_get_abs_info(dev, ABS_X);
+	ay = libevdev_get_abs_info(dev, ABS_Y);
+	assert_int_equal(ax->minimum, 0);
+	assert_int_equal(ax->maximum, 1279);
+	assert_int_equal(ay->minimum, 0);
+	assert_int_equal(ay->maximum, 719);
+
+	assert_int_equal(pointer_cursor(p, 0.1, 0.5, 0.5, POINTER_MOVE, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 0.2, 0.25, 1.0, POINTER_PRESS, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 0.2, 0.25, 1.0, POINTER_RELEASE, err, sizeof err), 0);
+	n = read_events(dev, ev, 64, 9);
+	{
+		static const int want[] = {
+			EV_ABS, ABS_X, 640, EV_ABS, ABS_Y, 360, EV_SYN, SYN_REPORT, 0,
+			EV_ABS, ABS_X, 320, EV_ABS, ABS_Y, 719, EV_KEY, BTN_LEFT, 1, EV_SYN, SYN_REPORT, 0,
+			EV_KEY, BTN_LEFT, 0, EV_SYN, SYN_REPORT, 0,
+		};
+		assert_int_equal(n, 9);
+		for (int i = 0; i < 27; i++)
+			if (ev[i] != want[i])
+				fail_msg("event %d field %d: %d, expected %d", i / 3, i % 3, ev[i], want[i]);
+	}
+	assert_int_equal(libevdev_get_event_value(dev, EV_ABS, ABS_X), 320);
+	assert_int_equal(libevdev_get_event_value(dev, EV_ABS, ABS_Y), 719);
+	assert_int_equal(libevdev_get_event_value(dev, EV_KEY, BTN_LEFT), 0);
+
+	/* A press held at disengage is released before the device goes. */
+	assert_int_equal(pointer_cursor(p, 0.3, 0.0, 0.0, POINTER_PRESS, err, sizeof err), 0);
+	pointer_disengage(p, 0.4);
+	n = read_events(dev, ev, 64, 6);
+	{
+		static const int want[] = {
+			EV_ABS, ABS_X, 0, EV_ABS, ABS_Y, 0, EV_KEY, BTN_LEFT, 1, EV_SYN, SYN_REPORT, 0,
+			EV_KEY, BTN_LEFT, 0, EV_SYN, SYN_REPORT, 0,
+		};
+		assert_int_equal(n, 6);
+		for (int i = 0; i < 18; i++)
+			if (ev[i] != want[i])
+				fail_msg("event %d field %d: %d, expected %d", i / 3, i % 3, ev[i], want[i]);
+	}
+	assert_null(pointer_devnode(p));
+	/* The device is gone: its node goes (devtmpfs), reads fail. */
+	until = mono() + 2.0;
+	while (access(node, F_OK) == 0 && mono() < until)
+		usleep(10000);
+	{
+		struct input_event e;
+		int rc = libevdev_next_event(dev, LIBEVDEV_READ_FLAG_NORMAL, &e);
+		assert_true(rc == -ENODEV || access(node, F_OK) != 0);
+	}
+	libevdev_free(dev);
+	close(fd);
+}
+
+static void
+test_uinput(void **state)
+{
+	char err[512] = "";
+	struct pointer *p = pointer_open("uinput", 1280, 720, err, sizeof err);
+	int fd, e;
+
+	if (p != NULL) {
+		print_message("ran the live path: /dev/uinput opened\n");
+		live_uinput(p);
+		pointer_close(p);
+		return;
+	}
+	/* The refusal path: one line, and the reason open(2) gives. */
+	fd = open("/dev/uinput", O_RDWR | O_CLOEXEC);
+	e = errno;
+	if (fd >= 0) {
+		close(fd);
+		fail_msg("pointer_open refused though /dev/uinput opens: %s", err);
+	}
+	print_message("ran the refusal path (no usable /dev/uinput here): %s\n", err);
+	assert_null(strchr(err, '\n'));
+	assert_true(strncmp(err, "pointer uinput: ", 16) == 0);
+	assert_non_null(strstr(err, "/dev/uinput"));
+	if (e == ENOENT)
+		assert_non_null(strstr(err, "modprobe uinput"));
+	else
+		assert_non_null(strstr(err, strerror(e)));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_screen),
+		cmocka_unit_test_setup_teardown(test_file_row, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_uinput),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
