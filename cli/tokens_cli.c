@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/service.h"
 #include "daemon/tokens.h"
 
 #define PROG "smartofficed: tokens"
@@ -20,7 +21,9 @@ usage(FILE *out)
 	    "\n"
 	    "  list     the tokens: ID, ROLE, CREATED (UTC), NAME\n"
 	    "  add      make a token; prints it once, alone on the first line, then\n"
-	    "           (display, remote) the URL that carries it: \"open: URL\"\n"
+	    "           (display, remote) the URL that carries it: \"open: URL\", at the\n"
+	    "           address the running daemon serves (STATE_DIR/url), else at\n"
+	    "           public_url or http://ADDRESS:PORT of the configuration\n"
 	    "  revoke   remove the token ID; its connections fall back to the public view\n");
 }
 
@@ -89,7 +92,7 @@ static int
 cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 {
 	const char *role_s = NULL, *name = NULL, *v;
-	char token[TOKENS_TOKEN_LEN + 1], id[9], err[512];
+	char token[TOKENS_TOKEN_LEN + 1], id[9], err[512], live[1024];
 	enum token_role role;
 	struct tokens *t;
 	size_t blen;
@@ -128,6 +131,10 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		return 1;
 	}
 	tokens_close(t);
+	/* The running daemon's own address: its real port (--port, port 0),
+	 * its scheme (TLS), its public_url. */
+	if (service_read_url(state_dir, live, sizeof live) == 0)
+		base_url = live;
 	blen = strlen(base_url);
 	while (blen > 0 && base_url[blen - 1] == '/')
 		blen--;
