@@ -13,17 +13,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libevdev/libevdev.h>
 #include <libevdev/libevdev-uinput.h>
 
 #define UINPUT_PATH "/dev/uinput"
+/* A device that goes at once takes its last events with it (evdev's read
+ * fails on a device that is gone, buffered events or not): a release sent
+ * just before a disengage would never reach the compositor.  So the device
+ * stays this long after its last event. */
+#define LINGER_S 0.05
 
 struct uinput_ptr {
 	int                     fd;
 	struct libevdev        *dev;
 	struct libevdev_uinput *ui;
+	struct timespec         last;   /* the last event written */
 };
 
 /* Opens /dev/uinput, or says in one line why it cannot be. */
@@ -81,8 +88,17 @@ ui_disappear(struct pointer *p)
 {
 	struct uinput_ptr *u = p->priv;
 
-	if (u->ui != NULL)
+	if (u->ui != NULL) {
+		struct timespec until = u->last;
+		until.tv_nsec += (long)(LINGER_S * 1e9);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+			;
 		libevdev_uinput_destroy(u->ui);
+	}
 	libevdev_free(u->dev);
 	if (u->fd >= 0)
 		close(u->fd);
@@ -153,6 +169,7 @@ ui_emit(struct pointer *p, int x, int y, int moved, int button, char *err, size_
 		rc = libevdev_uinput_write_event(u->ui, EV_KEY, BTN_LEFT, button);
 	if (rc == 0)
 		rc = libevdev_uinput_write_event(u->ui, EV_SYN, SYN_REPORT, 0);
+	clock_gettime(CLOCK_MONOTONIC, &u->last);
 	if (rc < 0) {
 		snprintf(err, errlen, "pointer uinput: cannot send an event: %s", strerror(-rc));
 		return -1;

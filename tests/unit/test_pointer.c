@@ -11,7 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -143,42 +145,89 @@ mono(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Reads what the device sent (up to 1 s for it to arrive) into a list of
- * (type, code, value); returns how many. */
-static int
-read_events(struct libevdev *dev, int *out, int max, int want)
-{
-	struct input_event ev;
-	double until = mono() + 1.0;
-	int n = 0, rc;
+/* A reader of the device's node on its own thread, as a compositor is:
+ * every event into a list, until the device goes (ENODEV). */
+struct reader {
+	struct libevdev *dev;
+	pthread_mutex_t  lock;
+	int              ev[3 * 256];
+	int              n;
+	int              gone;      /* read failed with ENODEV */
+	int              error;     /* any other failure */
+	atomic_int       stop;
+};
 
-	while (n < want && mono() < until) {
-		rc = libevdev_next_event(dev, LIBEVDEV_READ_FLAG_NORMAL, &ev);
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct input_event ev;
+	int rc;
+
+	while (!atomic_load(&r->stop)) {
+		rc = libevdev_next_event(r->dev, LIBEVDEV_READ_FLAG_NORMAL, &ev);
 		if (rc == -EAGAIN) {
-			usleep(2000);
+			usleep(1000);
 			continue;
 		}
-		if (rc != LIBEVDEV_READ_STATUS_SUCCESS)
-			fail_msg("libevdev_next_event: %d", rc);
-		if (n < max) {
-			out[3 * n] = ev.type;
-			out[3 * n + 1] = ev.code;
-			out[3 * n + 2] = ev.value;
+		pthread_mutex_lock(&r->lock);
+		if (rc == -ENODEV)
+			r->gone = 1;
+		else if (rc != LIBEVDEV_READ_STATUS_SUCCESS)
+			r->error = rc;
+		else if (r->n < 256) {
+			r->ev[3 * r->n] = ev.type;
+			r->ev[3 * r->n + 1] = ev.code;
+			r->ev[3 * r->n + 2] = ev.value;
+			r->n++;
 		}
-		n++;
+		pthread_mutex_unlock(&r->lock);
+		if (rc != LIBEVDEV_READ_STATUS_SUCCESS)
+			break;
 	}
-	return n;
+	return NULL;
+}
+
+/* Waits (up to 2 s) until the reader has `want` events; how many it has. */
+static int
+wait_events(struct reader *r, int want)
+{
+	double until = mono() + 2.0;
+	int n;
+
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		n = r->n;
+		pthread_mutex_unlock(&r->lock);
+		if (n >= want || mono() > until)
+			return n;
+		usleep(2000);
+	}
+}
+
+static void
+expect_events(struct reader *r, int from, const int *want, int count)
+{
+	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < 3 * count; i++)
+		if (r->ev[3 * from + i] != want[i])
+			fail_msg("event %d field %d: %d, expected %d", from + i / 3, i % 3,
+			    r->ev[3 * from + i], want[i]);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void
 live_uinput(struct pointer *p)
 {
+	static struct reader r;
 	char err[512], node[256];
-	struct libevdev *dev = NULL;
 	const struct input_absinfo *ax, *ay;
-	int fd, ev[3 * 64], n;
+	pthread_t th;
+	int fd;
 	double until;
 
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.lock, NULL);
 	assert_null(pointer_devnode(p));            /* nothing before the engage */
 	assert_int_equal(pointer_engage(p, 0.0, err, sizeof err), 0);
 	if (pointer_devnode(p) == NULL)
@@ -192,64 +241,74 @@ live_uinput(struct pointer *p)
 		usleep(10000);
 	if (fd < 0)
 		fail_msg("%s: %s", node, strerror(errno));
-	assert_int_equal(libevdev_new_from_fd(fd, &dev), 0);
-	assert_string_equal(libevdev_get_name(dev), POINTER_DEV_NAME);
-	assert_true(libevdev_has_event_code(dev, EV_KEY, BTN_LEFT));
-	assert_true(libevdev_has_event_code(dev, EV_ABS, ABS_X));
-	assert_true(libevdev_has_event_code(dev, EV_ABS, ABS_Y));
-	assert_false(libevdev_has_property(dev, INPUT_PROP_DIRECT));
-	ax = libevdev_get_abs_info(dev, ABS_X);
-	ay = libevdev_get_abs_info(dev, ABS_Y);
+	assert_int_equal(libevdev_new_from_fd(fd, &r.dev), 0);
+	assert_string_equal(libevdev_get_name(r.dev), POINTER_DEV_NAME);
+	assert_true(libevdev_has_event_code(r.dev, EV_KEY, BTN_LEFT));
+	assert_true(libevdev_has_event_code(r.dev, EV_ABS, ABS_X));
+	assert_true(libevdev_has_event_code(r.dev, EV_ABS, ABS_Y));
+	assert_false(libevdev_has_property(r.dev, INPUT_PROP_DIRECT));
+	ax = libevdev_get_abs_info(r.dev, ABS_X);
+	ay = libevdev_get_abs_info(r.dev, ABS_Y);
 	assert_int_equal(ax->minimum, 0);
 	assert_int_equal(ax->maximum, 1279);
 	assert_int_equal(ay->minimum, 0);
 	assert_int_equal(ay->maximum, 719);
+	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
 
 	assert_int_equal(pointer_cursor(p, 0.1, 0.5, 0.5, POINTER_MOVE, err, sizeof err), 0);
 	assert_int_equal(pointer_cursor(p, 0.2, 0.25, 1.0, POINTER_PRESS, err, sizeof err), 0);
 	assert_int_equal(pointer_cursor(p, 0.2, 0.25, 1.0, POINTER_RELEASE, err, sizeof err), 0);
-	n = read_events(dev, ev, 64, 9);
 	{
 		static const int want[] = {
 			EV_ABS, ABS_X, 640, EV_ABS, ABS_Y, 360, EV_SYN, SYN_REPORT, 0,
 			EV_ABS, ABS_X, 320, EV_ABS, ABS_Y, 719, EV_KEY, BTN_LEFT, 1, EV_SYN, SYN_REPORT, 0,
 			EV_KEY, BTN_LEFT, 0, EV_SYN, SYN_REPORT, 0,
 		};
-		assert_int_equal(n, 9);
-		for (int i = 0; i < 27; i++)
-			if (ev[i] != want[i])
-				fail_msg("event %d field %d: %d, expected %d", i / 3, i % 3, ev[i], want[i]);
+		assert_int_equal(wait_events(&r, 9), 9);
+		expect_events(&r, 0, want, 9);
 	}
-	assert_int_equal(libevdev_get_event_value(dev, EV_ABS, ABS_X), 320);
-	assert_int_equal(libevdev_get_event_value(dev, EV_ABS, ABS_Y), 719);
-	assert_int_equal(libevdev_get_event_value(dev, EV_KEY, BTN_LEFT), 0);
-
-	/* A press held at disengage is released before the device goes. */
+	/* A press held at disengage is released, and the release arrives,
+	 * before the device goes. */
 	assert_int_equal(pointer_cursor(p, 0.3, 0.0, 0.0, POINTER_PRESS, err, sizeof err), 0);
 	pointer_disengage(p, 0.4);
-	n = read_events(dev, ev, 64, 6);
+	assert_null(pointer_devnode(p));
 	{
 		static const int want[] = {
 			EV_ABS, ABS_X, 0, EV_ABS, ABS_Y, 0, EV_KEY, BTN_LEFT, 1, EV_SYN, SYN_REPORT, 0,
 			EV_KEY, BTN_LEFT, 0, EV_SYN, SYN_REPORT, 0,
 		};
-		assert_int_equal(n, 6);
-		for (int i = 0; i < 18; i++)
-			if (ev[i] != want[i])
-				fail_msg("event %d field %d: %d, expected %d", i / 3, i % 3, ev[i], want[i]);
+		assert_int_equal(wait_events(&r, 15), 15);
+		expect_events(&r, 9, want, 6);
 	}
-	assert_null(pointer_devnode(p));
-	/* The device is gone: its node goes (devtmpfs), reads fail. */
+	/* The device is gone: the reader's read fails, the node goes. */
+	until = mono() + 2.0;
+	for (;;) {
+		int gone;
+		pthread_mutex_lock(&r.lock);
+		gone = r.gone;
+		pthread_mutex_unlock(&r.lock);
+		if (gone || mono() > until)
+			break;
+		usleep(2000);
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(th, NULL);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(r.gone, 1);
+	assert_int_equal(r.n, 15);
 	until = mono() + 2.0;
 	while (access(node, F_OK) == 0 && mono() < until)
 		usleep(10000);
-	{
-		struct input_event e;
-		int rc = libevdev_next_event(dev, LIBEVDEV_READ_FLAG_NORMAL, &e);
-		assert_true(rc == -ENODEV || access(node, F_OK) != 0);
-	}
-	libevdev_free(dev);
+	assert_int_not_equal(access(node, F_OK), 0);
+	libevdev_free(r.dev);
 	close(fd);
+
+	/* Engaged again: a new device. */
+	assert_int_equal(pointer_engage(p, 1.0, err, sizeof err), 0);
+	assert_non_null(pointer_devnode(p));
+	print_message("engaged again: %s\n", pointer_devnode(p));
+	pointer_disengage(p, 1.1);
+	assert_null(pointer_devnode(p));
 }
 
 static void
