@@ -50,7 +50,7 @@ open_uinput(char *err, size_t errlen)
 	case EACCES:
 	case EPERM:
 		snprintf(err, errlen, "pointer uinput: %s: %s (the daemon's user needs write access "
-		    "to it: see udev/ and docs/gestures.md)", UINPUT_PATH, strerror(e));
+		    "to it: udev/70-smartoffice.rules, docs/gestures.md)", UINPUT_PATH, strerror(e));
 		break;
 	case ENODEV:
 	case ENXIO:
