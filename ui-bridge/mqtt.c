@@ -43,6 +43,7 @@ struct mqtt {
 	char   site[MQTT_ID_MAX + 1];
 	char   wake_id[MQTT_ID_MAX + 1];
 	char   topics[T_N][128];
+	char   session[96];        /* Hermes sessionId: SITE-SEQ of the last wake */
 	enum mqtt_hermes hermes;
 	void (*wakeup)(void *ud);
 	void  *ud;
@@ -486,12 +487,18 @@ hermes(struct mqtt *m, const char *text, size_t len)
 
 	if (type == NULL)
 		goto out;
-	snprintf(session, sizeof session, "%s-%" JSON_INTEGER_FORMAT, m->site, seq);
+	/* One session from a wake to its decision; a decision without a wake
+	 * (a remote's voice button) is a session of its own. */
+	if (strcmp(type, "wake") == 0 || m->session[0] == '\0')
+		snprintf(m->session, sizeof m->session, "%s-%" JSON_INTEGER_FORMAT, m->site, seq);
+	snprintf(session, sizeof session, "%s", m->session);
+	if (strcmp(type, "intent") == 0 || strcmp(type, "rejected") == 0)
+		m->session[0] = '\0';
 	if (strcmp(type, "wake") == 0) {
 		snprintf(topic, sizeof topic, "hermes/hotword/%s/detected", m->wake_id);
-		p = json_pack("{s:s, s:s, s:s, s:s, s:f, s:n, s:n}", "siteId", m->site, "modelId", m->wake_id,
+		p = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:n}", "siteId", m->site, "modelId", m->wake_id,
 		    "modelVersion", "", "modelType", "personal", "currentSensitivity", 1.0, "sessionId",
-		    "lang");
+		    session, "lang");
 	} else if (strcmp(type, "intent") == 0) {
 		const char *name = json_string_value(json_object_get(ev, "content"));
 		const char *text_ = json_string_value(json_object_get(ev, "text"));
@@ -667,6 +674,24 @@ fail:
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return NULL;
+}
+
+int
+mqtt_wait_connected(struct mqtt *m, double seconds)
+{
+	double until = mono() + seconds;
+	int up = 0;
+
+	while (m != NULL) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		pthread_mutex_lock(&m->lock);
+		up = m->connected || (m->refused_logged && m->st.connects == 0);
+		pthread_mutex_unlock(&m->lock);
+		if (up || mono() >= until)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return m != NULL && m->connected;
 }
 
 void

@@ -92,6 +92,10 @@ int  mqtt_parse_url(const char *url, char *host, size_t hostlen, int *port, int 
  * NULL with err only for a bad configuration. */
 struct mqtt *mqtt_new(const struct mqtt_config *cfg, void (*wakeup)(void *ud), void *ud,
                       char *err, size_t errlen);
+/* Start-up: waits (at most seconds) for the first connection, so that a
+ * replayed session's first events are not decided before the broker hears
+ * them.  1 connected, 0 not (the daemon goes on; the thread keeps trying). */
+int  mqtt_wait_connected(struct mqtt *m, double seconds);
 /* One event: trusted text, public text (NULL: not for the public). */
 void mqtt_publish_event(struct mqtt *m, const char *trusted, size_t len, const char *pub,
                         size_t publen);
