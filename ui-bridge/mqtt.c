@@ -61,6 +61,14 @@ struct mqtt {
 	char  (*seen)[MQTT_ID_MAX + 1];
 	size_t seen_next, seen_n;
 	struct mqtt_stats st;
+
+	/* The first connection, when the broker was not there at start: a
+	 * thread of ours retries it with back-off (libmosquitto's own loop only
+	 * reconnects once it has been connected), then starts that loop. */
+	pthread_t       first_tid;
+	int             first_running, loop_started, stopping;
+	pthread_cond_t  first_cond;
+	double          backoff_min, backoff_max;
 };
 
 static double
@@ -534,6 +542,40 @@ out:
 	json_decref(ev);
 }
 
+static void *
+first_connect(void *arg)
+{
+	struct mqtt *m = arg;
+	double delay = m->backoff_min;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		struct timespec ts;
+		double until;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		until = (double)ts.tv_sec + ts.tv_nsec / 1e9 + delay;
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		pthread_cond_timedwait(&m->first_cond, &m->lock, &ts);
+		if (m->stopping)
+			break;
+		pthread_mutex_unlock(&m->lock);
+		if (mosquitto_connect_async(m->mosq, m->host, m->port, m->keepalive) == MOSQ_ERR_SUCCESS) {
+			int rc = mosquitto_loop_start(m->mosq);
+			pthread_mutex_lock(&m->lock);
+			if (rc == MOSQ_ERR_SUCCESS)
+				m->loop_started = 1;
+			else
+				log_warnx("mqtt: mosquitto_loop_start: %s", mosquitto_strerror(rc));
+			break;
+		}
+		pthread_mutex_lock(&m->lock);
+		delay = delay * 2 > m->backoff_max ? m->backoff_max : delay * 2;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
 /* ---- the service thread's calls ---- */
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -588,6 +630,9 @@ mqtt_new(const struct mqtt_config *cfg, void (*wakeup)(void *ud), void *ud, char
 		return NULL;
 	}
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->first_cond, NULL);
+	m->backoff_min = cfg->backoff_min_s >= 1 ? cfg->backoff_min_s : 1;
+	m->backoff_max = cfg->backoff_max_s >= m->backoff_min ? cfg->backoff_max_s : 30;
 	m->wakeup = wakeup;
 	m->ud = ud;
 	m->hermes = cfg->hermes;
@@ -646,8 +691,7 @@ mqtt_new(const struct mqtt_config *cfg, void (*wakeup)(void *ud), void *ud, char
 		log_seterr(err, errlen, "mosquitto_will_set: %s", mosquitto_strerror(rc));
 		goto fail;
 	}
-	mosquitto_reconnect_delay_set(m->mosq, cfg->backoff_min_s >= 1 ? (unsigned)cfg->backoff_min_s : 1,
-	    cfg->backoff_max_s >= 1 ? (unsigned)cfg->backoff_max_s : 30, true);
+	mosquitto_reconnect_delay_set(m->mosq, (unsigned)m->backoff_min, (unsigned)m->backoff_max, true);
 	mosquitto_connect_with_flags_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
@@ -658,11 +702,18 @@ mqtt_new(const struct mqtt_config *cfg, void (*wakeup)(void *ud), void *ud, char
 		log_warnx("mqtt: broker %s:%d not reached (%s): working locally, retrying with back-off",
 		    m->host, m->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		m->down_since = mono();
+		if (pthread_create(&m->first_tid, NULL, first_connect, m) != 0) {
+			log_seterr(err, errlen, "cannot start the MQTT connection thread");
+			goto fail;
+		}
+		m->first_running = 1;
+		return m;
 	}
 	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS) {
 		log_seterr(err, errlen, "mosquitto_loop_start: %s", mosquitto_strerror(rc));
 		goto fail;
 	}
+	m->loop_started = 1;
 	return m;
 fail:
 	memset(pw, 0, sizeof pw);
@@ -671,6 +722,7 @@ fail:
 	free(m->ring);
 	free(m->inbox);
 	free(m->seen);
+	pthread_cond_destroy(&m->first_cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return NULL;
@@ -685,7 +737,7 @@ mqtt_wait_connected(struct mqtt *m, double seconds)
 	while (m != NULL) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		pthread_mutex_lock(&m->lock);
-		up = m->connected || (m->refused_logged && m->st.connects == 0);
+		up = m->connected || m->first_running || (m->refused_logged && m->st.connects == 0);
 		pthread_mutex_unlock(&m->lock);
 		if (up || mono() >= until)
 			break;
@@ -808,8 +860,16 @@ mqtt_free(struct mqtt *m)
 			break;
 		nanosleep(&ts, NULL);
 	}
+	if (m->first_running) {
+		pthread_mutex_lock(&m->lock);
+		m->stopping = 1;
+		pthread_cond_signal(&m->first_cond);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->first_tid, NULL);
+	}
 	mosquitto_disconnect(m->mosq);
-	mosquitto_loop_stop(m->mosq, false);
+	if (m->loop_started)
+		mosquitto_loop_stop(m->mosq, false);
 	mosquitto_destroy(m->mosq);
 	for (size_t i = 0; i < m->ring_n; i++)
 		free(m->ring[(m->ring_head + i) % m->ring_cap].payload);
@@ -818,6 +878,7 @@ mqtt_free(struct mqtt *m)
 	free(m->state[1]);
 	free(m->inbox);
 	free(m->seen);
+	pthread_cond_destroy(&m->first_cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
