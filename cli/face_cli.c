@@ -5,6 +5,7 @@
 #include "devices/camera.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,13 @@ static const char usage[] =
     "        S is the distance to NAME's enrolled face (lower = more alike; -1\n"
     "        without a face); match when S <= face_threshold.  An image that\n"
     "        cannot be read gives {\"image\":PATH,\"error\":REASON}.\n"
-    "--camera SPEC (v4l2:/dev/video0, images:DIR, file:VIDEO) takes 8 frames\n"
-    "        that show one face, 0.3 s apart, within 20 s.\n"
+    "--camera SPEC (v4l2:/dev/video0, images:DIR, file:VIDEO) guides the person\n"
+    "        through five poses (straight, left, right, up, down; up to 8 s\n"
+    "        each) and keeps up to 3 frames of each, 0.3 s apart; at least 3\n"
+    "        straight ones are needed.  Prints {\"enrolled\":NAME,\"images\":N,\n"
+    "        \"poses\":{...},\"descriptor\":D}.\n"
+    "The descriptor (face_descriptor: embedding or lbp) is recorded with the\n"
+    "enrollment; verifying with the other one is refused (enroll again).\n"
     "Exit status: 0 done, 1 an image or the store failed, 2 usage error.\n";
 
 /* Prints one compact JSON object and frees it. */
@@ -117,31 +123,80 @@ open_ctx(const struct face_cli_config *cfg)
 	fc.model = cfg->model ? cfg->model : FACE_DEFAULT_MODEL;
 	fc.cascade_dir = cfg->cascade_dir;
 	fc.min_score = cfg->min_score > 0 ? cfg->min_score : FACE_DEFAULT_MIN_SCORE;
-	fc.threshold = cfg->threshold > 0 ? cfg->threshold : FACE_DEFAULT_THRESHOLD;
+	fc.threshold = cfg->threshold > 0 ? cfg->threshold : 0;   /* 0: the descriptor's */
+	fc.descriptor = cfg->descriptor;
+	fc.embed_model = cfg->embed_model;
 	if ((ctx = face_open(&fc, err, sizeof err)) == NULL)
 		fprintf(stderr, "face: %s\n", err);
 	return ctx;
 }
 
 /*
- * enroll --camera SPEC: up to CAM_FRAMES frames that show exactly one
- * face, at least CAM_GAP_S apart (different moments, not one frame many
- * times), within CAM_MAX_S seconds of the camera's stream time.
+ * enroll --camera SPEC: a guided enrollment.  The person is asked for one
+ * pose after another (straight, left, right, up, down); for each, frames
+ * that show exactly one face in that pose are kept, up to CAM_PER_POSE,
+ * at least CAM_GAP_S apart (different moments, not one frame many times),
+ * within CAM_POSE_S seconds of the camera's stream time per pose.  The
+ * pose is read from the keypoints against the straight pose's: yaw (the
+ * nose along the eye line, in eye distances) and pitch (the nose below
+ * the eye line).  A pose not shown in time is skipped with a note; the
+ * straight pose needs CAM_MIN_FRONT frames.  A replay (images:DIR,
+ * file:VIDEO) runs the same steps on its frames.
  */
-#define CAM_FRAMES	8
+#define CAM_PER_POSE	3
+#define CAM_MIN_FRONT	3
 #define CAM_GAP_S	0.3
-#define CAM_MAX_S	20.0
+#define CAM_POSE_S	8.0
+#define CAM_MAX_FRAMES	(5 * CAM_PER_POSE)
+
+static const struct {
+	const char *name, *say;
+	int yaw, pitch;        /* wanted sign of the change from straight */
+} poses[] = {
+	{ "straight", "look straight at the camera", 0, 0 },
+	{ "left", "now slowly turn your head to your left", 1, 0 },
+	{ "right", "now to your right", -1, 0 },
+	{ "up", "look straight, then tilt your head up a little", 0, -1 },
+	{ "down", "now down a little", 0, 1 },
+};
+
+/* Nose below the eye line, in eye distances (pitch proxy). */
+static double
+face_pitch(const struct face_det *d)
+{
+	struct cv_point a = d->kp[FACE_KP_REYE], b = d->kp[FACE_KP_LEYE], n = d->kp[FACE_KP_NOSE];
+	double dx = b.x - a.x, dy = b.y - a.y, dist = sqrt(dx * dx + dy * dy);
+	double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
+
+	if (dist < 1e-6)
+		return 0;
+	return ((n.y - my) * dx - (n.x - mx) * dy) / (dist * dist);
+}
+
+/* 1 when d shows pose p relative to the straight pose (yaw0, pitch0). */
+static int
+in_pose(int p, const struct face_det *d, double yaw0, double pitch0)
+{
+	double dy = face_yaw(d) - yaw0, dp = face_pitch(d) - pitch0;
+
+	if (poses[p].yaw == 0 && poses[p].pitch == 0)
+		return fabs(face_yaw(d)) < 0.08;
+	if (poses[p].yaw != 0)
+		return dy * poses[p].yaw >= 0.10 && fabs(dp) < 0.15;
+	return dp * poses[p].pitch >= 0.06 && fabs(dy) < 0.08;
+}
 
 static int
 cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_config *cfg)
 {
-	struct cv_image frame = { 0 }, ims[CAM_FRAMES];
+	struct cv_image frame = { 0 }, ims[CAM_MAX_FRAMES];
 	struct face_det det[2];
 	struct face_ctx *ctx;
 	struct camera *cam;
 	char err[512];
-	double t, last = -1e9;
-	int n = 0, r, rc = 1;
+	double t = 0, last = -1e9, t_pose = -1, yaw0 = 0, pitch0 = 0;
+	int n = 0, r = 1, rc = 1, p = 0, got = 0, per[5] = { 0 };
+	json_t *o, *jp;
 
 	memset(ims, 0, sizeof ims);
 	if ((ctx = open_ctx(cfg)) == NULL)
@@ -152,28 +207,60 @@ cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_conf
 		face_close(ctx);
 		return 1;
 	}
-	fprintf(stderr, "face enroll: look at the camera (%s)\n", spec);
-	while (n < CAM_FRAMES && (r = camera_read(cam, &frame, &t, err, sizeof err)) == 1 && t <= CAM_MAX_S) {
-		if (t - last < CAM_GAP_S || face_detect(ctx, &frame, det, 2, err, sizeof err) != 1)
+	fprintf(stderr, "face enroll: %s (%s)\n", poses[0].say, spec);
+	while (p < 5 && (r = camera_read(cam, &frame, &t, err, sizeof err)) == 1) {
+		if (t_pose < 0)
+			t_pose = t;
+		if (t - t_pose > CAM_POSE_S || got == CAM_PER_POSE) {
+			if (got == 0)
+				fprintf(stderr, "face enroll: no %s pose seen in %.0f s; skipping it\n",
+				    poses[p].name, CAM_POSE_S);
+			if (p == 0 && got < CAM_MIN_FRONT)
+				break;
+			per[p] = got;
+			if (++p == 5)
+				break;
+			fprintf(stderr, "face enroll: %s\n", poses[p].say);
+			got = 0;
+			t_pose = t;
+		}
+		if (t - last < CAM_GAP_S || face_detect(ctx, &frame, det, 2, err, sizeof err) != 1 ||
+		    !in_pose(p, &det[0], yaw0, pitch0))
 			continue;
 		if (cv_image_alloc(&ims[n], frame.w, frame.h, frame.channels) < 0)
 			break;
 		for (int y = 0; y < frame.h; y++)
 			memcpy(ims[n].data + (size_t)y * ims[n].stride, frame.data + (size_t)y * frame.stride,
 			    (size_t)frame.w * frame.channels);
+		if (p == 0) {        /* the straight pose: the mean of its frames */
+			yaw0 = (yaw0 * got + face_yaw(&det[0])) / (got + 1);
+			pitch0 = (pitch0 * got + face_pitch(&det[0])) / (got + 1);
+		}
 		n++;
+		got++;
 		last = t;
-		fprintf(stderr, "face enroll: frame %d of %d at %.1f s\n", n, CAM_FRAMES, t);
+		fprintf(stderr, "face enroll: %s %d of %d at %.1f s\n", poses[p].name, got,
+		    CAM_PER_POSE, t);
 	}
-	if (n < 3)
-		fprintf(stderr, "face enroll: %s: only %d frame%s with one face; at least 3 are needed\n",
-		    spec, n, n == 1 ? "" : "s");
+	if (p < 5)
+		per[p] = got;
+	if (r == -1)
+		fprintf(stderr, "face enroll: %s: %s\n", spec, err);
+	if (per[0] < CAM_MIN_FRONT)
+		fprintf(stderr, "face enroll: %s: only %d frame%s looking straight with one face; "
+		    "at least %d are needed\n", spec, per[0], per[0] == 1 ? "" : "s", CAM_MIN_FRONT);
 	else if (face_enroll(ctx, cfg->state_dir, name, ims, n, err, sizeof err) == -1)
 		fprintf(stderr, "face enroll: %s\n", err);
 	else {
-		json_t *o = json_object();
+		o = json_object();
+		jp = json_object();
 		json_object_set_new(o, "enrolled", json_string(name));
 		json_object_set_new(o, "images", json_integer(n));
+		for (int i = 0; i < 5; i++)
+			json_object_set_new(jp, poses[i].name, json_integer(per[i]));
+		json_object_set_new(o, "poses", jp);
+		json_object_set_new(o, "descriptor",
+		    json_string(face_descriptor_name(face_descriptor_of(ctx))));
 		emit(o);
 		rc = 0;
 	}
@@ -218,6 +305,8 @@ cmd_enroll(int argc, char **argv, const char *name, int first,
 		json_t *o = json_object();
 		json_object_set_new(o, "enrolled", json_string(name));
 		json_object_set_new(o, "images", json_integer(n));
+		json_object_set_new(o, "descriptor",
+		    json_string(face_descriptor_name(face_descriptor_of(ctx))));
 		emit(o);
 		rc = 0;
 	}
@@ -243,6 +332,12 @@ cmd_verify(int argc, char **argv, const char *name, int first,
 		return 1;
 	}
 	if ((ctx = open_ctx(cfg)) == NULL) {
+		face_person_free(p);
+		return 1;
+	}
+	if (face_person_usable(ctx, p, err, sizeof err) == -1) {
+		fprintf(stderr, "face verify: %s: %s\n", name, err);
+		face_close(ctx);
 		face_person_free(p);
 		return 1;
 	}

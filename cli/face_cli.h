@@ -9,8 +9,10 @@ struct face_cli_config {
 	const char *state_dir;    /* enrolled faces in STATE_DIR/faces/ */
 	const char *model;        /* BlazeFace ONNX file (missing: cascade) */
 	const char *cascade_dir;  /* /usr/share/opencv4 */
-	double      threshold;    /* match when distance <= threshold */
+	double      threshold;    /* match when distance <= threshold (0: the descriptor's) */
 	double      min_score;    /* detection score threshold */
+	int         descriptor;   /* enum face_descriptor: 0 embedding, 1 lbp */
+	const char *embed_model;  /* the embedding's weights manifest (NULL: default) */
 };
 
 /* Runs `face SUBCOMMAND ...` (argv[0] == "face"); returns the exit status:

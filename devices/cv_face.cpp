@@ -255,6 +255,28 @@ cv_face_warp_grey(const struct cv_image *im, const double m[6], int w, int h,
 	return -1;
 }
 
+extern "C" int
+cv_face_warp_rgb(const struct cv_image *im, const double m[6], int w, int h, uint8_t *out,
+    size_t stride, char *err, size_t errlen)
+{
+	cv::Mat src, rgb;
+
+	if (!wrap(im, src) || w <= 0 || h <= 0 || out == nullptr || stride < (size_t)w * 3) {
+		seterr(err, errlen, "empty or unsupported image");
+		return -1;
+	}
+	try {
+		cv::Mat M = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+		cv::Mat dst(h, w, CV_8UC3, out, stride), warped;
+		cv::warpAffine(src, warped, M, cv::Size(w, h), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+		    cv::BORDER_REPLICATE);
+		cv::cvtColor(warped, dst, warped.channels() == 1 ? cv::COLOR_GRAY2RGB :
+		    cv::COLOR_BGR2RGB);
+		return 0;
+	} CV_CATCH(err, errlen, "warp")
+	return -1;
+}
+
 extern "C" double
 cv_face_mean(const struct cv_image *im, const struct cv_rect *r)
 {

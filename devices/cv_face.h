@@ -7,8 +7,8 @@
  *  - cascade classifiers (Haar/LBP): rectangles, for the fallback detector
  *    and the eye check of the liveness blink;
  *  - the image helpers those need (read a file, warp to a grey crop).
- * Recognition is ours too (models/face.c: a descriptor that beats the
- * contrib module's LBPH on ORL, see docs/faces.md).
+ * Recognition is ours too (models/face_embed.c: the learned descriptor's
+ * forward pass; models/face.c: the LBP fallback), on crops warped here.
  * Conventions of cv.h: 0 or a pointer on success, -1 or NULL with a reason
  * in err; no C++ exception crosses this line.
  */
@@ -65,6 +65,11 @@ int cv_face_read_image(const char *path, struct cv_image *im, char *err, size_t 
  * m[3]x+m[4]y+m[5]) (the inverse map), bilinear, border replicated. */
 int cv_face_warp_grey(const struct cv_image *im, const double m[6], int w, int h,
     struct cv_image *out, char *err, size_t errlen);
+
+/* The same warp into a w×h RGB crop written to out (rows of `stride`
+ * bytes; a grey image gives R = G = B). */
+int cv_face_warp_rgb(const struct cv_image *im, const double m[6], int w, int h, uint8_t *out,
+    size_t stride, char *err, size_t errlen);
 
 /* Mean grey level of `im` inside r (clipped); -1 when r is outside. */
 double cv_face_mean(const struct cv_image *im, const struct cv_rect *r);

@@ -15,22 +15,45 @@
 
 #include "base/log.h"
 
+/*
+ * The descriptor rows: how a detection becomes a template and how two
+ * templates compare (a distance ×100, lower = more alike).
+ */
+struct face_desc_ops {
+	enum face_descriptor kind;
+	const char *name;
+	int         dim;
+	double      threshold;            /* default match threshold */
+	int       (*describe)(struct face_ctx *ctx, const struct cv_image *im,
+	              const struct face_det *d, float *out, char *err, size_t errlen);
+	double    (*distance)(const float *a, const float *b);
+};
+
+static const struct face_desc_ops face_desc[FACE_NDESC];
+
 struct face_ctx {
 	struct face_config   cfg;
+	const struct face_desc_ops *desc;  /* the descriptor row in use */
+	struct face_embed   *embed;      /* the embedding's network (its row) */
 	struct cv_facenet   *net;        /* NULL: cascade fallback */
 	struct cv_cascade   *cascade;    /* face cascade (fallback) */
 	struct cv_cascade   *eyes;       /* eye cascade (blink), may be NULL */
+	uint8_t              rgb[FACE_EMBED_SIZE * FACE_EMBED_SIZE * 3];  /* embedding crop */
 	float                scores[CV_FACENET_ANCHORS];
 	float                regs[CV_FACENET_ANCHORS * CV_FACENET_REGS];
 };
 
-/* An enrolled person: n descriptors of DESC_DIM floats. */
+/* An enrolled person: n templates of dim floats made by descriptor `kind`. */
 struct face_person {
-	int    n;
+	int    n, dim;
+	enum face_descriptor kind;
 	float *desc;
 };
 
-#define STORE_MAGIC "smartoffice-face 1"
+/* Version 1 (LBP only): "smartoffice-face 1 N DIM\n"; version 2:
+ * "smartoffice-face 2 DESCRIPTOR N DIM\n"; then N×DIM floats. */
+#define STORE_MAGIC  "smartoffice-face"
+#define STORE_MAGIC1 "smartoffice-face 1"
 
 #define seterr log_seterr
 
@@ -227,6 +250,23 @@ face_open(const struct face_config *cfg, char *err, size_t errlen)
 	if (load_cascade(cdir, "haarcascades/haarcascade_eye.xml", &ctx->eyes, e2,
 	    sizeof e2) == -1)
 		log_debug("no eye cascade (blink check unavailable): %s", e2);
+	if (cfg->descriptor < 0 || cfg->descriptor >= FACE_NDESC) {
+		seterr(err, errlen, "face descriptor %d: want embedding or lbp", cfg->descriptor);
+		face_close(ctx);
+		return NULL;
+	}
+	ctx->desc = &face_desc[cfg->descriptor];
+	if (ctx->desc->kind == FACE_DESC_EMBEDDING) {
+		const char *m = cfg->embed_model && *cfg->embed_model ? cfg->embed_model :
+		    FACE_EMBED_DEFAULT_MODEL;
+		/* missing or corrupt: refuse (no silent fallback to LBP) */
+		if ((ctx->embed = face_embed_load(m, e2, sizeof e2)) == NULL) {
+			seterr(err, errlen, "face recognition model: %s (run tools/fetch-models, or "
+			    "set face_descriptor = lbp and enroll again)", e2);
+			face_close(ctx);
+			return NULL;
+		}
+	}
 	return ctx;
 }
 
@@ -238,6 +278,7 @@ face_close(struct face_ctx *ctx)
 	cv_facenet_free(ctx->net);
 	cv_cascade_free(ctx->cascade);
 	cv_cascade_free(ctx->eyes);
+	face_embed_free(ctx->embed);
 	free(ctx);
 }
 
@@ -512,6 +553,143 @@ desc_distance(const float *a, const float *b)
 	return 100.0 * d / cells;
 }
 
+/* ------------------------------------------------------------ descriptors */
+
+static int
+lbp_describe(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float *out, char *err, size_t errlen)
+{
+	struct cv_image crop;
+	int r;
+
+	if (face_align(im, d, &crop, err, errlen) == -1)
+		return -1;
+	r = face_describe(&crop, out);
+	cv_image_free(&crop);
+	if (r == -1)
+		seterr(err, errlen, "cannot describe the face");
+	return r;
+}
+
+/*
+ * The crop dlib's network was trained on (a "face chip": 150×150, padding
+ * 0.25 around its mean face): the similarity transform that best maps the
+ * mean face's eye centres and mouth centre onto the detection's keypoints
+ * (least squares), as the inverse map of the warp.  The nose is left out:
+ * it moves with yaw and would pull the crop sideways.
+ */
+static void
+embed_transform(const struct face_det *d, double m[6])
+{
+	float t[4][2];
+	const struct cv_point *k = d->kp;
+	double src[3][2], dst[3][2], su = 0, sv = 0, sx = 0, sy = 0, num_a = 0, num_b = 0, den = 0;
+	double a, b;
+	int i;
+
+	face_embed_align_points(t);
+	/* crop points (template) -> image points (keypoints) */
+	src[0][0] = t[0][0]; src[0][1] = t[0][1];
+	src[1][0] = t[1][0]; src[1][1] = t[1][1];
+	src[2][0] = t[3][0]; src[2][1] = t[3][1];
+	dst[0][0] = k[FACE_KP_REYE].x; dst[0][1] = k[FACE_KP_REYE].y;
+	dst[1][0] = k[FACE_KP_LEYE].x; dst[1][1] = k[FACE_KP_LEYE].y;
+	dst[2][0] = k[FACE_KP_MOUTH].x; dst[2][1] = k[FACE_KP_MOUTH].y;
+	/* the subject's right eye is on the image's left in a frontal
+	 * picture; a mirrored pair would flip the crop: order by x */
+	if (dst[0][0] > dst[1][0]) {
+		double tx = dst[0][0], ty = dst[0][1];
+		dst[0][0] = dst[1][0]; dst[0][1] = dst[1][1];
+		dst[1][0] = tx; dst[1][1] = ty;
+	}
+	for (i = 0; i < 3; i++) {
+		su += src[i][0]; sv += src[i][1];
+		sx += dst[i][0]; sy += dst[i][1];
+	}
+	su /= 3; sv /= 3; sx /= 3; sy /= 3;
+	for (i = 0; i < 3; i++) {
+		double u = src[i][0] - su, v = src[i][1] - sv, x = dst[i][0] - sx, y = dst[i][1] - sy;
+		num_a += u * x + v * y;
+		num_b += u * y - v * x;
+		den += u * u + v * v;
+	}
+	a = num_a / den;
+	b = num_b / den;
+	m[0] = a;
+	m[1] = -b;
+	m[2] = sx - a * su + b * sv;
+	m[3] = b;
+	m[4] = a;
+	m[5] = sy - b * su - a * sv;
+}
+
+int
+face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_t *rgb,
+    char *err, size_t errlen)
+{
+	double m[6];
+	double dx = d->kp[FACE_KP_LEYE].x - d->kp[FACE_KP_REYE].x;
+	double dy = d->kp[FACE_KP_LEYE].y - d->kp[FACE_KP_REYE].y;
+
+	if (sqrt(dx * dx + dy * dy) < 2) {
+		seterr(err, errlen, "eyes too close to align (%.1f px)", sqrt(dx * dx + dy * dy));
+		return -1;
+	}
+	embed_transform(d, m);
+	return cv_face_warp_rgb(im, m, FACE_EMBED_SIZE, FACE_EMBED_SIZE, rgb,
+	    (size_t)FACE_EMBED_SIZE * 3, err, errlen);
+}
+
+static int
+embed_describe(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float *out, char *err, size_t errlen)
+{
+	if (face_align_embed(im, d, ctx->rgb, err, errlen) == -1)
+		return -1;
+	return face_embed_run(ctx->embed, ctx->rgb, (size_t)FACE_EMBED_SIZE * 3, out, err, errlen);
+}
+
+static double
+embed_distance(const float *a, const float *b)
+{
+	return 100.0 * face_embed_distance(a, b);
+}
+
+static const struct face_desc_ops face_desc[FACE_NDESC] = {
+	[FACE_DESC_EMBEDDING] = { FACE_DESC_EMBEDDING, "embedding", FACE_EMBED_DIM,
+	    FACE_EMBED_THRESHOLD, embed_describe, embed_distance },
+	[FACE_DESC_LBP] = { FACE_DESC_LBP, "lbp", DESC_DIM, FACE_LBP_THRESHOLD, lbp_describe,
+	    desc_distance },
+};
+
+const char *
+face_descriptor_name(enum face_descriptor d)
+{
+	return d >= 0 && d < FACE_NDESC ? face_desc[d].name : "?";
+}
+
+int
+face_descriptor_parse(const char *s)
+{
+	for (int i = 0; i < FACE_NDESC; i++)
+		if (s != NULL && strcmp(s, face_desc[i].name) == 0)
+			return i;
+	return -1;
+}
+
+enum face_descriptor
+face_descriptor_of(const struct face_ctx *ctx)
+{
+	return ctx->desc->kind;
+}
+
+double
+face_threshold(const struct face_ctx *ctx)
+{
+	return ctx->cfg.threshold > 0 ? ctx->cfg.threshold : ctx->desc->threshold;
+}
+
+
 /* ------------------------------------------------------------ store */
 
 int
@@ -580,16 +758,18 @@ store_dir(const char *state_dir, int create, char *path, size_t len, char *err, 
 }
 
 /*
- * The store file's first line, STORE_MAGIC " N DIM\n", parsed within its LEN
- * bytes (the buffer is binary and has no NUL): the header's length, or -1
- * when it is not one.  Exactly one space between fields and nothing else on
- * the line, so the descriptors start right after the newline even when
- * their first bytes look like white space.
+ * The store file's first line, parsed within its LEN bytes (the buffer is
+ * binary and has no NUL): version 1 STORE_MAGIC1 " N DIM\n" (LBP), version
+ * 2 STORE_MAGIC " 2 DESCRIPTOR N DIM\n".  The header's length, or -1 when
+ * it is not one (*kind = -1 when it names a descriptor we do not know).
+ * Exactly one space between fields and nothing else on the line, so the
+ * descriptors start right after the newline even when their first bytes
+ * look like white space.
  */
 static int
-store_header(const char *buf, size_t len, int *n, int *dim)
+store_header(const char *buf, size_t len, int *kind, int *n, int *dim)
 {
-	char line[64], *end;
+	char line[96], *end, *sp;
 	const char *nl;
 	size_t ml = strlen(STORE_MAGIC);
 	long v[2];
@@ -600,7 +780,19 @@ store_header(const char *buf, size_t len, int *n, int *dim)
 	line[nl - buf] = '\0';
 	if (strncmp(line, STORE_MAGIC " ", ml + 1) != 0)
 		return -1;
-	end = line + ml;
+	if (strncmp(line + ml, " 1 ", 3) == 0) {
+		*kind = FACE_DESC_LBP;
+		end = line + ml + 2;
+	} else if (strncmp(line + ml, " 2 ", 3) == 0) {
+		char *name = line + ml + 3;
+		if ((sp = strchr(name, ' ')) == NULL)
+			return -1;
+		*sp = '\0';
+		*kind = face_descriptor_parse(name);
+		*sp = ' ';
+		end = sp;
+	} else
+		return -1;
 	for (int i = 0; i < 2; i++) {
 		const char *p = end + 1;
 		if (*end != ' ' || *p < '0' || *p > '9')
@@ -681,20 +873,27 @@ face_person_load(const char *state_dir, const char *name, int *missing, char *er
 		goto out;
 	}
 	{
-		int n, dim, hl = store_header(buf, got, &n, &dim);
-		if (hl < 0 || dim != DESC_DIM || n <= 0 || n > 1000 ||
-		    got != (size_t)hl + (size_t)n * DESC_DIM * sizeof(float)) {
+		int n, dim, kind = -1, hl = store_header(buf, got, &kind, &n, &dim);
+		if (hl >= 0 && kind < 0) {
+			seterr(err, errlen, "%s: made by a face descriptor this version does not "
+			    "know (re-enroll)", path);
+			free(p);
+			p = NULL;
+		} else if (hl < 0 || dim != face_desc[kind].dim || n <= 0 || n > 1000 ||
+		    got != (size_t)hl + (size_t)n * dim * sizeof(float)) {
 			seterr(err, errlen, "%s: not an enrolled face of this version (re-enroll)",
 			    path);
 			free(p);
 			p = NULL;
-		} else if ((p->desc = malloc((size_t)n * DESC_DIM * sizeof(float))) == NULL) {
+		} else if ((p->desc = malloc((size_t)n * dim * sizeof(float))) == NULL) {
 			seterr(err, errlen, "out of memory");
 			free(p);
 			p = NULL;
 		} else {
-			memcpy(p->desc, buf + hl, (size_t)n * DESC_DIM * sizeof(float));
+			memcpy(p->desc, buf + hl, (size_t)n * dim * sizeof(float));
 			p->n = n;
+			p->dim = dim;
+			p->kind = (enum face_descriptor)kind;
 		}
 	}
 out:
@@ -712,9 +911,34 @@ face_person_free(struct face_person *p)
 	free(p);
 }
 
-/* The best face of `im` as an aligned crop; 0 found, 1 none, -1 error. */
+enum face_descriptor
+face_person_descriptor(const struct face_person *p)
+{
+	return p->kind;
+}
+
+int
+face_person_count(const struct face_person *p)
+{
+	return p->n;
+}
+
+int
+face_person_usable(const struct face_ctx *ctx, const struct face_person *p, char *err,
+    size_t errlen)
+{
+	if (p->kind == ctx->desc->kind)
+		return 0;
+	seterr(err, errlen, "the face was enrolled with the %s descriptor and face_descriptor "
+	    "is %s: its templates cannot be compared (enroll again with `smartofficed face "
+	    "enroll`, or set face_descriptor = %s)", face_desc[p->kind].name, ctx->desc->name,
+	    face_desc[p->kind].name);
+	return -1;
+}
+
+/* The best face of `im`; 0 found, 1 none, -1 error. */
 static int
-best_crop(struct face_ctx *ctx, const struct cv_image *im, struct cv_image *crop, char *err,
+best_face(struct face_ctx *ctx, const struct cv_image *im, struct face_det *best, char *err,
     size_t errlen)
 {
 	struct face_det d[FACE_MAX_DETS];
@@ -724,48 +948,48 @@ best_crop(struct face_ctx *ctx, const struct cv_image *im, struct cv_image *crop
 		return -1;
 	if (n == 0)
 		return 1;
-	return face_align(im, &d[0], crop, err, errlen) == -1 ? -1 : 0;
+	*best = d[0];
+	return 0;
 }
 
 int
 face_enroll(struct face_ctx *ctx, const char *state_dir, const char *name,
     const struct cv_image *ims, int n, char *err, size_t errlen)
 {
-	struct cv_image *crops;
+	const struct face_desc_ops *ops = ctx->desc;
 	int i, r, fd = -1, rc = -1, hl;
 	char dir[1024], path[1200], tmp[1200], e2[256], *buf = NULL;
-	size_t len = 0, off = 0;
+	size_t len = 0, off = 0, rec = (size_t)ops->dim * sizeof(float);
+	float *desc = NULL;
 
 	if (!face_name_valid(name)) {
 		seterr(err, errlen, "\"%s\": not a valid name (1-63 of A-Z a-z 0-9 _ . -)", name);
 		return -1;
 	}
-	if (n <= 0) {
-		seterr(err, errlen, "no images to enroll from");
+	if (n <= 0 || n > 1000) {
+		seterr(err, errlen, n <= 0 ? "no images to enroll from" :
+		    "at most 1000 images to enroll from");
 		return -1;
 	}
-	crops = calloc((size_t)n, sizeof *crops);
-	len = 64 + (size_t)n * DESC_DIM * sizeof(float);
-	if (crops == NULL || (buf = malloc(len)) == NULL) {
+	len = 96 + (size_t)n * rec;
+	if ((buf = malloc(len)) == NULL || (desc = malloc(rec)) == NULL) {
 		seterr(err, errlen, "out of memory");
 		goto out;
 	}
+	hl = snprintf(buf, 96, STORE_MAGIC " 2 %s %d %d\n", ops->name, n, ops->dim);
 	for (i = 0; i < n; i++) {
-		if ((r = best_crop(ctx, &ims[i], &crops[i], e2, sizeof e2)) != 0) {
+		struct face_det d;
+		if ((r = best_face(ctx, &ims[i], &d, e2, sizeof e2)) != 0) {
 			seterr(err, errlen, "image %d: %s", i + 1, r == 1 ? "no face found" : e2);
 			goto out;
 		}
-	}
-	hl = snprintf(buf, 64, STORE_MAGIC " %d %d\n", n, DESC_DIM);
-	for (i = 0; i < n; i++) {
-		float desc[DESC_DIM];      /* buf + hl is not float-aligned */
-		if (face_describe(&crops[i], desc) == -1) {
-			seterr(err, errlen, "image %d: cannot describe the face", i + 1);
+		if (ops->describe(ctx, &ims[i], &d, desc, e2, sizeof e2) == -1) {
+			seterr(err, errlen, "image %d: %s", i + 1, e2);
 			goto out;
 		}
-		memcpy(buf + hl + (size_t)i * sizeof desc, desc, sizeof desc);
+		memcpy(buf + hl + (size_t)i * rec, desc, rec);   /* buf + hl: not float-aligned */
 	}
-	len = (size_t)hl + (size_t)n * DESC_DIM * sizeof(float);
+	len = (size_t)hl + (size_t)n * rec;
 	if (store_dir(state_dir, 1, dir, sizeof dir, err, errlen) == -1)
 		goto out;
 	snprintf(path, sizeof path, "%s/%s.face", dir, name);
@@ -804,12 +1028,40 @@ fail:
 		close(fd);
 	unlink(tmp);
 out:
-	if (crops)
-		for (i = 0; i < n; i++)
-			cv_image_free(&crops[i]);
-	free(crops);
+	free(desc);
 	free(buf);
 	return rc;
+}
+
+/* The smallest distance of descriptor d to p's templates. */
+static double
+nearest(const struct face_desc_ops *ops, const struct face_person *p, const float *d)
+{
+	double best = 1e9, x;
+
+	for (int i = 0; i < p->n; i++)
+		if ((x = ops->distance(d, p->desc + (size_t)i * p->dim)) < best)
+			best = x;
+	return best;
+}
+
+int
+face_describe_det(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float *out, char *err, size_t errlen)
+{
+	return ctx->desc->describe(ctx, im, d, out, err, errlen);
+}
+
+int
+face_desc_dim(const struct face_ctx *ctx)
+{
+	return ctx->desc->dim;
+}
+
+double
+face_person_nearest(const struct face_ctx *ctx, const struct face_person *p, const float *desc)
+{
+	return p->kind == ctx->desc->kind ? nearest(ctx->desc, p, desc) : 1e9;
 }
 
 int
@@ -817,19 +1069,41 @@ face_person_distance(struct face_person *p, const struct cv_image *crop, double 
     char *err, size_t errlen)
 {
 	float *d;
-	double best = 1e9, x;
-	int i;
 
+	if (p->kind != FACE_DESC_LBP) {
+		seterr(err, errlen, "an aligned grey crop is for LBP enrollments; this one is %s "
+		    "(face_person_match)", face_desc[p->kind].name);
+		return -1;
+	}
 	if ((d = malloc(DESC_DIM * sizeof *d)) == NULL || face_describe(crop, d) == -1) {
 		free(d);
 		seterr(err, errlen, "cannot describe the face");
 		return -1;
 	}
-	for (i = 0; i < p->n; i++)
-		if ((x = desc_distance(d, p->desc + (size_t)i * DESC_DIM)) < best)
-			best = x;
+	*dist = nearest(&face_desc[FACE_DESC_LBP], p, d);
 	free(d);
-	*dist = best;
+	return 0;
+}
+
+int
+face_person_match(struct face_ctx *ctx, struct face_person *p, const struct cv_image *im,
+    const struct face_det *det, double *dist, char *err, size_t errlen)
+{
+	const struct face_desc_ops *ops = ctx->desc;
+	float *d;
+
+	if (face_person_usable(ctx, p, err, errlen) == -1)
+		return -1;
+	if ((d = malloc((size_t)ops->dim * sizeof *d)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ops->describe(ctx, im, det, d, err, errlen) == -1) {
+		free(d);
+		return -1;
+	}
+	*dist = nearest(ops, p, d);
+	free(d);
 	return 0;
 }
 
@@ -837,21 +1111,19 @@ int
 face_person_verify(struct face_ctx *ctx, struct face_person *p, const struct cv_image *im,
     struct face_verdict *v, char *err, size_t errlen)
 {
-	struct cv_image crop;
+	struct face_det d;
 	int r;
 
 	memset(v, 0, sizeof *v);
 	v->score = -1;
-	if ((r = best_crop(ctx, im, &crop, err, errlen)) == -1)
+	if ((r = best_face(ctx, im, &d, err, errlen)) == -1)
 		return -1;
 	if (r == 1)
 		return 0;
 	v->face = 1;
-	r = face_person_distance(p, &crop, &v->score, err, errlen);
-	cv_image_free(&crop);
-	if (r == -1)
+	if (face_person_match(ctx, p, im, &d, &v->score, err, errlen) == -1)
 		return -1;
-	v->match = v->score <= ctx->cfg.threshold;
+	v->match = v->score <= face_threshold(ctx);
 	return 0;
 }
 
@@ -958,6 +1230,14 @@ face_live_feed(struct face_live *lv, double t, const struct face_det *d, int mat
 			lv->turned = 1;
 		else if (lv->turned && dev <= lv->c.yaw_back)
 			lv->turn_done = 1;
+		/* A blink is the eyes closing in a still head: eyes the
+		 * cascade loses while the head is turned away are not closed,
+		 * so no blink spans a turn (the turn is its own challenge). */
+		if (dev >= lv->c.yaw_turn) {
+			eyes_open = -1;
+			lv->eyes_prev = -1;
+			lv->open_frames = 0;
+		}
 	}
 	if (eyes_open == 1) {
 		if (lv->eyes_prev == 0 && lv->open_frames >= 2 &&

@@ -16,19 +16,29 @@
 
 #include "devices/cv.h"
 #include "devices/cv_face.h"
+#include "models/face_embed.h"
 
 /* Keypoints, in BlazeFace's order: "right"/"left" are the subject's. */
 enum { FACE_KP_REYE, FACE_KP_LEYE, FACE_KP_NOSE, FACE_KP_MOUTH, FACE_KP_REAR, FACE_KP_LEAR,
        FACE_NKP };
 
 #define FACE_MAX_DETS   16
-#define FACE_CROP_W     80      /* aligned grey crop fed to the recognizer */
+#define FACE_CROP_W     80      /* aligned grey crop fed to the LBP descriptor */
 #define FACE_CROP_H     80
 #define FACE_NAME_MAX   64
 
-/* Defaults (config: face_min_score, face_threshold; see docs/faces.md). */
+/* The descriptor rows (config face_descriptor = embedding | lbp): the
+ * learned embedding (models/face_embed.c, the default) or the LBP
+ * histograms it replaced.  Each enrolled file records which made it. */
+enum face_descriptor { FACE_DESC_EMBEDDING, FACE_DESC_LBP, FACE_NDESC };
+
+/* Defaults (config: face_min_score, face_threshold; see docs/faces.md).
+ * Scores are distances ×100 for both descriptors (lower = more alike):
+ * the embedding's Euclidean distance, LBP's mean chi-square. */
 #define FACE_DEFAULT_MIN_SCORE  0.5
-#define FACE_DEFAULT_THRESHOLD  58.5
+#define FACE_DEFAULT_THRESHOLD  FACE_EMBED_THRESHOLD
+#define FACE_EMBED_THRESHOLD    46.0
+#define FACE_LBP_THRESHOLD      58.5
 #define FACE_DEFAULT_MODEL      "models/blazeface/face_detection_front_128x128_barracuda.onnx"
 #define FACE_DEFAULT_CASCADES   "/usr/share/opencv4"
 
@@ -43,19 +53,29 @@ struct face_config {
 	const char *model;        /* BlazeFace ONNX file; NULL or missing: cascade */
 	const char *cascade_dir;  /* holds haarcascades/ and lbpcascades/ */
 	double      min_score;    /* detection score threshold, 0..1 */
-	double      threshold;    /* match when distance <= threshold */
+	double      threshold;    /* match when distance <= threshold; 0: the descriptor's */
 	int         threads;      /* OpenCV threads, 0 = OpenCV's default */
+	int         descriptor;   /* enum face_descriptor (0: embedding) */
+	const char *embed_model;  /* the embedding's tfjs manifest; NULL: FACE_EMBED_DEFAULT_MODEL */
 };
 
 struct face_ctx;
 
 /* Loads the detector (the ONNX model, or the cascade when the model file
- * is missing: logged once) and the eye cascade.  Fails only when neither
- * detector can be loaded. */
+ * is missing: logged once), the eye cascade and the descriptor.  Fails
+ * when neither detector can be loaded, and when the embedding's model is
+ * missing or corrupt (never a silent fallback: templates of the other
+ * descriptor would not match). */
 struct face_ctx *face_open(const struct face_config *cfg, char *err, size_t errlen);
 void face_close(struct face_ctx *ctx);
 /* 1 when detection uses BlazeFace, 0 when it fell back to the cascade. */
 int  face_uses_net(const struct face_ctx *ctx);
+/* The descriptor in use and the match threshold in force. */
+enum face_descriptor face_descriptor_of(const struct face_ctx *ctx);
+double face_threshold(const struct face_ctx *ctx);
+/* "embedding" / "lbp"; face_descriptor_parse: -1 when neither. */
+const char *face_descriptor_name(enum face_descriptor d);
+int  face_descriptor_parse(const char *s);
 
 /* The 896 SSD anchor centres (x, y in 0..1 of the net input), in the
  * network's output order: 16×16 cells × 2, then 8×8 cells × 6. */
@@ -74,6 +94,12 @@ int face_detect(struct face_ctx *ctx, const struct cv_image *im, struct face_det
 /* The FACE_CROP_W×FACE_CROP_H grey crop of detection d with the eyes level
  * at fixed places (rotation, scale from the eye keypoints). */
 int face_align(const struct cv_image *im, const struct face_det *d, struct cv_image *crop,
+    char *err, size_t errlen);
+
+/* The embedding's crop of detection d: FACE_EMBED_SIZE² RGB into rgb (rows
+ * of FACE_EMBED_SIZE * 3 bytes), the eyes and mouth where dlib's face
+ * chips have them. */
+int face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_t *rgb,
     char *err, size_t errlen);
 
 /* Yaw proxy: the nose's offset from the eye midpoint along the eye line,
@@ -110,9 +136,29 @@ struct face_verdict {
 /* Compares the best face of `im` with person p. */
 int face_person_verify(struct face_ctx *ctx, struct face_person *p, const struct cv_image *im,
     struct face_verdict *v, char *err, size_t errlen);
-/* Distance of an aligned crop to p: the smallest to its enrolled crops. */
+/* Distance of an aligned crop (face_align: the LBP crop) to p, the
+ * smallest to its enrolled crops; p must be an LBP enrollment. */
 int face_person_distance(struct face_person *p, const struct cv_image *crop, double *dist,
     char *err, size_t errlen);
+/* Distance of detection d in im to p with ctx's descriptor (aligned the
+ * way it needs): the smallest to p's templates.  -1 with a reason when p
+ * was made by the other descriptor (face_person_usable). */
+int face_person_match(struct face_ctx *ctx, struct face_person *p, const struct cv_image *im,
+    const struct face_det *d, double *dist, char *err, size_t errlen);
+/* The template of detection d in im with ctx's descriptor: face_desc_dim
+ * floats into out (for comparing one face with many people: the bench). */
+int face_describe_det(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float *out, char *err, size_t errlen);
+int face_desc_dim(const struct face_ctx *ctx);
+/* The distance of such a template to p (p usable with ctx). */
+double face_person_nearest(const struct face_ctx *ctx, const struct face_person *p,
+    const float *desc);
+/* 0 when p was made by ctx's descriptor; else -1 and a message that says
+ * which made it and what to do (re-enroll, or set face_descriptor). */
+int face_person_usable(const struct face_ctx *ctx, const struct face_person *p, char *err,
+    size_t errlen);
+enum face_descriptor face_person_descriptor(const struct face_person *p);
+int face_person_count(const struct face_person *p);
 
 /* face_person_load + face_person_verify + free, for one image. */
 int face_verify(struct face_ctx *ctx, const char *state_dir, const char *name,

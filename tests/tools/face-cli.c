@@ -3,12 +3,15 @@
  * measuring commands for tests/bench/face:
  *
  *   face-cli [--state-dir DIR] [--model PATH] [--cascade-dir DIR]
- *            [--threshold X] face ...
+ *            [--threshold X] [--descriptor embedding|lbp] [--embed-model M]
+ *            face ...
  *   face-cli [--model PATH] [--pad N] detect IMAGE...
  *       one line per image: PATH COUNT SCORE YAW (best face), the image
  *       padded with an N-pixel black border first
  *   face-cli [--model PATH] [--threads N] fps W H FRAMES IMAGE
  *       detection frames per second on IMAGE scaled into a W×H frame
+ *   face-cli [--model PATH] crop IMAGE OUT.ppm
+ *       the embedding's aligned 150×150 RGB crop of IMAGE's best face
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,13 @@ main(int argc, char **argv)
 			pad = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--threads") == 0)
 			fc.threads = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--descriptor") == 0) {
+			if ((cfg.descriptor = face_descriptor_parse(argv[i + 1])) < 0) {
+				fprintf(stderr, "face-cli: --descriptor embedding|lbp\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--embed-model") == 0)
+			cfg.embed_model = argv[i + 1];
 		else {
 			fprintf(stderr, "face-cli: unknown option %s\n", argv[i]);
 			return 2;
@@ -87,7 +97,9 @@ main(int argc, char **argv)
 	fc.model = cfg.model;
 	fc.cascade_dir = cfg.cascade_dir;
 	fc.min_score = FACE_DEFAULT_MIN_SCORE;
-	fc.threshold = FACE_DEFAULT_THRESHOLD;
+	fc.threshold = 0;
+	fc.descriptor = cfg.descriptor;
+	fc.embed_model = cfg.embed_model;
 	if ((ctx = face_open(&fc, err, sizeof err)) == NULL) {
 		fprintf(stderr, "face-cli: %s\n", err);
 		return 1;
@@ -135,6 +147,25 @@ main(int argc, char **argv)
 		    frames / (t1 - t0), (t1 - t0) * 1000 / frames, n);
 		cv_image_free(&im);
 		cv_image_free(&fr);
+	} else if (strcmp(argv[i], "crop") == 0 && i + 2 < argc) {
+		static uint8_t rgb[FACE_EMBED_SIZE * FACE_EMBED_SIZE * 3];
+		struct cv_image im;
+		FILE *f;
+
+		if (cv_face_read_image(argv[i + 1], &im, err, sizeof err) == -1 ||
+		    face_detect(ctx, &im, d, FACE_MAX_DETS, err, sizeof err) < 1 ||
+		    face_align_embed(&im, &d[0], rgb, err, sizeof err) == -1) {
+			fprintf(stderr, "face-cli: %s: %s\n", argv[i + 1], err);
+			return 1;
+		}
+		if ((f = fopen(argv[i + 2], "wb")) == NULL) {
+			perror(argv[i + 2]);
+			return 1;
+		}
+		fprintf(f, "P6\n%d %d\n255\n", FACE_EMBED_SIZE, FACE_EMBED_SIZE);
+		fwrite(rgb, 1, sizeof rgb, f);
+		fclose(f);
+		cv_image_free(&im);
 	} else {
 		fprintf(stderr, "face-cli: unknown command %s\n", argv[i]);
 		rc = 2;

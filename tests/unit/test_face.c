@@ -1,10 +1,12 @@
 /*
- * test_face — face detection, recognition, the enrollment store and the
- * liveness state machine (models/face.c, devices/cv_face.cpp) on the real
- * BlazeFace model and the AT&T/ORL faces.
+ * test_face — face detection, recognition (the learned embedding, the
+ * default, and the LBP row), the enrollment store and the liveness state
+ * machine (models/face.c, devices/cv_face.cpp) on the real BlazeFace model,
+ * the real face recognition network and the AT&T/ORL faces.
  *
- * Run from the repository root (tests/run-unit does): the model is
- * models/blazeface/..., the faces ../shared/data/faces/orl (or $ORL_DIR).
+ * Run from the repository root (tests/run-unit does): the models are
+ * models/blazeface/... and models/facerec/..., the faces
+ * ../shared/data/faces/orl (or $ORL_DIR).
  * A missing model or face set fails the tests; nothing is skipped.
  */
 #include <math.h>
@@ -26,7 +28,7 @@
 
 #define PAD 30
 
-static struct face_ctx *ctx;
+static struct face_ctx *ctx, *lbp;
 static char state[64];
 
 static const char *
@@ -64,13 +66,18 @@ padded(int person, int k, int dx, struct cv_image *out)
 static int
 setup_ctx(void **st)
 {
-	struct face_config fc = { FACE_DEFAULT_MODEL, NULL, FACE_DEFAULT_MIN_SCORE,
-	    FACE_DEFAULT_THRESHOLD, 0 };
-	char err[256];
+	struct face_config fc = { FACE_DEFAULT_MODEL, NULL, FACE_DEFAULT_MIN_SCORE, 0, 0,
+	    FACE_DESC_EMBEDDING, NULL };
+	char err[512];
 
 	(void)st;
 	if ((ctx = face_open(&fc, err, sizeof err)) == NULL) {
 		fprintf(stderr, "face_open: %s\n", err);
+		return -1;
+	}
+	fc.descriptor = FACE_DESC_LBP;
+	if ((lbp = face_open(&fc, err, sizeof err)) == NULL) {
+		fprintf(stderr, "face_open (lbp): %s\n", err);
 		return -1;
 	}
 	snprintf(state, sizeof state, "/tmp/so-face-XXXXXX");
@@ -86,6 +93,7 @@ teardown_ctx(void **st)
 
 	(void)st;
 	face_close(ctx);
+	face_close(lbp);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", state);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -178,7 +186,7 @@ test_detect_orl(void **st)
 /* ---- enrollment and verification */
 
 static void
-enroll(const char *name, int person, const int *ks, int n)
+enroll_with(struct face_ctx *c, const char *name, int person, const int *ks, int n)
 {
 	struct cv_image ims[10];
 	char err[256];
@@ -187,27 +195,39 @@ enroll(const char *name, int person, const int *ks, int n)
 	for (i = 0; i < n; i++)
 		if (cv_face_read_image(orl(person, ks[i]), &ims[i], err, sizeof err) == -1)
 			fail_msg("%s", err);
-	if (face_enroll(ctx, state, name, ims, n, err, sizeof err) == -1)
+	if (face_enroll(c, state, name, ims, n, err, sizeof err) == -1)
 		fail_msg("enroll %s: %s", name, err);
 	for (i = 0; i < n; i++)
 		cv_image_free(&ims[i]);
 }
 
+static void
+enroll(const char *name, int person, const int *ks, int n)
+{
+	enroll_with(ctx, name, person, ks, n);
+}
+
 static int
-verify(struct face_person *p, int person, int k, double *score)
+verify_with(struct face_ctx *c, struct face_person *p, int person, int k, double *score)
 {
 	struct cv_image im;
 	struct face_verdict v;
-	char err[256];
+	char err[512];
 
 	if (cv_face_read_image(orl(person, k), &im, err, sizeof err) == -1 ||
-	    face_person_verify(ctx, p, &im, &v, err, sizeof err) == -1)
+	    face_person_verify(c, p, &im, &v, err, sizeof err) == -1)
 		fail_msg("verify %s: %s", orl(person, k), err);
 	cv_image_free(&im);
 	assert_true(v.face);
 	if (score)
 		*score = v.score;
 	return v.match;
+}
+
+static int
+verify(struct face_person *p, int person, int k, double *score)
+{
+	return verify_with(ctx, p, person, k, score);
 }
 
 static void
@@ -238,12 +258,127 @@ test_enroll_verify(void **st)
 			}
 		face_person_free(p);
 	}
-	printf("  genuine matches %d/40 (s1: %d/5), false accepts %d/%d\n", genuine, s1,
-	    false_acc, impostors);
-	/* measured at the default threshold: 34/40 (s1 turns the head in
-	 * images 5-6 and matches 2/5), 0 false accepts */
-	assert_true(genuine >= 32);
+	printf("  embedding: genuine matches %d/40 (s1: %d/5), false accepts %d/%d\n", genuine,
+	    s1, false_acc, impostors);
+	/* measured at the default threshold: 40/40 (LBP: 34/40, s1 turns the
+	 * head in images 5-6 and matched 2/5), 0 false accepts */
+	assert_true(genuine >= 38);
 	assert_int_equal(false_acc, 0);
+}
+
+/* The LBP row of the same table still works (face_descriptor = lbp). */
+static void
+test_enroll_verify_lbp(void **st)
+{
+	static const int first5[5] = { 1, 2, 3, 4, 5 };
+	struct face_person *p;
+	char name[16], err[256];
+	int s, k, other, missing, genuine = 0, false_acc = 0;
+
+	(void)st;
+	for (s = 1; s <= 8; s++) {
+		snprintf(name, sizeof name, "lbp%d", s);
+		enroll_with(lbp, name, s, first5, 5);
+		if ((p = face_person_load(state, name, &missing, err, sizeof err)) == NULL)
+			fail_msg("%s", err);
+		assert_int_equal(face_person_descriptor(p), FACE_DESC_LBP);
+		for (k = 6; k <= 10; k++)
+			genuine += verify_with(lbp, p, s, k, NULL);
+		for (other = 1; other <= 40; other += 3)
+			if (other != s)
+				false_acc += verify_with(lbp, p, other, 7, NULL);
+		face_person_free(p);
+	}
+	printf("  lbp: genuine matches %d/40, false accepts %d\n", genuine, false_acc);
+	assert_true(genuine >= 32);                 /* measured: 34/40 */
+	assert_int_equal(false_acc, 0);
+}
+
+/*
+ * An enrollment made by one descriptor is refused by the other, with a
+ * message that says which and what to do (never garbage distances); the
+ * old store format (version 1, LBP only) reads as an LBP enrollment.
+ */
+static void
+test_descriptor_mismatch(void **st)
+{
+	static const int ks[3] = { 1, 2, 3 };
+	struct face_person *p;
+	struct face_verdict v;
+	struct cv_image im;
+	char err[512], file[160], *buf;
+	double dist;
+	int missing;
+	FILE *f;
+	long len;
+
+	(void)st;
+	enroll_with(lbp, "old", 6, ks, 3);
+	assert_non_null(p = face_person_load(state, "old", &missing, err, sizeof err));
+	assert_int_equal(face_person_descriptor(p), FACE_DESC_LBP);
+	assert_int_equal(face_person_usable(lbp, p, err, sizeof err), 0);
+	assert_int_equal(face_person_usable(ctx, p, err, sizeof err), -1);
+	printf("  %s\n", err);
+	assert_non_null(strstr(err, "enrolled with the lbp descriptor"));
+	assert_non_null(strstr(err, "face_descriptor is embedding"));
+	if (cv_face_read_image(orl(6, 4), &im, err, sizeof err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(face_person_verify(ctx, p, &im, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "enroll again"));
+	/* the LBP one matches its own person's image */
+	assert_int_equal(face_person_verify(lbp, p, &im, &v, err, sizeof err), 0);
+	assert_true(v.face);
+	face_person_free(p);
+
+	/* rewritten as the old version 1 file: the same templates, read as LBP */
+	snprintf(file, sizeof file, "%s/faces/old.face", state);
+	assert_non_null(f = fopen(file, "rb"));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	assert_non_null(buf = malloc((size_t)len + 64));
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	{
+		char *nl = memchr(buf, '\n', 96), hdr[64];
+		int hl = snprintf(hdr, sizeof hdr, "smartoffice-face 1 3 7552\n");
+		assert_non_null(nl);
+		assert_non_null(f = fopen(file, "wb"));
+		fwrite(hdr, 1, (size_t)hl, f);
+		fwrite(nl + 1, 1, (size_t)(len - (nl + 1 - buf)), f);
+		fclose(f);
+	}
+	free(buf);
+	assert_non_null(p = face_person_load(state, "old", &missing, err, sizeof err));
+	assert_int_equal(face_person_descriptor(p), FACE_DESC_LBP);
+	assert_int_equal(face_person_count(p), 3);
+	assert_int_equal(face_person_verify(lbp, p, &im, &v, err, sizeof err), 0);
+	assert_true(v.match);
+	face_person_free(p);
+
+	/* the other way: an embedding enrollment under lbp, and the LBP crop API */
+	enroll("new", 6, ks, 3);
+	assert_non_null(p = face_person_load(state, "new", &missing, err, sizeof err));
+	assert_int_equal(face_person_descriptor(p), FACE_DESC_EMBEDDING);
+	assert_int_equal(face_person_verify(lbp, p, &im, &v, err, sizeof err), -1);
+	assert_non_null(strstr(err, "enrolled with the embedding descriptor"));
+	{
+		struct cv_image crop;
+		assert_int_equal(cv_image_alloc(&crop, FACE_CROP_W, FACE_CROP_H, 1), 0);
+		memset(crop.data, 100, crop.stride * crop.h);
+		assert_int_equal(face_person_distance(p, &crop, &dist, err, sizeof err), -1);
+		cv_image_free(&crop);
+	}
+	assert_int_equal(face_person_verify(ctx, p, &im, &v, err, sizeof err), 0);
+	assert_true(v.match);
+	face_person_free(p);
+	cv_image_free(&im);
+
+	/* a version 2 file naming a descriptor we do not know */
+	write_file(file, "smartoffice-face 2 arcface 1 512\nxxxx");
+	assert_int_equal(chmod(file, 0600), 0);
+	assert_null(face_person_load(state, "old", &missing, err, sizeof err));
+	assert_non_null(strstr(err, "does not know"));
 }
 
 static void
@@ -301,6 +436,12 @@ test_store_modes(void **st)
 	/* a corrupt store file is refused with the reason */
 	write_file(file, "smartoffice-face 1 5 7552\nshort");
 	assert_int_equal(chmod(file, 0600), 0);
+	assert_null(face_person_load(state, "alice", &missing, err, sizeof err));
+	assert_non_null(strstr(err, "re-enroll"));
+	write_file(file, "smartoffice-face 2 embedding 5 128\nshort");
+	assert_null(face_person_load(state, "alice", &missing, err, sizeof err));
+	assert_non_null(strstr(err, "re-enroll"));
+	write_file(file, "smartoffice-face 2 embedding 1 7552\nshort");   /* wrong dim */
 	assert_null(face_person_load(state, "alice", &missing, err, sizeof err));
 	assert_non_null(strstr(err, "re-enroll"));
 }
@@ -385,17 +526,16 @@ static void
 frame(struct face_person *p, int person, int k, int dx, struct face_det *d, int *match)
 {
 	struct face_det dd[FACE_MAX_DETS];
-	struct cv_image im, crop;
-	char err[256];
+	struct cv_image im;
+	char err[512];
 	double dist;
 
 	padded(person, k, dx, &im);
 	assert_true(face_detect(ctx, &im, dd, FACE_MAX_DETS, err, sizeof err) >= 1);
 	*d = dd[0];
-	assert_int_equal(face_align(&im, d, &crop, err, sizeof err), 0);
-	assert_int_equal(face_person_distance(p, &crop, &dist, err, sizeof err), 0);
-	*match = dist <= FACE_DEFAULT_THRESHOLD;
-	cv_image_free(&crop);
+	if (face_person_match(ctx, p, &im, d, &dist, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	*match = dist <= face_threshold(ctx);
 	cv_image_free(&im);
 }
 
@@ -523,6 +663,8 @@ main(void)
 		cmocka_unit_test(test_decode_nms),
 		cmocka_unit_test(test_detect_orl),
 		cmocka_unit_test(test_enroll_verify),
+		cmocka_unit_test(test_enroll_verify_lbp),
+		cmocka_unit_test(test_descriptor_mismatch),
 		cmocka_unit_test(test_store_modes),
 		cmocka_unit_test(test_store_damaged),
 		cmocka_unit_test(test_live_still_photo),
