@@ -20,6 +20,8 @@
 #define SHELF_TOUCH_S 0.25    /* a hand held over the place this long (a hand
                                  passing over it on its way is not a grasp) */
 
+struct skinmap { uint64_t m[2]; };
+
 struct strip {
 	float v[SG_N];
 	float mean, sd;
@@ -49,6 +51,8 @@ struct mk {
 	/* the spine above and below the label: reference and last sample */
 	struct strip ref[2], prev[2];
 	int    have_ref, have_prev;
+	struct skinmap skin_ref, skin_last; /* skin-coloured cells around and above
+	                                       it with the book in place */
 };
 
 struct shelf {
@@ -72,7 +76,7 @@ struct shelf_config
 shelf_default_config(void)
 {
 	struct shelf_config c = {
-		.take_s = 0.5, .return_s = 0.3, .settle_s = 0.6, .move_frac = 0.6,
+		.take_s = 0.5, .return_s = 0.2, .settle_s = 0.6, .move_frac = 0.6,
 		.changed_ncc = 0.6, .view_frac = 0.5, .scan = SHELF_SCAN_TRACK, .scan_bands = 5,
 		.det = { .min_side_px = 10, .fast = 1, .aruco3 = 0 },
 	};
@@ -238,6 +242,42 @@ strip_sample(const struct cv_image *im, float x, float y, float side, int which,
 	st->skin = (float)nskin / SG_N;
 	st->mean = sum / SG_N;
 	st->sd = sqrtf(fmaxf(0, sq / SG_N - st->mean * st->mean));
+}
+
+/* A hand anywhere near (x, y): skin in a coarse grid over a window 6 marker
+ * sides wide and 5 high around the label (the next books and the arm). */
+/* Skin-coloured cells of a coarse 8x16 grid over the window 6 marker sides
+ * wide from the top of the frame down to 2.5 sides under the label: the
+ * books next to it, and the way a hand comes and goes (an arm reaching
+ * for the row above lies across this one, its hand above). */
+static struct skinmap
+skin_map(const struct cv_image *im, float x, float y, float side)
+{
+	float w = 6 * side, y1 = y + 2.5f * side, cw = w / 8, ch = y1 / 16;
+	struct skinmap map = { { 0, 0 } };
+	int sk;
+
+	if (im->channels != 3)
+		return map;
+	for (int j = 0; j < 16; j++)
+		for (int i = 0; i < 8; i++) {
+			(void)block_mean(im, (int)(x - w / 2 + i * cw), (int)(j * ch),
+			    (int)cw / 2 + 1, (int)ch / 3 + 1, &sk);
+			if (sk)
+				map.m[j / 8] |= 1ULL << ((j % 8) * 8 + i);
+		}
+	return map;
+}
+
+/* Skin where there was none with the book in place (books can be skin
+ * coloured, hands are new). */
+static int
+hand_near(const struct cv_image *im, float x, float y, float side, const struct skinmap *ref)
+{
+	struct skinmap cur = skin_map(im, x, y, side);
+
+	return __builtin_popcountll(cur.m[0] & ~ref->m[0]) +
+	    __builtin_popcountll(cur.m[1] & ~ref->m[1]) >= 3;
 }
 
 /* How much a strip still looks like its reference: 1 alike .. 0 changed. */
@@ -447,6 +487,17 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 						k->ref[w].sd = 0.9f * k->ref[w].sd + 0.1f * cur.sd;
 					}
 				}
+				/* What is skin coloured with the book in place: cells that were
+				 * so in two samples half a second apart (a hand passing by is
+				 * not kept). */
+				if (!k->have_ref) {
+					k->skin_ref = k->skin_last = skin_map(bgr, k->hx, k->hy, k->side);
+				} else if ((s->st.frames & 7) == (unsigned long)(id & 7)) {
+					struct skinmap cur = skin_map(bgr, k->hx, k->hy, k->side);
+					for (int q = 0; q < 2; q++)
+						k->skin_ref.m[q] = cur.m[q] & k->skin_last.m[q];
+					k->skin_last = cur;
+				}
 				k->have_ref = 1;
 			}
 			k->have_prev = 0;
@@ -497,6 +548,8 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 				changed = nok == 0 || alike < (float)s->cfg.changed_ncc;
 				if (hand)
 					k->touch += dt;
+				else
+					hand = hand_near(bgr, k->hx, k->hy, k->side, &k->skin_ref);
 			}
 			if (!changed || !stable || hand || !place_in_view(s, id)) {
 				s->st.decisions_held++;
