@@ -5,6 +5,7 @@
 #include "devices/mic.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +230,12 @@ mic_sup_read(struct mic_sup *s, int16_t *buf, size_t n, char *err, size_t errlen
 			return MIC_SUP_WAIT;
 		}
 	}
-	/* The room went on while the source was gone: so does the stream. */
-	at = s->lost_pos + (uint64_t)((now - s->lost_at) * MIC_RATE + 0.5);
+	/* The room went on while the source was gone: so does the stream, by
+	 * whole steps, rounded up, so that a replay's frames stay aligned. */
+	{
+		uint64_t gone = (uint64_t)ceil((now - s->lost_at) * MIC_RATE / MIC_SUP_STEP);
+		at = s->lost_pos + gone * MIC_SUP_STEP;
+	}
 	s->attempts++;
 	s->m = mic_open_at(s->ops, s->arg, s->realtime, at - s->file_base, err, errlen);
 	if (s->m != NULL) {

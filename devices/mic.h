@@ -18,7 +18,10 @@
  * camera: a failed read is reported once (LOST), the source is reopened
  * with back-off (at most 1 s apart, so a microphone that returns is heard
  * again within about 1 s), and BACK says how long the stream was without
- * audio, so that stream time goes on as the wall clock did.
+ * audio, so that stream time goes on as the wall clock did.  The gap is
+ * counted in whole MIC_SUP_STEP steps (80 ms: the speech embedding's hop,
+ * eight PocketSphinx frames), rounded up, so that a replay resumes on the
+ * frame grid it had: the same audio gives the same decisions.
  *
  * unplug: a replay of a device that comes and goes.  The file's timeline is
  * the room's: a read that reaches T fails with ENODEV (as PortAudio's does
@@ -78,6 +81,8 @@ ssize_t mic_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen
 void    mic_close(struct mic *m);
 
 /* ---- the supervised reader ---- */
+
+#define MIC_SUP_STEP 1280      /* samples: the gap's unit (80 ms) */
 
 enum mic_sup_status {
 	MIC_SUP_END  =  0,   /* a replay ended: stop reading (or mic_sup_rewind) */

@@ -5,37 +5,10 @@
  */
 #include "devices/pointer.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int
-pointer_parse_screen(const char *s, int *w, int *h, char *err, size_t errlen)
-{
-	const char *spec = s;
-	char *end;
-	long a, b;
-
-	errno = 0;
-	a = strtol(s, &end, 10);
-	if (end == s || (*end != 'x' && *end != 'X') || errno)
-		goto bad;
-	s = end + 1;
-	b = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno)
-		goto bad;
-	if (a < 1 || a > 65535 || b < 1 || b > 65535)
-		goto bad;
-	*w = (int)a;
-	*h = (int)b;
-	return 0;
-bad:
-	snprintf(err, errlen, "pointer screen \"%s\": expected WIDTHxHEIGHT in pixels, "
-	    "each 1 to 65535 (e.g. 1920x1080)", spec);
-	return -1;
-}
 
 struct pointer *
 pointer_open_ops(const struct pointer_ops *ops, const char *arg, int w, int h,
@@ -122,8 +95,14 @@ pointer_cursor(struct pointer *p, double t, double x01, double y01, enum pointer
 		button = 0;
 	if (!moved && button < 0)
 		return 0;
-	if (p->ops->emit(p, x, y, moved, button, err, errlen) < 0)
+	if (p->ops->emit(p, x, y, moved, button, err, errlen) < 0) {
+		/* Gone under us: no device, quiet until the next engage. */
+		p->ops->disappear(p);
+		p->present = 0;
+		p->down = 0;
+		p->failed = 1;
 		return -1;
+	}
 	p->x = x;
 	p->y = y;
 	p->reports++;

@@ -20,7 +20,8 @@
  *
  * The device exists only while the cursor is engaged: pointer_engage makes
  * it appear, pointer_disengage (releasing a button still held) makes it go.
- * The cursor's 0..1 coordinates map onto a W×H screen (pointer_screen):
+ * The cursor's 0..1 coordinates map onto a W×H screen (pointer_width,
+ * pointer_height):
  * x = round(x01 × (W − 1)); a position that does not change sends nothing.
  * A press is BTN_LEFT down at the cursor, a release BTN_LEFT up, so the
  * cursor's select is a click.
@@ -68,8 +69,6 @@ struct pointer {
 extern const struct pointer_ops pointer_uinput_ops;
 extern const struct pointer_ops pointer_file_ops;
 
-/* "WxH" (e.g. 1920x1080), each 1..65535; 0, or -1 with err. */
-int  pointer_parse_screen(const char *s, int *w, int *h, char *err, size_t errlen);
 /* Opens the output a spec names ("uinput", "file:PATH"); NULL with err,
  * one line saying why (a missing /dev/uinput, no permission, ...). */
 struct pointer *pointer_open(const char *spec, int w, int h, char *err, size_t errlen);
@@ -80,7 +79,8 @@ struct pointer *pointer_open_ops(const struct pointer_ops *ops, const char *arg,
  * cursor's events are dropped quietly until the next engage). */
 int  pointer_engage(struct pointer *p, double t, char *err, size_t errlen);
 /* The cursor at (x01, y01), 0..1 of the screen, moving, pressing or
- * releasing.  A cursor without an engage engages first.  0 or -1 with err. */
+ * releasing.  A cursor without an engage engages first.  0 or -1 with err
+ * (a device that fails is dropped: quiet until the next engage). */
 int  pointer_cursor(struct pointer *p, double t, double x01, double y01,
                     enum pointer_action a, char *err, size_t errlen);
 /* The cursor disengaged: a held button is released, the device goes. */
