@@ -119,6 +119,63 @@ test_file_row(void **state)
 	free(text);
 }
 
+/* ---- a device that fails: one error, then quiet until the next engage ---- */
+
+static int appears, emits, disappears, emit_fails;
+
+static int
+t_open(struct pointer *p, const char *arg, char *err, size_t errlen) { return 0; }
+static int
+t_appear(struct pointer *p, char *err, size_t errlen)
+{
+	appears++;
+	return 0;
+}
+static int
+t_emit(struct pointer *p, int x, int y, int moved, int button, char *err, size_t errlen)
+{
+	emits++;
+	if (emit_fails) {
+		snprintf(err, errlen, "test pointer: write: %s", strerror(ENODEV));
+		return -1;
+	}
+	return 0;
+}
+static void t_disappear(struct pointer *p) { disappears++; }
+static void t_close(struct pointer *p) { }
+
+static void
+test_device_fails(void **state)
+{
+	static const struct pointer_ops ops = { "test", t_open, t_appear, t_emit, t_disappear,
+		t_close, NULL };
+	char err[256] = "";
+	struct pointer *p = pointer_open_ops(&ops, NULL, 100, 100, err, sizeof err);
+
+	assert_non_null(p);
+	assert_int_equal(pointer_engage(p, 0, err, sizeof err), 0);
+	assert_int_equal(pointer_cursor(p, 0.1, 0.5, 0.5, POINTER_MOVE, err, sizeof err), 0);
+	emit_fails = 1;
+	assert_int_equal(pointer_cursor(p, 0.2, 0.6, 0.5, POINTER_MOVE, err, sizeof err), -1);
+	assert_non_null(strstr(err, "test pointer: write"));
+	assert_int_equal(disappears, 1);
+	/* Quiet: no new device, no error, until the next engage. */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(pointer_cursor(p, 0.3, 0.1 * i, 0.5, POINTER_PRESS, err, sizeof err), 0);
+	assert_int_equal(appears, 1);
+	assert_int_equal(emits, 2);
+	pointer_disengage(p, 0.4);
+	assert_int_equal(disappears, 1);
+	emit_fails = 0;
+	assert_int_equal(pointer_engage(p, 1.0, err, sizeof err), 0);
+	assert_int_equal(appears, 2);
+	assert_int_equal(pointer_cursor(p, 1.1, 0.5, 0.5, POINTER_PRESS, err, sizeof err), 0);
+	pointer_close(p);
+	/* The press held at close was released, then the device went. */
+	assert_int_equal(emits, 4);
+	assert_int_equal(disappears, 2);
+}
+
 /* ---- uinput ---- */
 
 static double
@@ -332,6 +389,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_specs),
 		cmocka_unit_test_setup_teardown(test_file_row, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_device_fails),
 		cmocka_unit_test(test_uinput),
 	};
 
