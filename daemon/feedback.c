@@ -1,12 +1,14 @@
+/*
+ * feedback — the thread that answers (feedback.h): a small queue of
+ * requests from the service thread, the words from models/tts.c, the
+ * sound through devices/speaker.c, the listener told first.
+ */
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
 #include "base/log.h"
-#include "devices/mic.h"
-#include "devices/wav.h"
+#include "devices/speaker.h"
+#include "models/tts.h"
 
-#include <espeak-ng/espeak_ng.h>
-#include <math.h>
-#include <portaudio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,106 +31,8 @@ struct feedback {
 	struct request   q[FB_QUEUE];
 	size_t           head, len;
 	int              stop;
-	PaStream        *out;
-	int              out_tried;
+	struct speaker  *out;        /* NULL: nothing is played */
 };
-
-/* espeak-ng's synthesis is process-global: one caller at a time. */
-static pthread_mutex_t espeak_lock = PTHREAD_MUTEX_INITIALIZER;
-static int espeak_ready = -1;
-static int16_t *syn_buf;
-static size_t   syn_len, syn_cap;
-
-static int
-synth_cb(short *wav, int n, espeak_EVENT *ev)
-{
-	(void)ev;
-	if (wav == NULL || n <= 0)
-		return 0;
-	if (syn_len + (size_t)n > syn_cap) {
-		syn_cap = (syn_len + (size_t)n) * 2;
-		syn_buf = realloc(syn_buf, syn_cap * sizeof *syn_buf);
-	}
-	memcpy(syn_buf + syn_len, wav, (size_t)n * sizeof *wav);
-	syn_len += (size_t)n;
-	return 0;
-}
-
-int16_t *
-feedback_synth(const char *voice, const char *text, size_t *n)
-{
-	int16_t *out = NULL;
-	int rate;
-
-	*n = 0;
-	pthread_mutex_lock(&espeak_lock);
-	if (espeak_ready < 0) {
-		espeak_ng_InitializePath(NULL);
-		espeak_ready = espeak_ng_Initialize(NULL) == ENS_OK &&
-		    espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, NULL) == ENS_OK;
-		if (espeak_ready)
-			espeak_SetSynthCallback(synth_cb);
-		else
-			log_warnx("espeak-ng could not start: no spoken feedback");
-	}
-	if (espeak_ready && espeak_ng_SetVoiceByName(voice) != ENS_OK)
-		log_warnx("espeak-ng has no voice \"%s\"", voice);
-	if (espeak_ready) {
-		syn_len = 0;
-		if (espeak_ng_Synthesize(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
-		    espeakCHARS_UTF8, NULL, NULL) == ENS_OK && espeak_ng_Synchronize() == ENS_OK) {
-			rate = espeak_ng_GetSampleRate();
-			out = wav_resample(syn_buf, syn_len, (unsigned)rate, n);
-		}
-	}
-	pthread_mutex_unlock(&espeak_lock);
-	return out;
-}
-
-int16_t *
-feedback_cue(size_t *n)
-{
-	/* Two short rising tones: heard as "listening", hard to take for speech. */
-	size_t len = 16000 * 18 / 100, i;
-	int16_t *pcm = malloc(len * sizeof *pcm);
-
-	for (i = 0; i < len; i++) {
-		double t = (double)i / 16000.0, f = i < len / 2 ? 880.0 : 1320.0;
-		double env = sin(M_PI * (double)(i % (len / 2)) / (double)(len / 2));
-		pcm[i] = (int16_t)(6000.0 * env * sin(2.0 * M_PI * f * t));
-	}
-	*n = len;
-	return pcm;
-}
-
-/* Opens the output device once, at start: whether there is a loudspeaker
- * must be known before the first answer. */
-static void
-open_output(struct feedback *f)
-{
-	PaStreamParameters p = { 0 };
-
-	if (f->cfg.play && !f->out_tried) {
-		f->out_tried = 1;
-		if (mic_pa_initialize() == paNoError && (p.device = Pa_GetDefaultOutputDevice()) != paNoDevice) {
-			p.channelCount = 1;
-			p.sampleFormat = paInt16;
-			p.suggestedLatency = Pa_GetDeviceInfo(p.device)->defaultLowOutputLatency;
-			if (Pa_OpenStream(&f->out, NULL, &p, 16000, 256, paClipOff, NULL, NULL) != paNoError ||
-			    Pa_StartStream(f->out) != paNoError)
-				f->out = NULL;
-		}
-		if (f->out == NULL)
-			log_info("no audio output device: spoken feedback is not played");
-	}
-}
-
-static void
-play(struct feedback *f, const int16_t *pcm, size_t n)
-{
-	if (f->out != NULL && n > 0)
-		Pa_WriteStream(f->out, pcm, (unsigned long)n);
-}
 
 static void *
 feedback_main(void *arg)
@@ -153,9 +57,9 @@ feedback_main(void *arg)
 		pthread_mutex_unlock(&f->lock);
 
 		if (r.cue && f->cfg.cue)
-			cue = feedback_cue(&nc);
+			cue = tts_cue(&nc);
 		if (r.text && f->cfg.speak)
-			words = feedback_synth(f->cfg.voice, r.text, &nw);
+			words = tts_synth(f->cfg.voice, r.text, &nw);
 		all = malloc((nc + nw + 1) * sizeof *all);
 		if (nc)
 			memcpy(all, cue, nc * sizeof *all);
@@ -167,9 +71,9 @@ feedback_main(void *arg)
 		if (f->listener != NULL) {
 			int16_t *copy = malloc((nc + nw + 1) * sizeof *copy);
 			memcpy(copy, all, (nc + nw) * sizeof *copy);
-			listener_ack(f->listener, r.ticket, copy, nc + nw, f->out != NULL);
+			listener_ack(f->listener, r.ticket, copy, nc + nw, f->out != NULL && f->out->live);
 		}
-		play(f, all, nc + nw);
+		speaker_play(f->out, all, nc + nw);
 		free(all);
 		free(r.text);
 	}
@@ -184,7 +88,14 @@ feedback_new(const struct feedback_config *cfg, struct listener *l)
 	f->cfg = *cfg;
 	f->cfg.voice = f->voice = strdup(cfg->voice ? cfg->voice : "en-us");
 	f->listener = l;
-	open_output(f);
+	/* Opened once, at start: whether there is a loudspeaker must be
+	 * known before the first answer. */
+	{
+		char err[256];
+		const char *spec = cfg->speaker != NULL ? cfg->speaker : cfg->play ? "portaudio" : "none";
+		if ((f->out = speaker_open(spec, err, sizeof err)) == NULL && err[0])
+			log_info("%s: spoken feedback is not played", err);
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	if (pthread_create(&f->thread, NULL, feedback_main, f) != 0) {
@@ -222,22 +133,9 @@ feedback_free(struct feedback *f)
 	pthread_cond_signal(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
-	if (f->out != NULL) {
-		Pa_StopStream(f->out);
-		Pa_CloseStream(f->out);
-	}
-	if (f->out_tried)
-		Pa_Terminate();
+	speaker_close(f->out);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
 	free(f->voice);
 	free(f);
-	pthread_mutex_lock(&espeak_lock);
-	free(syn_buf);
-	syn_buf = NULL;
-	syn_cap = syn_len = 0;
-	if (espeak_ready == 1)
-		espeak_ng_Terminate();
-	espeak_ready = -1;
-	pthread_mutex_unlock(&espeak_lock);
 }

@@ -35,6 +35,7 @@
 #include "devices/record.h"
 #include "models/face.h"
 #include "models/hand.h"
+#include "models/tts.h"
 #include "base/queue.h"
 #include "daemon/state.h"
 #include "devices/mic.h"
