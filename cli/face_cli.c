@@ -244,6 +244,10 @@ cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_conf
 	}
 	if (p < 5)
 		per[p] = got;
+	for (int q = p; q < 5 && per[0] >= CAM_MIN_FRONT; q++)
+		if (per[q] == 0)
+			fprintf(stderr, "face enroll: no %s pose seen before the camera's end; "
+			    "skipping it\n", poses[q].name);
 	if (r == -1)
 		fprintf(stderr, "face enroll: %s: %s\n", spec, err);
 	if (per[0] < CAM_MIN_FRONT)

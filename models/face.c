@@ -38,6 +38,7 @@ struct face_ctx {
 	struct cv_facenet   *net;        /* NULL: cascade fallback */
 	struct cv_cascade   *cascade;    /* face cascade (fallback) */
 	struct cv_cascade   *eyes;       /* eye cascade (blink), may be NULL */
+	char                 recog_err[640];  /* recognition refused: why ("" when fine) */
 	uint8_t              rgb[FACE_EMBED_SIZE * FACE_EMBED_SIZE * 3];  /* embedding crop */
 	float                scores[CV_FACENET_ANCHORS];
 	float                regs[CV_FACENET_ANCHORS * CV_FACENET_REGS];
@@ -263,8 +264,12 @@ face_open(const struct face_config *cfg, char *err, size_t errlen)
 		if ((ctx->embed = face_embed_load(m, e2, sizeof e2)) == NULL) {
 			seterr(err, errlen, "face recognition model: %s (run tools/fetch-models, or "
 			    "set face_descriptor = lbp and enroll again)", e2);
-			face_close(ctx);
-			return NULL;
+			if (!cfg->recognizer_optional) {
+				face_close(ctx);
+				return NULL;
+			}
+			snprintf(ctx->recog_err, sizeof ctx->recog_err, "%s", err);
+			log_warnx("%s: no face is recognized", ctx->recog_err);
 		}
 	}
 	return ctx;
@@ -644,6 +649,10 @@ static int
 embed_describe(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
     float *out, char *err, size_t errlen)
 {
+	if (ctx->embed == NULL) {
+		seterr(err, errlen, "%s", ctx->recog_err);
+		return -1;
+	}
 	if (face_align_embed(im, d, ctx->rgb, err, errlen) == -1)
 		return -1;
 	return face_embed_run(ctx->embed, ctx->rgb, (size_t)FACE_EMBED_SIZE * 3, out, err, errlen);
@@ -675,6 +684,12 @@ face_descriptor_parse(const char *s)
 		if (s != NULL && strcmp(s, face_desc[i].name) == 0)
 			return i;
 	return -1;
+}
+
+const char *
+face_recognizer_error(const struct face_ctx *ctx)
+{
+	return ctx->recog_err[0] ? ctx->recog_err : NULL;
 }
 
 enum face_descriptor
@@ -927,6 +942,10 @@ int
 face_person_usable(const struct face_ctx *ctx, const struct face_person *p, char *err,
     size_t errlen)
 {
+	if (ctx->recog_err[0]) {
+		seterr(err, errlen, "%s", ctx->recog_err);
+		return -1;
+	}
 	if (p->kind == ctx->desc->kind)
 		return 0;
 	seterr(err, errlen, "the face was enrolled with the %s descriptor and face_descriptor "

@@ -57,6 +57,9 @@ struct face_config {
 	int         threads;      /* OpenCV threads, 0 = OpenCV's default */
 	int         descriptor;   /* enum face_descriptor (0: embedding) */
 	const char *embed_model;  /* the embedding's tfjs manifest; NULL: FACE_EMBED_DEFAULT_MODEL */
+	int         recognizer_optional;  /* 1: a broken embedding model leaves detection
+	                                   * running and recognition refusing everyone
+	                                   * (face_recognizer_error), instead of failing */
 };
 
 struct face_ctx;
@@ -70,6 +73,8 @@ struct face_ctx *face_open(const struct face_config *cfg, char *err, size_t errl
 void face_close(struct face_ctx *ctx);
 /* 1 when detection uses BlazeFace, 0 when it fell back to the cascade. */
 int  face_uses_net(const struct face_ctx *ctx);
+/* NULL, or why recognition refuses every face (recognizer_optional). */
+const char *face_recognizer_error(const struct face_ctx *ctx);
 /* The descriptor in use and the match threshold in force. */
 enum face_descriptor face_descriptor_of(const struct face_ctx *ctx);
 double face_threshold(const struct face_ctx *ctx);

@@ -10,6 +10,9 @@
  *       padded with an N-pixel black border first
  *   face-cli [--model PATH] [--threads N] fps W H FRAMES IMAGE
  *       detection frames per second on IMAGE scaled into a W×H frame
+ *   face-cli [--model PATH] [--threads N] vfps W H FRAMES IMAGE
+ *       verification frames per second (detect + align + describe with the
+ *       configured descriptor) on IMAGE scaled into a W×H frame
  *   face-cli [--model PATH] crop IMAGE OUT.ppm
  *       the embedding's aligned 150×150 RGB crop of IMAGE's best face
  */
@@ -128,6 +131,28 @@ main(int argc, char **argv)
 			cv_image_free(&im);
 			cv_image_free(&big);
 		}
+	} else if (strcmp(argv[i], "vfps") == 0 && i + 4 < argc) {
+		struct cv_image im, fr;
+		int w = atoi(argv[i + 1]), h = atoi(argv[i + 2]), frames = atoi(argv[i + 3]), k, n = 0;
+		float *desc = malloc((size_t)face_desc_dim(ctx) * sizeof *desc);
+		double t0, t1;
+
+		if (cv_face_read_image(argv[i + 4], &im, err, sizeof err) == -1 ||
+		    frame_of(&im, w, h, &fr) == -1) {
+			fprintf(stderr, "face-cli: %s\n", err);
+			return 1;
+		}
+		t0 = now();
+		for (k = 0; k < frames; k++)
+			n += face_detect(ctx, &fr, d, FACE_MAX_DETS, err, sizeof err) >= 1 &&
+			    face_describe_det(ctx, &fr, &d[0], desc, err, sizeof err) == 0;
+		t1 = now();
+		printf("%s %dx%d %d frames %.1f fps %.2f ms/frame (%d described)\n",
+		    face_descriptor_name(face_descriptor_of(ctx)), w, h, frames, frames / (t1 - t0),
+		    (t1 - t0) * 1000 / frames, n);
+		free(desc);
+		cv_image_free(&im);
+		cv_image_free(&fr);
 	} else if (strcmp(argv[i], "fps") == 0 && i + 4 < argc) {
 		struct cv_image im, fr;
 		int w = atoi(argv[i + 1]), h = atoi(argv[i + 2]), frames = atoi(argv[i + 3]), k, n = 0;
