@@ -23,8 +23,11 @@
 #    machine to the group smartoffice (uinput when there is one, else a
 #    misc device the rule is pointed at), and a camera, when the machine has
 #    one, gets /dev/smartoffice/room-camera from the template filled in
-#    with its serial.
-# Needs root (unshare -m, bind mounts), python3 (the notify socket).
+#    with its serial;
+#  - what the unit forbids, on the daemon itself (section 7): the system
+#    calls of a replay run, no writable+executable memory, and only the
+#    socket families the unit allows.
+# Needs root (unshare -m, bind mounts), python3 (the notify socket), strace.
 # shellcheck source-path=SCRIPTDIR disable=SC2015  # pass/fail never fail
 . "$(dirname "$0")/lib.sh"
 
@@ -262,4 +265,100 @@ else
 		fi
 		check udev-camera "$r"
 	fi
+fi
+
+# ---- 7. the daemon inside the unit's limits.  Nothing here can start the
+# unit (no systemd as PID 1), so what it forbids is checked on the daemon:
+#  - a replay run (session audio, a camera clip, a websocket client, SIGHUP,
+#    SIGTERM) under strace -f: every system call it makes is in the unit's
+#    SystemCallFilter= allow list and in none of its ~ lists, and no memory
+#    is made writable and executable or made executable later
+#    (MemoryDenyWriteExecute=);
+#  - the daemon with every socket but AF_INET, AF_INET6 and AF_UNIX refused
+#    (EAFNOSUPPORT, as RestrictAddressFamilies= does; an LD_PRELOAD shim)
+#    still listens, on 127.0.0.1 and on 0.0.0.0, and serves a hello.
+command -v strace >/dev/null || { fail prerequisites "strace is not installed (Debian package strace)"; exit 1; }
+need "$BUILD/tools/make-clips" "$CORPUS/session.wav"
+"$BUILD/tools/make-clips" "$T/clips" --set quick --clip 000-raise >/dev/null 2>"$T/clips.err" ||
+	{ fail prerequisites "make-clips: $(tail -1 "$T/clips.err")"; exit 1; }
+mkdir -p "$T/strace"
+strace -f -qq -ff -o "$T/strace/t" "$DAEMON" --port 0 --state-dir "$T/state" \
+	--audio-file "$CORPUS/session.wav" --video-file "$T/clips/000-raise" >"$T/st.out" 2>"$T/st.err" &
+SPID=$!
+CHILD_PIDS+=("$SPID")
+r=""
+if wait_for "$T/st.err" 'listening; dashboards' 30; then
+	SPORT=$(sed -n 's#.*listening; dashboards: http://[^/]*:\([0-9][0-9]*\)/.*#\1#p' "$T/st.err" | head -1)
+	"$WSCLIENT" --port "$SPORT" --until hello --timeout 10 >"$T/st.msgs" 2>&1 || r="no hello under strace"
+	dpid=$(pgrep -P "$SPID" -x smartofficed | head -1)
+	kill -HUP "$dpid"
+	wait_for "$T/st.err" 'reloaded:' 10 || r+=" no reload under strace"
+	sleep 1
+	kill -TERM "$dpid"
+	wait_exit "$SPID" 15
+else
+	r="the daemon did not listen under strace: $(tail -2 "$T/st.err" | tr '\n' ' ')"
+	kill "$SPID" 2>/dev/null
+fi
+# groups NAME...: the system calls of syscall-filter groups, nested ones too
+groups() {
+	local g x
+	for g in "$@"; do
+		systemd-analyze syscall-filter "$g" | sed -n 's/^    \([@a-z0-9_-]*\)$/\1/p' | while read -r x; do
+			case $x in @*) groups "$x" ;; *) echo "$x" ;; esac
+		done
+	done
+}
+# shellcheck disable=SC2046  # the group names are words
+groups $(sed -n 's/^SystemCallFilter=\([^~].*\)/\1/p' "$UNIT") | sort -u >"$T/sc-allow"
+# shellcheck disable=SC2046
+groups $(sed -n 's/^SystemCallFilter=~\(.*\)/\1/p' "$UNIT") | sort -u >"$T/sc-deny"
+cat "$T"/strace/t.* | sed -n -e 's/^\([a-z0-9_]*\)(.*/\1/p' -e 's/^<\.\.\. \([a-z0-9_]*\) resumed>.*/\1/p' | sort -u >"$T/sc-used"
+note "system calls made: $(wc -l <"$T/sc-used"), allowed by the unit: $(comm -23 "$T/sc-allow" "$T/sc-deny" | wc -l)"
+[ -s "$T/sc-allow" ] || r+=" no allow list read from the unit"
+[ "$(wc -l <"$T/sc-used")" -ge 30 ] || r+=" only $(wc -l <"$T/sc-used") system calls traced"
+out=$(comm -23 "$T/sc-used" "$T/sc-allow" | tr '\n' ' ')
+[ -z "$out" ] || r+=" not in the allow list: $out"
+out=$(comm -12 "$T/sc-used" "$T/sc-deny" | tr '\n' ' ')
+[ -z "$out" ] || r+=" in a denied group: $out"
+check syscall-filter "$r"
+r=""
+wx=$(grep -h -E '^(mmap|mprotect|pkey_mprotect)\(.*PROT_WRITE\|PROT_EXEC|^(mprotect|pkey_mprotect)\(.*PROT_EXEC' "$T"/strace/t.* | head -2)
+[ -z "$wx" ] || r="memory made writable and executable: $wx"
+check memory-deny-write-execute "$r"
+note "socket families asked for: $(grep -ho 'socket(AF_[A-Z0-9]*' "$T"/strace/t.* | sort | uniq -c | awk '{ printf "%s %s; ", substr($2, 8), $1 }')"
+
+cat >"$T/families.c" <<'EOF2'
+/* socket() as RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX leaves it */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#include <errno.h>
+#include <sys/socket.h>
+int
+socket(int domain, int type, int protocol)
+{
+	static int (*real)(int, int, int);
+	if (domain != AF_INET && domain != AF_INET6 && domain != AF_UNIX) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (real == NULL)
+		real = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
+	return real(domain, type, protocol);
+}
+EOF2
+if ! cc -shared -fPIC -o "$T/families.so" "$T/families.c" -ldl 2>"$T/families.err"; then
+	fail address-families "cannot build the shim: $(head -2 "$T/families.err" | tr '\n' ' ')"
+else
+	r=""
+	for a in 127.0.0.1 0.0.0.0; do
+		if LD_PRELOAD=$T/families.so start_daemon fam -o audio=none --address "$a"; then
+			"$WSCLIENT" --port "$PORT" --until hello --timeout 5 >"$T/fam.msgs" 2>&1 || r+=" $a: no hello"
+			stop_daemon "$DPID"
+		else
+			r+=" $a: $START_ERROR"
+		fi
+	done
+	check address-families "$r"
 fi
