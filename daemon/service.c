@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -116,6 +119,29 @@ service_stopping(void)
 	url_path[0] = '\0';
 }
 
+/*
+ * The address other machines reach this one at, for a daemon listening on
+ * every address: the source address of the default route, learnt by
+ * connecting a UDP socket (nothing is sent) to a documentation address.
+ * No getifaddrs(): that needs netlink, which the unit refuses.
+ */
+static void
+primary_address(char *buf, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) }, me;
+	socklen_t n = sizeof me;
+	int fd;
+
+	snprintf(buf, len, "127.0.0.1");
+	inet_pton(AF_INET, "192.0.2.1", &to.sin_addr);	/* TEST-NET-1 */
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&me, &n) == 0 && me.sin_addr.s_addr != htonl(INADDR_ANY))
+		inet_ntop(AF_INET, &me.sin_addr, buf, (socklen_t)len);
+	close(fd);
+}
+
 void
 service_base_url(const char *public_url, const char *address, int port, int tls, char *buf, size_t len)
 {
@@ -124,8 +150,11 @@ service_base_url(const char *public_url, const char *address, int port, int tls,
 	if (public_url != NULL && *public_url != '\0')
 		snprintf(buf, len, "%s", public_url);
 	else if (address == NULL || *address == '\0' || !strcmp(address, "*") ||
-	    !strcmp(address, "0.0.0.0") || !strcmp(address, "::"))
-		snprintf(buf, len, "%s://127.0.0.1:%d", tls ? "https" : "http", port);
+	    !strcmp(address, "0.0.0.0") || !strcmp(address, "::")) {
+		char host[INET_ADDRSTRLEN];
+		primary_address(host, sizeof host);
+		snprintf(buf, len, "%s://%s:%d", tls ? "https" : "http", host, port);
+	}
 	else if (strchr(address, ':') != NULL)	/* IPv6 */
 		snprintf(buf, len, "%s://[%s]:%d", tls ? "https" : "http", address, port);
 	else

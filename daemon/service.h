@@ -43,8 +43,9 @@ void service_stopping(void);
 unsigned long long service_watchdog_usec(void);
 
 /* The base URL clients reach the daemon at: public_url when it is set,
- * else SCHEME://ADDRESS:PORT (https with TLS; a wildcard address is
- * written as 127.0.0.1).  No trailing slash. */
+ * else SCHEME://ADDRESS:PORT (https with TLS; for a wildcard address the
+ * machine's address on its default route, else 127.0.0.1).  No trailing
+ * slash. */
 void service_base_url(const char *public_url, const char *address, int port, int tls,
                       char *buf, size_t len);
 /* Writes url and this pid into STATE_DIR/url (atomically: a temporary

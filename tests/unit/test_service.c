@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "daemon/service.h"
 
@@ -31,10 +32,18 @@ test_base_url(void **state)
 	assert_string_equal(b, "http://127.0.0.1:7681");
 	service_base_url(NULL, "192.168.1.20", 9000, 1, b, sizeof b);
 	assert_string_equal(b, "https://192.168.1.20:9000");
-	service_base_url("", "0.0.0.0", 7681, 0, b, sizeof b);
-	assert_string_equal(b, "http://127.0.0.1:7681");
-	service_base_url("", "*", 7681, 1, b, sizeof b);
-	assert_string_equal(b, "https://127.0.0.1:7681");
+	/* every address: one of this machine's (the default route's source) */
+	for (int i = 0; i < 3; i++) {
+		const char *any[] = { "0.0.0.0", "*", "::" };
+		char host[64];
+		unsigned char a[4];
+		int port = 0;
+		service_base_url("", any[i], 7681, i == 1, b, sizeof b);
+		assert_true(sscanf(b, i == 1 ? "https://%63[0-9.]:%d" : "http://%63[0-9.]:%d", host, &port) == 2);
+		assert_int_equal(port, 7681);
+		assert_int_equal(inet_pton(AF_INET, host, a), 1);
+		assert_string_not_equal(host, "0.0.0.0");
+	}
 	service_base_url("", "::1", 7681, 0, b, sizeof b);
 	assert_string_equal(b, "http://[::1]:7681");
 	service_base_url("https://wall.office.example:7681/", "0.0.0.0", 1, 0, b, sizeof b);
