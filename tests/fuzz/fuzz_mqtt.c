@@ -17,11 +17,11 @@
 #include "ui-bridge/mqtt.h"
 
 static void
-check_id(const char *s, int strict)
+check_id(const char *s, int strict, size_t max)
 {
 	size_t n = strlen(s);
 
-	FUZZ_CHECK(n >= 1 && n <= MQTT_ID_MAX);
+	FUZZ_CHECK(n >= 1 && n <= max);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (strict)
@@ -45,13 +45,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(strcmp(c.type, "select") == 0);
-	check_id(c.id, 0);
-	check_id(c.token, 0);
+	check_id(c.id, 0, MQTT_ID_MAX);
+	check_id(c.token, 0, MQTT_TOKEN_MAX);
 	FUZZ_CHECK((c.content[0] != '\0') != (c.command[0] != '\0'));
-	check_id(c.content[0] ? c.content : c.command, 1);
+	check_id(c.content[0] ? c.content : c.command, 1, MQTT_ID_MAX);
 	FUZZ_CHECK(c.site[0] == '\0' || mqtt_site_valid(c.site));
 	if (c.from[0])
-		check_id(c.from, 0);
+		check_id(c.from, 0, MQTT_ID_MAX);
 
 	o = json_pack("{s:s, s:s}", "type", "select", "token", c.token);
 	json_object_set_new(o, "id", c.id_is_number ? json_integer(strtoll(c.id, NULL, 10)) : json_string(c.id));

@@ -26,7 +26,17 @@
  * at least 2 s) missed it: "lost".  --pid (the broker) and --daemon-pid:
  * VmRSS before and after the clients connect, CPU seconds during the rounds.
  * --dump FILE: the first client's raw received bytes (the wire), --hold SEC:
- * stay connected that long after everyone is ready (wire checks).
+ * stay connected that long after everyone is ready (wire checks), or until
+ * SIGTERM.
+ *
+ * More subscribers than one process may open (RLIMIT_NOFILE): listener
+ * processes (no --token) with --samples FILE write "SEQ ARRIVAL_NS" for
+ * every navigate any of their clients gets (CLOCK_MONOTONIC, which every
+ * process on the machine shares), and the commander's process with
+ * --rounds-out FILE writes "ROUND SEQ SENT_NS" (the seq of each round's
+ * navigate as its own first client saw it); tests/bench/mqtt joins them.
+ * --source-addrs K binds the clients to 127.0.0.1..127.0.0.K in turn (more
+ * than one ephemeral port range's worth of connections to one port).
  *
  * Output: readable lines, then one "summary key=value ..." line.  Exit: 0
  * every client ready and every navigate everywhere; 1 usage; 2 otherwise.
@@ -71,7 +81,18 @@ static size_t nsamples, capsamples;
 static int round_no = -1;
 static const char *round_content = "";
 static double round_sent;
-static long ready, failed, closed_, lost, received, acked;
+static long ready, failed, closed_, lost, received, acked, got_this_round;
+static FILE *samples_out;
+static volatile sig_atomic_t stop_flag;
+static long round_seq[4096];
+static int source_addrs = 1;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 static double
 now(void)
@@ -309,6 +330,13 @@ on_packet(struct conn *c, uint8_t type, const uint8_t *p, size_t n)
 		received++;
 		pl = (const char *)p + off;
 		pln = n - off;
+		if (samples_out != NULL && memmem(pl, pln, "\"type\":\"navigate\"", 17) != NULL &&
+		    (k = memmem(pl, pln, "\"seq\":", 6)) != NULL) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			fprintf(samples_out, "%ld %lld\n", strtol(k + 6, NULL, 10),
+			    (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		}
 		if (round_no < 0 || c->got_round == round_no)
 			return;
 		if (memmem(pl, pln, "\"type\":\"navigate\"", 17) == NULL ||
@@ -317,7 +345,11 @@ on_packet(struct conn *c, uint8_t type, const uint8_t *p, size_t n)
 		k += 11;
 		snprintf(content, sizeof content, "%.*s", (int)strcspn(k, "\""), k);
 		if (strcmp(content, round_content) == 0) {
+			const char *q = memmem(pl, pln, "\"seq\":", 6);
 			c->got_round = round_no;
+			got_this_round++;
+			if (round_no < 4096 && round_seq[round_no] == 0 && q != NULL)
+				round_seq[round_no] = strtol(q + 6, NULL, 10);
 			sample((now() - round_sent) * 1000.0);
 		}
 		break;
@@ -444,6 +476,8 @@ on_readable(struct conn *c)
 		}
 		if (c->st == C_DEAD)
 			return;
+		if ((size_t)n < sizeof buf)	/* drained: no read just to see EAGAIN */
+			return;
 	}
 }
 
@@ -503,6 +537,12 @@ open_conn(struct conn *c, int port, int ws, int cmd)
 		failed++;
 		return -1;
 	}
+	if (source_addrs > 1) {
+		static unsigned k;
+		struct sockaddr_in src = { .sin_family = AF_INET };
+		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (k++ % (unsigned)source_addrs));
+		bind(c->fd, (struct sockaddr *)&src, sizeof src);
+	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->st = C_TCP;
 	if (connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
@@ -523,7 +563,7 @@ pump(double until)
 	for (;;) {
 		double left = until - now();
 		int n;
-		if (left <= 0)
+		if (left <= 0 || stop_flag)
 			return;
 		n = epoll_wait(epfd, evs, 1024, (int)(left * 1000) + 1);
 		for (int i = 0; i < n; i++) {
@@ -627,6 +667,9 @@ main(int argc, char **argv)
 	int port = 0, port2 = 0, cmd_port = 0, ws = 0, n = 1, rounds = 20, interval = 500, pid = 0, dpid = 0;
 	double ramp = 2000, hold = 0, timeout = 600;
 	const char *token = NULL, *contents = "transportation,air-quality", *dumpf = NULL;
+	const char *samples_path = NULL, *rounds_path = NULL;
+	FILE *rounds_out = NULL;
+	double *sent_at = NULL;
 	char topic[256], ctopic[256], ca[96], cb[96];
 	struct rlimit rl;
 	long rss0, rss1, drss0, drss1;
@@ -658,6 +701,9 @@ main(int argc, char **argv)
 		else if (ARG("--dump")) dumpf = v;
 		else if (ARG("--hold")) hold = atof(v);
 		else if (ARG("--timeout")) timeout = atof(v);
+		else if (ARG("--samples")) samples_path = v;
+		else if (ARG("--rounds-out")) rounds_path = v;
+		else if (ARG("--source-addrs")) source_addrs = atoi(v);
 		else {
 			fprintf(stderr, "mqtt-load: unknown or incomplete argument \"%s\" (see the comment at the top of tests/tools/mqtt-load.c)\n", a);
 			return EXIT_USAGE;
@@ -672,6 +718,14 @@ main(int argc, char **argv)
 	if (sscanf(contents, "%95[^,],%95s", ca, cb) != 2)
 		die("--contents A,B");
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	if (samples_path != NULL && (samples_out = fopen(samples_path, "w")) == NULL)
+		die("cannot write --samples");
+	if (rounds_path != NULL && (rounds_out = fopen(rounds_path, "w")) == NULL)
+		die("cannot write --rounds-out");
+	if (source_addrs < 1 || source_addrs > 250)
+		die("--source-addrs 1..250");
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < (rlim_t)n + 64) {
 		rl.rlim_cur = rl.rlim_max < (rlim_t)n + 64 ? rl.rlim_max : (rlim_t)n + 64;
@@ -698,11 +752,16 @@ main(int argc, char **argv)
 		pump(now() + 0.1);
 	printf("clients %d: ready %ld, failed %ld in %.2f s (%s%s)\n", n, ready, failed, now() - t0,
 	    ws ? "MQTT over websockets" : "plain MQTT", port2 ? ", two brokers" : "");
+	fflush(stdout);
 	pump(now() + 1.0);
 	rss1 = rss_kb(pid);
 	drss1 = rss_kb(dpid);
 	if (hold > 0)
-		pump(now() + hold);
+		while (!stop_flag && now() < deadline && hold > 0) {
+			double until = now() + (hold < 1 ? hold : 1);
+			hold -= until - now();
+			pump(until);
+		}
 	if (token != NULL && rounds > 0) {
 		char payload[512];
 		cmd = &conns[n];
@@ -715,36 +774,46 @@ main(int argc, char **argv)
 		}
 		cpu0 = cpu_s(pid);
 		dcpu0 = cpu_s(dpid);
-		for (int r = 0; r < rounds && now() < deadline; r++) {
-			long missing = 0;
+		if ((sent_at = calloc((size_t)rounds + 1, sizeof *sent_at)) == NULL)
+			die("out of memory");
+		for (int r = 0; r < rounds && now() < deadline && !stop_flag; r++) {
+			long missing = 0, want = 0;
 			double wait_until;
 			round_content = (r & 1) ? ca : cb;
 			snprintf(payload, sizeof payload,
 			    "{\"type\":\"select\",\"content\":\"%s\",\"id\":\"load-%d-%d\",\"token\":\"%s\"}",
 			    round_content, (int)getpid(), r, token);
+			for (int i = 0; i < n; i++)
+				want += conns[i].st == C_READY;
+			got_this_round = 0;
 			round_no = r;
 			round_sent = now();
+			sent_at[r] = round_sent;
 			publish_qos1(cmd, ctopic, payload, (uint16_t)(r + 1));
 			wait_until = round_sent + (interval / 1000.0 > 2.0 ? interval / 1000.0 : 2.0);
 			for (;;) {
-				long got = 0;
 				pump(now() + 0.01);
-				for (int i = 0; i < n; i++)
-					got += conns[i].st == C_READY && conns[i].got_round == r;
-				missing = 0;
-				for (int i = 0; i < n; i++)
-					missing += conns[i].st == C_READY && conns[i].got_round != r;
-				if (missing == 0 || now() > wait_until)
+				missing = want - got_this_round;
+				if (missing <= 0 || now() > wait_until || stop_flag)
 					break;
-				(void)got;
 			}
-			lost += missing;
+			lost += missing > 0 ? missing : 0;
+			/* a late navigate of this round no longer counts */
+			round_no = -1;
 			if (now() < round_sent + interval / 1000.0)
 				pump(round_sent + interval / 1000.0);
 		}
 		cpu1 = cpu_s(pid);
 		dcpu1 = cpu_s(dpid);
+		if (rounds_out != NULL)
+			for (int r = 0; r < rounds; r++)
+				fprintf(rounds_out, "%d %ld %lld\n", r, round_seq[r], (long long)(sent_at[r] * 1e9));
 	}
+	if (rounds_out != NULL)
+		fclose(rounds_out);
+	if (samples_out != NULL)
+		fclose(samples_out);
+	free(sent_at);
 	qsort(samples, nsamples, sizeof *samples, cmp_d);
 	printf("samples %zu: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; lost %ld\n", nsamples,
 	    pct(50), pct(95), pct(99), nsamples ? samples[nsamples - 1] : -1.0, lost);
