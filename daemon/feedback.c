@@ -6,6 +6,7 @@
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
 #include "base/log.h"
+#include "base/worker.h"
 #include "devices/speaker.h"
 #include "models/tts.h"
 
@@ -25,12 +26,11 @@ struct feedback {
 	struct feedback_config cfg;
 	char            *voice;      /* own copy: a reload frees the config */
 	struct listener *listener;
-	pthread_t        thread;
 	pthread_mutex_t  lock;
 	pthread_cond_t   cond;
 	struct request   q[FB_QUEUE];
 	size_t           head, len;
-	int              stop;
+	struct worker    w;          /* the thread and its stop flag */
 	struct speaker  *out;        /* NULL: nothing is played */
 };
 
@@ -45,7 +45,7 @@ feedback_main(void *arg)
 		size_t nw = 0, nc = 0;
 
 		pthread_mutex_lock(&f->lock);
-		while (f->len == 0 && !f->stop)
+		while (f->len == 0 && !worker_stopping(&f->w))
 			pthread_cond_wait(&f->cond, &f->lock);
 		if (f->len == 0) {
 			pthread_mutex_unlock(&f->lock);
@@ -80,6 +80,17 @@ feedback_main(void *arg)
 	return NULL;
 }
 
+/* worker_stop's wake. */
+static void
+wake_thread(void *arg)
+{
+	struct feedback *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
 struct feedback *
 feedback_new(const struct feedback_config *cfg, struct listener *l)
 {
@@ -98,7 +109,9 @@ feedback_new(const struct feedback_config *cfg, struct listener *l)
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
-	if (pthread_create(&f->thread, NULL, feedback_main, f) != 0) {
+	f->w.wake = wake_thread;
+	f->w.wake_arg = f;
+	if (worker_start(&f->w, feedback_main, f) < 0) {
 		free(f->voice);
 		free(f);
 		return NULL;
@@ -128,11 +141,7 @@ feedback_free(struct feedback *f)
 {
 	if (f == NULL)
 		return;
-	pthread_mutex_lock(&f->lock);
-	f->stop = 1;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-	pthread_join(f->thread, NULL);
+	worker_stop(&f->w);	/* what is queued is said first */
 	speaker_close(f->out);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);

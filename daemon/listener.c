@@ -1,4 +1,5 @@
 #include "daemon/listener.h"
+#include "base/worker.h"
 #include "base/log.h"
 #include "devices/record.h"
 #include "base/queue.h"
@@ -25,10 +26,8 @@ struct listener {
 	struct queue    *q;
 	void           (*wake)(void *);
 	void            *wake_ud;
-	pthread_t        thread;
-	int              started;
+	struct worker    w;          /* the thread and its stop flag */
 	int              rec_failed;
-	atomic_int       stop;
 
 	pthread_mutex_t  lock;       /* guards what follows */
 	pthread_cond_t   cond;
@@ -57,7 +56,7 @@ wait_ack(struct listener *l, unsigned long ticket)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += ACK_WAIT_MS / 1000;
 	pthread_mutex_lock(&l->lock);
-	while (l->acked < ticket && !atomic_load(&l->stop))
+	while (l->acked < ticket && !worker_stopping(&l->w))
 		if (pthread_cond_timedwait(&l->cond, &l->lock, &until) == ETIMEDOUT) {
 			log_warnx("no answer from the feedback thread; listening on");
 			break;
@@ -184,7 +183,7 @@ listener_main(void *arg)
 		log_info("audio stream %s starts at unix time %.3f", l->source,
 		    (double)now.tv_sec + now.tv_nsec / 1e9);
 	}
-	while (!atomic_load(&l->stop)) {
+	while (!worker_stopping(&l->w)) {
 		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
 		if (n < 0) {
 			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->speech) };
@@ -248,26 +247,30 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	return l;
 }
 
+/* worker_stop's wake: a wait for the feedback's ack ends at once. */
+static void
+wake_waiter(void *arg)
+{
+	struct listener *l = arg;
+
+	pthread_mutex_lock(&l->lock);
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
 int
 listener_start(struct listener *l)
 {
-	if (pthread_create(&l->thread, NULL, listener_main, l) != 0)
-		return -1;
-	l->started = 1;
-	return 0;
+	l->w.wake = wake_waiter;
+	l->w.wake_arg = l;
+	return worker_start(&l->w, listener_main, l);
 }
 
 void
 listener_stop(struct listener *l)
 {
-	if (l == NULL || !l->started)
-		return;
-	atomic_store(&l->stop, 1);
-	pthread_mutex_lock(&l->lock);
-	pthread_cond_broadcast(&l->cond);
-	pthread_mutex_unlock(&l->lock);
-	pthread_join(l->thread, NULL);
-	l->started = 0;
+	if (l != NULL)
+		worker_stop(&l->w);
 }
 
 void

@@ -1,6 +1,7 @@
 #include "daemon/remote_voice.h"
 #include "base/log.h"
 #include "base/queue.h"
+#include "base/worker.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -22,12 +23,10 @@ struct remote_voice {
 	void           (*wake)(void *);
 	void            *wake_ud;
 	size_t           cap;         /* samples per stream: max_s */
-	pthread_t        thread;
-	int              started;
+	struct worker    thr;         /* the thread and its stop flag */
 
 	pthread_mutex_t  lock;        /* guards what follows */
 	pthread_cond_t   cond;
-	int              stop;
 	uint64_t         gen;         /* stream number: start and cancel move it on */
 	int              busy;        /* from start until its result is queued */
 	int              open;        /* the stream takes audio */
@@ -222,7 +221,7 @@ rv_main(void *arg)
 	int16_t *chunk = malloc(CHUNK * sizeof *chunk);
 
 	pthread_mutex_lock(&rv->lock);
-	while (!rv->stop) {
+	while (!worker_stopping(&rv->thr)) {
 		if (rv->cur != 0 && rv->cur != rv->gen) {
 			/* Cancelled (and maybe another stream started since). */
 			rv->cur = 0;
@@ -290,6 +289,17 @@ rv_main(void *arg)
 	return NULL;
 }
 
+/* worker_stop's wake. */
+static void
+wake_thread(void *arg)
+{
+	struct remote_voice *rv = arg;
+
+	pthread_mutex_lock(&rv->lock);
+	pthread_cond_signal(&rv->cond);
+	pthread_mutex_unlock(&rv->lock);
+}
+
 struct remote_voice *
 remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, struct queue *q,
                  void (*wake)(void *), void *wake_ud, double max_s, char *err, size_t errlen)
@@ -326,13 +336,14 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 		remote_voice_free(rv);
 		return NULL;
 	}
-	if (pthread_create(&rv->thread, NULL, rv_main, rv) != 0) {
+	rv->thr.wake = wake_thread;
+	rv->thr.wake_arg = rv;
+	if (worker_start(&rv->thr, rv_main, rv) < 0) {
 		snprintf(err, errlen, "remote voice: cannot start its thread");
 		rv->cat = NULL;
 		remote_voice_free(rv);
 		return NULL;
 	}
-	rv->started = 1;
 	return rv;
 }
 
@@ -341,13 +352,7 @@ remote_voice_free(struct remote_voice *rv)
 {
 	if (rv == NULL)
 		return;
-	if (rv->started) {
-		pthread_mutex_lock(&rv->lock);
-		rv->stop = 1;
-		pthread_cond_signal(&rv->cond);
-		pthread_mutex_unlock(&rv->lock);
-		pthread_join(rv->thread, NULL);
-	}
+	worker_stop(&rv->thr);
 	speech_free(rv->speech);
 	catalogue_free(rv->cat);
 	catalogue_free(rv->next_cat);

@@ -3,6 +3,7 @@
  * rows themselves are in camera_file.c and camera_v4l2.c.
  */
 #include "devices/camera.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,26 +73,6 @@ camera_open(const char *role, const char *spec, int realtime, char *err, size_t 
 	return camera_open_ops(ops, role, arg, realtime, err, errlen);
 }
 
-/* Sleeps until `start + dt` on the monotonic clock. */
-static void
-sleep_until(const struct timespec *start, double dt)
-{
-	struct timespec t = *start;
-	long long ns;
-
-	if (dt <= 0)
-		return;
-	ns = (long long)(dt * 1e9);
-	t.tv_sec += (time_t)(ns / 1000000000LL);
-	t.tv_nsec += (long)(ns % 1000000000LL);
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
-		;
-}
-
 int
 camera_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t errlen)
 {
@@ -104,10 +85,10 @@ camera_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t 
 	 * between, and real time means real time from the first frame on. */
 	if (c->realtime && !c->live) {
 		if (c->frames == 1) {
-			clock_gettime(CLOCK_MONOTONIC, &c->start);
+			c->start = clock_mono();
 			c->t0 = *t;
-		} else {
-			sleep_until(&c->start, *t - c->t0);
+		} else if (*t - c->t0 > 0) {
+			clock_sleep_until(c->start + (*t - c->t0));
 		}
 	}
 	return 1;
@@ -140,25 +121,15 @@ struct camera_sup {
 static double
 real_now(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_mono();
 }
 
 static void
 real_sleep(void *arg, double s)
 {
-	struct timespec ts;
-
 	(void)arg;
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	clock_sleep(s);
 }
 
 static void

@@ -58,7 +58,7 @@ struct camera {
 	long      nframes;       /* replays: frames in all, else -1 */
 	int       w, h;          /* size of the first frame, if known */
 	/* pacing */
-	struct timespec start;
+	double          start;       /* clock_mono() at the first frame */
 	double    t0;
 };
 

@@ -5,6 +5,7 @@
  * unplugged) fails with ENODEV; camera_sup_* then reopens it.
  */
 #include "devices/camera.h"
+#include "base/clock.h"
 #include "devices/cv_video.h"
 
 #include <errno.h>
@@ -20,7 +21,7 @@
 
 struct v4l2_cam {
 	struct cv_video *v;
-	struct timespec  opened;
+	double           opened;     /* clock_mono() at open */
 	char             dev[256];
 };
 
@@ -88,7 +89,7 @@ v4l2_open(struct camera *c, const char *arg, char *err, size_t errlen)
 		free(vc);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &vc->opened);
+	vc->opened = clock_mono();
 	c->live = 1;
 	c->fps = cv_video_fps(vc->v);
 	c->nframes = -1;
@@ -101,7 +102,6 @@ static int
 v4l2_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t errlen)
 {
 	struct v4l2_cam *vc = c->priv;
-	struct timespec now;
 	int r = cv_video_read(vc->v, im, err, errlen);
 
 	if (r == 0) {
@@ -112,8 +112,7 @@ v4l2_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t er
 	}
 	if (r < 0)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	*t = (double)(now.tv_sec - vc->opened.tv_sec) + (now.tv_nsec - vc->opened.tv_nsec) / 1e9;
+	*t = clock_mono() - vc->opened;
 	return 1;
 }
 
