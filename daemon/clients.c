@@ -8,6 +8,7 @@
  * broadcast for a client that may not command.
  */
 #include "daemon/clients.h"
+#include "base/clock.h"
 
 #include <arpa/inet.h>
 
@@ -23,6 +24,7 @@
 #include "daemon/remote_voice.h"
 #include "daemon/tokens.h"
 #include "ui-bridge/bridge.h"
+#include "ui-bridge/mqtt.h"
 #include "ui-bridge/protocol.h"
 
 #define NAME_MAX_BYTES	64
@@ -137,11 +139,10 @@ document_entry(const char *id)
 
 /* ---- hello ---- */
 
-char *
-clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+static char *
+hello_text(struct daemon *d, int trusted, const char *role, json_int_t id, int has_id)
 {
-	int trusted = c != NULL && bridge_client_trusted(c);
-	json_t *h = state_hello(&d->state, trusted, c != NULL ? bridge_client_role(c) : "display");
+	json_t *h = state_hello(&d->state, trusted, role);
 	json_t *docs = json_array();
 	char *s;
 
@@ -154,6 +155,13 @@ clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_
 	s = proto_dump(h);
 	json_decref(h);
 	return s;
+}
+
+char *
+clients_hello(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+{
+	return hello_text(d, c != NULL && bridge_client_trusted(c),
+	    c != NULL ? bridge_client_role(c) : "display", id, has_id);
 }
 
 static void
@@ -238,30 +246,100 @@ on_select(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int
 	int bad = 0;
 	const char *content = member(msg, "content", 64, 0, &bad);
 	const char *command = member(msg, "command", 64, 0, &bad);
-	const char *code, *reason;
-	struct feedback_say say = { 0 };
+	const char *code;
 	char text[160];
 
-	if (!may_command(c)) {
-		reply_error(d, c, PROTO_E_UNAUTHORIZED, strcmp(bridge_client_role(c), "observer") == 0 ?
-		    "observers cannot command" : "pair this device first (pair-request, then pair)",
-		    id, has_id);
-		return;
-	}
 	if (bad || (content == NULL) == (command == NULL)) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "select needs one string member: content or command",
 		    id, has_id);
 		return;
 	}
+	if ((code = clients_select(d, content, command, text, sizeof text)) != NULL)
+		reply_error(d, c, code, text, id, has_id);
+	else
+		reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+}
+
+const char *
+clients_select(struct daemon *d, const char *content, const char *command, char *text, size_t len)
+{
+	const char *code, *reason;
+	struct feedback_say say = { 0 };
+
 	code = state_select(&d->state, content != NULL ? content : command, "remote", daemon_now(d),
 	    daemon_emit, d, &say, &reason);
-	if (code != NULL) {
-		snprintf(text, sizeof text, "%s: %s", content != NULL ? content : command,
+	if (code != NULL)
+		snprintf(text, len, "%s: %s", content != NULL ? content : command,
 		    reason != NULL ? reason : "not in the catalogue");
-		reply_error(d, c, code, text, id, has_id);
-	} else
-		reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
 	speak(d, &say);
+	return code;
+}
+
+/* ---- the MQTT bridge (ui-bridge/mqtt.h) ---- */
+
+static void
+mqtt_wake(void *ud)
+{
+	struct daemon *d = ud;
+
+	bridge_wakeup(d->bridge);
+}
+
+int
+clients_mqtt_start(struct daemon *d, char *err, size_t errlen)
+{
+	const struct config *k = &d->cfg;
+	struct mqtt_config mc = { k->mqtt_url, k->mqtt_user, k->mqtt_password_file, k->mqtt_cafile, NULL,
+	    k->mqtt_certfile, k->mqtt_keyfile, k->mqtt_tls_insecure, k->site,
+	    !strcmp(k->hermes, "public") ? MQTT_HERMES_PUBLIC : !strcmp(k->hermes, "trusted") ?
+	    MQTT_HERMES_TRUSTED : MQTT_HERMES_OFF, "hey-seoul", (size_t)k->mqtt_buffer, 1, 30, 30 };
+
+	if (k->mqtt_url[0] == '\0')
+		return 0;
+	if ((d->mqtt = mqtt_new(&mc, mqtt_wake, d, err, errlen)) == NULL)
+		return -1;
+	mqtt_wait_connected(d->mqtt, 3.0);
+	clients_mqtt_state(d);
+	return 0;
+}
+
+void
+clients_mqtt_state(struct daemon *d)
+{
+	char *pub, *tr;
+
+	if (d->mqtt == NULL)
+		return;
+	pub = hello_text(d, 0, "display", 0, 0);
+	tr = hello_text(d, 1, "display", 0, 0);
+	mqtt_set_state(d->mqtt, pub, tr);
+	free(pub);
+	free(tr);
+}
+
+/* A command from smartoffice/SITE/command: routed as a trusted remote's
+ * select, once its token proves the sender is a paired display or remote. */
+void
+clients_mqtt_command(void *ud, struct mqtt *m, const struct mqtt_command *c)
+{
+	struct daemon *d = ud;
+	struct token_info ti;
+	const char *code;
+	char text[160];
+
+	clients_check_tokens(d);
+	if (tokens_check(d->tokens, c->token, &ti) != 1 || ti.role == TOKEN_OBSERVER) {
+		log_warnx("mqtt: command %s%s%s refused: %s", c->id, c->from[0] ? " from " : "", c->from,
+		    "its token is not a paired display's or remote's");
+		mqtt_reply(m, c, PROTO_E_UNAUTHORIZED, "the token is not a paired display's or remote's");
+		return;
+	}
+	code = clients_select(d, c->content[0] ? c->content : NULL, c->command[0] ? c->command : NULL,
+	    text, sizeof text);
+	log_info("mqtt: command %s (%s%s) from token %s: %s", c->id, c->content[0] ? "content " : "command ",
+	    c->content[0] ? c->content : c->command, ti.id, code != NULL ? code : "ok");
+	mqtt_reply(m, c, code, code != NULL ? text : NULL);
+	daemon_follow_state(d);
 }
 
 /* The second factor: a paired remote confirms private mode (or not). */
@@ -270,10 +348,6 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 {
 	json_t *accept = json_object_get(msg, "accept");
 
-	if (!may_command(c) || strcmp(bridge_client_role(c), "remote") != 0) {
-		reply_error(d, c, PROTO_E_UNAUTHORIZED, "only a paired remote confirms", id, has_id);
-		return;
-	}
 	if (!json_is_boolean(accept)) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "confirm needs \"accept\": true or false", id, has_id);
 		return;
@@ -282,7 +356,7 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
 		return;
 	}
-	if (d->confirm_deadline > 0 && daemon_mono() > d->confirm_deadline) {
+	if (d->confirm_deadline > 0 && clock_mono() > d->confirm_deadline) {
 		/* Too late: the face check it confirms is stale. */
 		state_confirm(&d->state, 0, daemon_now(d), daemon_emit, d);
 		reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
@@ -400,7 +474,7 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	int bad = 0;
 	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
 	char code[8], src[64];
-	double now = daemon_mono(), wait;
+	double now = clock_mono(), wait;
 	char why[128];
 
 	if (bad || (name != NULL && tokens_name_valid(name, why, sizeof why) < 0)) {
@@ -438,7 +512,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	const char *role = rolebuf;
 	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512], src[64], why[128];
 	enum token_role trole;
-	double now = daemon_mono(), wait = 0;
+	double now = clock_mono(), wait = 0;
 	int locked = 0;
 
 	if (bad) {
@@ -571,10 +645,6 @@ on_audio_start(struct daemon *d, struct bridge_client *c, const json_t *msg, jso
 	int bad = 0;
 	const char *format = member(msg, "format", 16, 1, &bad);
 
-	if (!may_command(c)) {
-		reply_error(d, c, PROTO_E_UNAUTHORIZED, "pair this device first", id, has_id);
-		return;
-	}
 	if (bad || !json_is_integer(rate) || json_integer_value(rate) != 16000 ||
 	    strcmp(format, "s16le") != 0) {
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-start: rate must be 16000 and format \"s16le\"",
@@ -647,36 +717,69 @@ clients_voice_result(struct daemon *d, struct input *in)
 
 /* ---- dispatch ---- */
 
-void
-clients_message(struct daemon *d, struct bridge_client *c, const char *json, size_t len)
+/* What a client must be for a message (mosquitto's one handler per
+ * message type, with the trust check in one place). */
+enum need {
+	NEED_NOTHING,   /* anyone connected */
+	NEED_COMMAND,   /* a trusted client that is not an observer */
+	NEED_REMOTE,    /* a paired remote */
+};
+
+static void
+on_audio_end_msg(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                 int has_id)
 {
-	json_error_t jerr;
-	json_t *msg = json_loadb(json, len, 0, &jerr);
+	(void)msg;
+	on_audio_end(d, c, id, has_id);
+}
+
+static const struct handler {
+	const char *type;
+	enum need   need;
+	const char *refusal;            /* PROTO_E_UNAUTHORIZED's text */
+	void      (*fn)(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+	                int has_id);
+} handlers[] = {
+	{ "hello",        NEED_NOTHING, NULL, on_hello },
+	{ "select",       NEED_COMMAND, "pair this device first (pair-request, then pair)", on_select },
+	{ "pair-request", NEED_NOTHING, NULL, on_pair_request },
+	{ "pair",         NEED_NOTHING, NULL, on_pair },
+	{ "confirm",      NEED_REMOTE,  "only a paired remote confirms", on_confirm },
+	{ "audio-start",  NEED_COMMAND, "pair this device first", on_audio_start },
+	{ "audio-end",    NEED_NOTHING, NULL, on_audio_end_msg },
+};
+
+static int
+meets(struct bridge_client *c, enum need need)
+{
+	switch (need) {
+	case NEED_NOTHING: return 1;
+	case NEED_COMMAND: return may_command(c);
+	case NEED_REMOTE:  return may_command(c) && strcmp(bridge_client_role(c), "remote") == 0;
+	}
+	return 0;
+}
+
+void
+clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg)
+{
 	const char *type = json_string_value(json_object_get(msg, "type"));
 	json_int_t id = 0;
-	int has_id = msg != NULL && proto_get_id(msg, &id) == 1;
+	int has_id = proto_get_id(msg, &id) == 1;
+	const struct handler *h = NULL;
 	char text[96];
 
-	if (type == NULL)
-		;	/* the bridge checked it; cannot happen */
-	else if (strcmp(type, "hello") == 0)
-		on_hello(d, c, msg, id, has_id);
-	else if (strcmp(type, "select") == 0)
-		on_select(d, c, msg, id, has_id);
-	else if (strcmp(type, "pair-request") == 0)
-		on_pair_request(d, c, msg, id, has_id);
-	else if (strcmp(type, "pair") == 0)
-		on_pair(d, c, msg, id, has_id);
-	else if (strcmp(type, "confirm") == 0)
-		on_confirm(d, c, msg, id, has_id);
-	else if (strcmp(type, "audio-start") == 0)
-		on_audio_start(d, c, msg, id, has_id);
-	else if (strcmp(type, "audio-end") == 0)
-		on_audio_end(d, c, id, has_id);
-	else {
-		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type);
+	for (size_t i = 0; type != NULL && i < sizeof handlers / sizeof handlers[0]; i++)
+		if (strcmp(handlers[i].type, type) == 0)
+			h = &handlers[i];
+	if (h == NULL) {
+		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type ? type : "");
 		reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
-	}
-	json_decref(msg);
+	} else if (!meets(c, h->need)) {
+		reply_error(d, c, PROTO_E_UNAUTHORIZED, h->need == NEED_COMMAND &&
+		    strcmp(bridge_client_role(c), "observer") == 0 && h->fn == on_select ?
+		    "observers cannot command" : h->refusal, id, has_id);
+	} else
+		h->fn(d, c, msg, id, has_id);
 	daemon_follow_state(d);
 }

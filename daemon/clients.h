@@ -16,7 +16,7 @@
 struct bridge_client;
 
 /* A client message the bridge did not answer itself (bridge on_message). */
-void  clients_message(struct daemon *d, struct bridge_client *c, const char *json, size_t len);
+void  clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg);
 /* Audio bytes between audio-start and audio-end (bridge on_binary). */
 void  clients_binary(struct daemon *d, struct bridge_client *c, const void *buf, size_t len);
 /* A client left (bridge on_close): its voice stream, if any, is dropped. */
@@ -35,5 +35,17 @@ void  clients_check_tokens(struct daemon *d);
 void  clients_voice_result(struct daemon *d, struct input *in);
 /* Lists documents_dir/public and /private (start-up, reload). */
 void  clients_scan_documents(struct daemon *d);
+/* A select from a trusted sender (remote, trusted display, MQTT command),
+ * routed with source "remote": NULL, or an error code with why in text. */
+const char *clients_select(struct daemon *d, const char *content, const char *command, char *text,
+                           size_t len);
+/* MQTT (ui-bridge/mqtt.h): starts d->mqtt when mqtt_url is set (0, or -1
+ * with err); republishes the retained hellos when they changed; carries out
+ * one command from the broker (mqtt_drain's fn). */
+struct mqtt;
+struct mqtt_command;
+int   clients_mqtt_start(struct daemon *d, char *err, size_t errlen);
+void  clients_mqtt_state(struct daemon *d);
+void  clients_mqtt_command(void *ud, struct mqtt *m, const struct mqtt_command *c);
 
 #endif

@@ -25,6 +25,7 @@ struct tokens;
 struct vision;
 struct record;
 struct events_file;
+struct mqtt;
 
 struct daemon {
 	struct config     cfg;
@@ -48,14 +49,15 @@ struct daemon {
 	struct events_file *events;        /* --events-file, or NULL */
 	int               verify_started;
 	int               vision_private;   /* what the vision thread was last told */
-	double            confirm_deadline; /* daemon_mono() by which a remote must confirm */
-	double            pair_log_t;       /* last "wrong code" log line (daemon_mono) */
+	double            confirm_deadline; /* clock_mono() by which a remote must confirm */
+	double            pair_log_t;       /* last "wrong code" log line (clock_mono) */
 	unsigned long     pair_log_n;       /* wrong codes since */
 	struct remote_voice *rv;           /* remotes' voice button */
+	struct mqtt      *mqtt;            /* the MQTT broker (ui-bridge/mqtt.h), or NULL */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;
 	int               quit, exit_code;
-	struct timespec   eof_at, started;
+	double            eof_at, started; /* clock_mono() */
 	int               at_eof;
 	char             *sets[64];        /* NAME=VALUE from the command line */
 	int               nsets;
@@ -91,7 +93,5 @@ double daemon_now(struct daemon *d);
 /* After an input or a client's message: tell the vision thread what the
  * state now asks (verification, private mode). */
 void daemon_follow_state(struct daemon *d);
-/* CLOCK_MONOTONIC in seconds (pairing code lifetimes). */
-double daemon_mono(void);
 
 #endif

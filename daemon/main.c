@@ -26,9 +26,11 @@
 #include "daemon/daemon.h"
 #include "daemon/feedback.h"
 #include "daemon/listener.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "daemon/pairing.h"
 #include "daemon/remote_voice.h"
+#include "daemon/service.h"
 #include "daemon/tokens.h"
 #include "daemon/vision.h"
 #include "devices/events_file.h"
@@ -42,6 +44,7 @@
 #include "models/catalogue.h"
 #include "models/grammar.h"
 #include "ui-bridge/bridge.h"
+#include "ui-bridge/mqtt.h"
 #include "ui-bridge/protocol.h"
 
 
@@ -80,6 +83,12 @@ daemon_emit(void *ud, json_t *ev, json_t *pub)
 	if (d->bridge != NULL)
 		bridge_broadcast_view(d->bridge, s, strlen(s), pub == ev ? s : p,
 		    pub == ev ? strlen(s) : p != NULL ? strlen(p) : 0);
+	if (d->mqtt != NULL) {	/* the same two texts; then the retained hellos */
+		mqtt_publish_event(d->mqtt, s, strlen(s), pub == ev ? s : p,
+		    pub == ev ? strlen(s) : p != NULL ? strlen(p) : 0);
+		if (strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "cursor") != 0)
+			clients_mqtt_state(d);
+	}
 	free(p);
 	free(s);
 }
@@ -91,9 +100,11 @@ hello_hook(void *ud, struct bridge_client *c)
 }
 
 static void
-message_hook(void *ud, struct bridge_client *c, const char *json, size_t len)
+message_hook(void *ud, struct bridge_client *c, const json_t *msg, const char *raw, size_t len)
 {
-	clients_message(ud, c, json, len);
+	(void)raw;
+	(void)len;
+	clients_message(ud, c, msg);
 }
 
 static void
@@ -124,15 +135,8 @@ cron(void *ud)
 {
 	clients_check_tokens(ud);
 	release_held(ud);
-}
-
-double
-daemon_mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
+	service_tick(bridge_clients(((struct daemon *)ud)->bridge));	/* WATCHDOG=1 */
+	clients_mqtt_state(ud);
 }
 
 /* --dump-grammar: what the recognizer is given, for inspection and for
@@ -312,9 +316,10 @@ reload(struct daemon *d)
 	    strcmp(c.camera_room, d->cfg.camera_room) || strcmp(c.allowed_origins, d->cfg.allowed_origins) ||
 	    c.ws_rate != d->cfg.ws_rate || c.ws_burst != d->cfg.ws_burst ||
 	    strcmp(c.documents_dir, d->cfg.documents_dir) || c.pair_code_ttl != d->cfg.pair_code_ttl ||
-	    strcmp(c.private_confirm, d->cfg.private_confirm) || strcmp(c.record_dir, d->cfg.record_dir))
+	    strcmp(c.private_confirm, d->cfg.private_confirm) || strcmp(c.record_dir, d->cfg.record_dir) ||
+	    strcmp(c.tls_cert, d->cfg.tls_cert) || strcmp(c.tls_key, d->cfg.tls_key))
 		log_warnx("reload: address, port, audio, camera, origins, rate limits, documents_dir, "
-		    "pair_code_ttl, private_confirm and record_dir take effect at the next start");
+		    "pair_code_ttl, private_confirm, record_dir and TLS take effect at the next start");
 	/* Those keep their running values, so what clients are told matches. */
 	{
 		char **keep[] = { &c.documents_dir, &c.allowed_origins, &c.private_confirm };
@@ -407,7 +412,7 @@ daemon_follow_state(struct daemon *d)
 {
 	/* The remote's confirmation must come soon after the face check. */
 	if (d->state.confirm_pending && d->confirm_deadline == 0)
-		d->confirm_deadline = daemon_mono() + d->cfg.face_verify_timeout_s;
+		d->confirm_deadline = clock_mono() + d->cfg.face_verify_timeout_s;
 	if (!d->state.confirm_pending)
 		d->confirm_deadline = 0;
 	if (d->vision == NULL)
@@ -441,7 +446,9 @@ on_wakeup(void *ud)
 		case IN_SIGNAL:
 			if (in.signo == SIGHUP) {
 				log_info("SIGHUP: reloading");
+				service_reloading();
 				reload(d);
+				service_ready(NULL);
 			} else {
 				log_info("%s: stopping", strsignal(in.signo));
 				d->quit = 1;
@@ -486,10 +493,11 @@ on_wakeup(void *ud)
 		}
 		daemon_follow_state(d);
 	}
+	mqtt_drain(d->mqtt, clients_mqtt_command, d);
 	/* --exit-at-eof: once every input in use has ended. */
 	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done && d->events_done) {
 		d->at_eof = 1;
-		clock_gettime(CLOCK_MONOTONIC, &d->eof_at);
+		d->eof_at = clock_mono();
 	}
 }
 
@@ -599,15 +607,6 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 	return strdup(d->cfg.audio);
 }
 
-static double
-since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* The room camera, when one is configured: face and hand tracking. */
 static int
 start_vision(struct daemon *d, int realtime)
@@ -624,7 +623,8 @@ start_vision(struct daemon *d, int realtime)
 	vc.camera = d->cfg.camera_room;
 	vc.realtime = realtime;
 	vc.face = (struct face_config){ d->cfg.face_model, d->cfg.face_cascade_dir, d->cfg.face_min_score,
-	    d->cfg.face_threshold, 1 };
+	    d->cfg.face_threshold, 1, face_descriptor_parse(d->cfg.face_descriptor),
+	    d->cfg.face_embed_model };
 	vc.live = (struct face_live_config)FACE_LIVE_DEFAULTS;
 	vc.hand = hand_default_config();
 	vc.hand.engage_s = d->cfg.hand_engage_s;
@@ -656,7 +656,7 @@ start_vision(struct daemon *d, int realtime)
 double
 daemon_now(struct daemon *d)
 {
-	return round(since(&d->started) * 1000.0) / 1000.0;
+	return round((clock_mono() - d->started) * 1000.0) / 1000.0;
 }
 
 /*
@@ -763,6 +763,9 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message, d->cfg.ws_rate, d->cfg.ws_burst,
 	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir, d->cfg.public_url,
 	    ws_max_clients(), WS_MAX_PER_ADDRESS, 0, WS_HELLO_S, WS_PING_S, WS_IDLE_S };
+	bc.tls_cert = d->cfg.tls_cert;
+	bc.tls_key = d->cfg.tls_key;
+	bc.mqttjs_root = d->cfg.mqttjs_dir;
 	hooks.ud = d;
 	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
@@ -770,6 +773,11 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		goto out;
 	}
 	bridge_every(d->bridge, 1000, cron, d);
+	if (clients_mqtt_start(d, err, sizeof err) < 0) {
+		log_errx("mqtt: %s", err);
+		d->exit_code = 1;
+		goto out;
+	}
 	/* The remotes' voice button: its own recognizer, idle until used. */
 	d->rv = remote_voice_new(&lc.speech, catalogue_ref(d->cat), d->queue, wake_service, d,
 	    d->cfg.remote_audio_max_s, err, sizeof err);
@@ -804,8 +812,11 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		d->exit_code = 1;
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	log_info("listening; dashboards: http://%s:%d/ (websocket /ws)", d->cfg.address, bridge_port(d->bridge));
+	d->started = clock_mono();
+	log_info("listening; dashboards: %s://%s:%d/ (websocket /ws)", bridge_tls(d->bridge) ? "https" : "http",
+	    d->cfg.address, bridge_port(d->bridge));
+	service_started(d->cfg.state_dir, d->cfg.public_url, d->cfg.address, bridge_port(d->bridge),
+	    bridge_tls(d->bridge));
 
 	while (!d->quit) {
 		if (bridge_service(d->bridge) < 0) {
@@ -815,9 +826,10 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		}
 		/* --exit-at-eof: every event is on stdout already; give clients
 		 * the time to be written to (bounded), then stop. */
-		if (d->at_eof && (bridge_backlog(d->bridge) == 0 || since(&d->eof_at) > 2.0))
+		if (d->at_eof && (bridge_backlog(d->bridge) == 0 || (clock_mono() - d->eof_at) > 2.0))
 			break;
 	}
+	service_stopping();
 	{
 		/* What operators and `make bench` want to know after a run. */
 		struct rusage ru;
@@ -826,7 +838,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 		log_info("resources: cpu %.2f s in %.2f s (%.1f%% of one core), peak memory %.1f MB",
-		    cpu, since(&d->started), 100.0 * cpu / (since(&d->started) + 1e-9), ru.ru_maxrss / 1024.0);
+		    cpu, (clock_mono() - d->started), 100.0 * cpu / ((clock_mono() - d->started) + 1e-9), ru.ru_maxrss / 1024.0);
 	}
 out:
 	/* The signal thread must not touch the queue or the bridge from here
@@ -847,8 +859,10 @@ out:
 		vision_free(d->vision);
 	}
 	feedback_free(d->feedback);
+	tts_shutdown();
 	listener_free(d->listener);
 	remote_voice_free(d->rv);
+	mqtt_free(d->mqtt);
 	if (d->bridge != NULL)
 		bridge_free(d->bridge);
 	tokens_close(d->tokens);

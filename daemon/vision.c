@@ -2,6 +2,8 @@
  * vision — the camera thread (vision.h): camera → faces + hand → queue.
  */
 #include "daemon/vision.h"
+#include "base/worker.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/queue.h"
 #include "devices/cv_video.h"
@@ -33,9 +35,7 @@ struct vision {
 	struct face_person *person;
 	double           threshold;
 	int              live;               /* a live camera: reopened after a loss */
-	pthread_t        thread;
-	int              started;
-	atomic_int       stop;
+	struct worker    thr;                /* the thread and its stop flag */
 	atomic_uint      verify_req;         /* bumped by vision_verify */
 	atomic_int       private_req;        /* set by vision_set_private */
 
@@ -77,15 +77,6 @@ struct vision {
 	uint32_t        *lat_hist;
 	int              w, h;
 };
-
-static double
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static char *
 dup_or_empty(const char *s)
@@ -251,10 +242,8 @@ face_dist(struct vision *v, int i)
 	v->dist[i] = -1;
 	if (v->person == NULL || v->faces[i].box.w < MIN_FACE_PX)
 		return -1;
-	/* face_align allocates a fresh crop every time: free the last one */
-	cv_image_free(&v->crop);
-	if (face_align(&v->im, &v->faces[i], &v->crop, err, sizeof err) == 0 &&
-	    face_person_distance(v->person, &v->crop, &v->dist[i], err, sizeof err) == 0)
+	if (face_person_match(v->face, v->person, &v->im, &v->faces[i], &v->dist[i], err,
+	    sizeof err) == 0)
 		return v->dist[i];
 	log_debug("camera %s: recognition: %s", v->role, err);
 	v->dist[i] = -1;
@@ -318,9 +307,16 @@ reload_person(struct vision *v)
 
 	if (*v->enrolled == '\0')
 		return;
-	if ((p = face_person_load(v->state_dir, v->enrolled, &missing, err, sizeof err)) == NULL) {
-		if (v->person == NULL)
-			log_warnx("camera %s: %s", v->role, missing ? "nobody enrolled under that name" : err);
+	if ((p = face_person_load(v->state_dir, v->enrolled, &missing, err, sizeof err)) == NULL ||
+	    face_person_usable(v->face, p, err, sizeof err) == -1) {
+		if (v->person == NULL || p != NULL)
+			log_warnx("camera %s: %s: %s", v->role, v->enrolled,
+			    missing ? "nobody enrolled under that name" : err);
+		if (p != NULL) {            /* the other descriptor's: refused */
+			face_person_free(p);
+			face_person_free(v->person);
+			v->person = NULL;
+		}
 		return;
 	}
 	face_person_free(v->person);
@@ -336,6 +332,8 @@ start_verify(struct vision *v, double t)
 	if (v->person == NULL) {
 		if (*v->enrolled == '\0')
 			snprintf(why, sizeof why, "nobody is enrolled (private_face)");
+		else if (face_recognizer_error(v->face) != NULL)
+			snprintf(why, sizeof why, "face recognition is off (its model is broken)");
 		else
 			snprintf(why, sizeof why, "no enrolled face for %s", v->enrolled);
 		push_face(v, t, FACE_FAILED, why);
@@ -501,7 +499,7 @@ static void
 process_frame(struct vision *v, double t)
 {
 	struct hand_event ev[8];
-	double w0 = wall_now(), w_face = 0, w_hand, a;
+	double w0 = clock_mono(), w_face = 0, w_hand, a;
 	unsigned req;
 	int priv, detected, n;
 	char err[256];
@@ -523,18 +521,18 @@ process_frame(struct vision *v, double t)
 	detected = v->frame_no % (uint64_t)v->cfg.face_every == 0;
 	v->frame_no++;
 	if (detected) {
-		a = wall_now();
+		a = clock_mono();
 		detect(v, v->priv && v->since_check + 1 >= VISION_PRIVATE_EVERY);
-		w_face = wall_now() - a;
+		w_face = clock_mono() - a;
 	}
 
-	a = wall_now();
+	a = clock_mono();
 	n = hand_feed(v->hand, &v->im, v->nfaces > 0 ? &v->faces[0].box : NULL, t, ev, 8);
-	w_hand = wall_now() - a;
+	w_hand = clock_mono() - a;
 	for (int i = 0; i < n; i++)
 		push_hand(v, &ev[i]);
 
-	a = wall_now();
+	a = clock_mono();
 	if (v->verifying && detected)
 		verify_step(v, t);
 	if (v->verifying && t - v->verify_t0 > v->cfg.verify_timeout_s) {
@@ -547,10 +545,10 @@ process_frame(struct vision *v, double t)
 		private_check(v, t);
 	}
 	if (detected)
-		w_face += wall_now() - a;
+		w_face += clock_mono() - a;
 	if (v->pushed)
 		v->wake(v->wake_ud);
-	account(v, w0, w_face, w_hand, wall_now(), detected);
+	account(v, w0, w_face, w_hand, clock_mono(), detected);
 
 	if (v->cfg.rec != NULL && !v->warned_rec &&
 	    record_frame(v->cfg.rec, v->role, &v->im, t, err, sizeof err) < 0) {
@@ -567,7 +565,7 @@ vision_main(void *arg)
 	double t, period;
 	struct camera *c;
 
-	while (!atomic_load(&v->stop)) {
+	while (!worker_stopping(&v->thr)) {
 		switch (camera_sup_read(v->cam, &v->im, &t, err, sizeof err)) {
 		case CAMERA_SUP_FRAME:
 			if (v->rebase) {
@@ -665,7 +663,6 @@ vision_new(const struct vision_config *cfg, struct queue *q, void (*wake)(void *
 		v->cfg.face_every = 1;
 	if (v->cfg.verify_timeout_s <= 0)
 		v->cfg.verify_timeout_s = DEFAULT_VERIFY_TIMEOUT_S;
-	v->threshold = cfg->face.threshold > 0 ? cfg->face.threshold : FACE_DEFAULT_THRESHOLD;
 	v->q = q;
 	v->wake = wake;
 	v->wake_ud = wake_ud;
@@ -680,9 +677,11 @@ vision_new(const struct vision_config *cfg, struct queue *q, void (*wake)(void *
 		goto fail;
 	c = camera_sup_camera(v->cam);
 	v->live = c != NULL ? c->live : 1;
+	v->cfg.face.recognizer_optional = 1;   /* a broken model: no unlock, gestures still */
 	if ((v->face = face_open(&v->cfg.face, err, errlen)) == NULL ||
 	    (v->hand = hand_new(&v->cfg.hand, err, errlen)) == NULL)
 		goto fail;
+	v->threshold = face_threshold(v->face);
 	if (*v->enrolled != '\0' && !face_name_valid(v->enrolled)) {
 		snprintf(err, errlen, "private_face \"%s\": not a valid name", v->enrolled);
 		goto fail;
@@ -700,20 +699,14 @@ fail:
 int
 vision_start(struct vision *v)
 {
-	if (pthread_create(&v->thread, NULL, vision_main, v) != 0)
-		return -1;
-	v->started = 1;
-	return 0;
+	return worker_start(&v->thr, vision_main, v);
 }
 
 void
 vision_stop(struct vision *v)
 {
-	if (v == NULL || !v->started)
-		return;
-	atomic_store(&v->stop, 1);
-	pthread_join(v->thread, NULL);
-	v->started = 0;
+	if (v != NULL)
+		worker_stop(&v->thr);
 }
 
 void

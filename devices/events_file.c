@@ -1,5 +1,7 @@
 /* events_file — scripted input events (see events_file.h). */
 #include "devices/events_file.h"
+#include "base/worker.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,9 +22,7 @@ struct events_file {
 	void		(*wake)(void *);
 	void		*wake_ud;
 	int		 realtime;
-	pthread_t	 thread;
-	int		 started;
-	atomic_int	 stop;
+	struct worker	 w;		/* the replay thread and its stop flag */
 };
 
 /* One line into an input; 0, or -1 with the reason in err. */
@@ -82,8 +82,17 @@ parse_line(const char *line, double prev_t, struct input *in, char *err, size_t 
 		in->face.result = (enum face_result)face_result_parse(s);
 		if ((s = json_string_value(json_object_get(o, "name"))) != NULL)
 			snprintf(in->face.text, sizeof in->face.text, "%s", s);
+	} else if (!strcmp(type, "door")) {
+		/* The shelf door sensor's replay row (devices/door.h). */
+		in->kind = IN_DOOR;
+		s = json_string_value(json_object_get(o, "state"));
+		if (door_event_parse(s) < 0) {
+			snprintf(err, errlen, "door \"state\" must be open, closed, lost or back");
+			goto out;
+		}
+		in->door.state = (enum door_event)door_event_parse(s);
 	} else {
-		snprintf(err, errlen, "unknown type \"%.32s\" (engage, cursor, disengage, face)", type);
+		snprintf(err, errlen, "unknown type \"%.32s\" (engage, cursor, disengage, face, door)", type);
 		goto out;
 	}
 	rc = 0;
@@ -145,24 +154,14 @@ fail:
 	return NULL;
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A full queue is waited out, not dropped: a script replayed as fast as
  * possible can be longer than the queue. */
 static void
 push(struct events_file *ef, const struct input *in)
 {
-	while (queue_push(ef->q, in) < 0 && !atomic_load(&ef->stop)) {
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
+	while (queue_push(ef->q, in) < 0 && !worker_stopping(&ef->w)) {
 		ef->wake(ef->wake_ud);
-		nanosleep(&ts, NULL);
+		clock_sleep(0.005);
 	}
 	ef->wake(ef->wake_ud);
 }
@@ -171,15 +170,14 @@ static void *
 run(void *arg)
 {
 	struct events_file *ef = arg;
-	double t0 = mono();
+	double t0 = clock_mono();
 	struct input end = { .kind = IN_EVENTS_END };
 
-	for (size_t i = 0; i < ef->n && !atomic_load(&ef->stop); i++) {
+	for (size_t i = 0; i < ef->n && !worker_stopping(&ef->w); i++) {
 		/* Sleep in short steps so that a stop is quick. */
-		while (ef->realtime && !atomic_load(&ef->stop) && mono() - t0 < ef->in[i].t) {
-			double left = ef->in[i].t - (mono() - t0);
-			struct timespec ts = { 0, (long)((left > 0.05 ? 0.05 : left) * 1e9) };
-			nanosleep(&ts, NULL);
+		while (ef->realtime && !worker_stopping(&ef->w) && clock_mono() - t0 < ef->in[i].t) {
+			double left = ef->in[i].t - (clock_mono() - t0);
+			clock_sleep(left > 0.05 ? 0.05 : left);
 		}
 		push(ef, &ef->in[i]);
 	}
@@ -191,10 +189,7 @@ run(void *arg)
 int
 events_file_start(struct events_file *ef)
 {
-	if (pthread_create(&ef->thread, NULL, run, ef) != 0)
-		return -1;
-	ef->started = 1;
-	return 0;
+	return worker_start(&ef->w, run, ef);
 }
 
 void
@@ -202,10 +197,7 @@ events_file_free(struct events_file *ef)
 {
 	if (ef == NULL)
 		return;
-	if (ef->started) {
-		atomic_store(&ef->stop, 1);
-		pthread_join(ef->thread, NULL);
-	}
+	worker_stop(&ef->w);
 	free(ef->in);
 	free(ef);
 }

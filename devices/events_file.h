@@ -1,14 +1,15 @@
 /*
  * events_file — scripted input events: the file/replay backend of the
- * devices that are not audio or video (gesture sensor, face results, and
- * later the shelf door), so that a dashboard can be driven without a
- * camera.  One JSON object per line, in time order:
+ * devices that are not audio or video (gesture sensor, face results, the
+ * shelf door), so that a dashboard can be driven without a camera.  One
+ * JSON object per line, in time order:
  *
  *   {"t":1.0,"type":"engage"}
  *   {"t":1.2,"type":"cursor","x":0.25,"y":0.5,"state":"move"}
  *   {"t":2.0,"type":"cursor","x":0.25,"y":0.5,"state":"press"}
  *   {"t":2.1,"type":"disengage"}
  *   {"t":3.0,"type":"face","face":"verified","name":"mayor"}
+ *   {"t":4.0,"type":"door","state":"open"}       (open, closed, lost, back)
  *
  * Empty lines and lines starting with '#' are skipped.  A bad line is an
  * error naming FILE:LINE, reported before anything is replayed.  At the

@@ -3,11 +3,13 @@
  * threading and broadcast model, docs/protocol.md for the wire format.
  */
 #include "ui-bridge/bridge.h"
+#include "base/clock.h"
 
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <time.h>
@@ -65,7 +67,7 @@ struct bridge_client {
 	double			 bucket;	/* rate limit: messages in hand */
 	double			 bucket_t;	/* ... as of this time */
 	double			 limited_t;	/* last rate-limited reply */
-	double			 born;		/* connected at (mono_now) */
+	double			 born;		/* connected at (clock_mono) */
 	double			 last_rx;	/* last bytes from it, pongs too */
 	uint64_t		 msg_bytes;	/* of the message being received */
 	char			 addr[48];	/* peer address */
@@ -84,6 +86,15 @@ struct bridge_client {
 	unsigned		 loopback:1;	/* addr is 127/8 or ::1 */
 	unsigned		 pinged:1;	/* a ping is out since last_rx */
 	unsigned		 want_ping:1;	/* send one at the next WRITEABLE */
+};
+
+/* A folder of web_root with an index.html (remote/, ...) as a mount of its
+ * own, so that lws answers "/remote" with a 301 to "/remote/": served as
+ * is, the page's relative links would resolve one level too high. */
+struct page_mount {
+	struct lws_http_mount	 m;
+	char			 at[256];	/* "/remote" */
+	char			*dir;
 };
 
 struct bridge {
@@ -110,10 +121,12 @@ struct bridge {
 	char			*address;
 	char			*web_root;
 	/* lws keeps pointers to these for the vhost's lifetime. */
-	struct lws_http_mount	 mount, mount_js, mount_pdfjs, mount_pub, mount_priv;
+	struct lws_http_mount	 mount, mount_js, mount_pdfjs, mount_mqttjs, mount_pub, mount_priv;
+	struct page_mount	*pages;		/* web_root's page folders */
+	int			 tls;		/* cert and key given: https, wss */
 	struct lws_protocol_vhost_options pvo_default;
 	struct lws_protocol_vhost_options pvo;
-	char			*js_root, *pdfjs_root, *docs_pub, *docs_priv;
+	char			*js_root, *pdfjs_root, *mqttjs_root, *docs_pub, *docs_priv;
 	lws_sorted_usec_list_t	 sul_cron;
 	lws_sorted_usec_list_t	 sul_keep;	/* pings and idle clients */
 	lws_sorted_usec_list_t	 sul_tick;	/* wakes the shutdown loop */
@@ -153,15 +166,6 @@ static const lws_retry_bo_t bridge_idle_policy = {
 	.secs_since_valid_ping = 0,
 	.secs_since_valid_hangup = 0,
 };
-
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The peer's address as text ("" when unknown). */
 static void
@@ -392,7 +396,7 @@ client_dispatch(struct bridge_client *c, const char *buf, size_t len)
 			free(s);
 		}
 	} else if (b->hooks.on_message != NULL) {
-		b->hooks.on_message(b->hooks.ud, c, buf, len);
+		b->hooks.on_message(b->hooks.ud, c, msg, buf, len);
 	} else {
 		snprintf(err, sizeof(err), "unknown message type \"%s\"", type);
 		client_error(c, PROTO_E_UNKNOWN_TYPE, err, id, has_id);
@@ -420,7 +424,7 @@ client_charge(struct bridge_client *c)
 
 	if (b->rate <= 0)
 		return 0;
-	now = mono_now();
+	now = clock_mono();
 	c->bucket += (now - c->bucket_t) * b->rate;
 	if (c->bucket > b->burst)
 		c->bucket = b->burst;
@@ -607,12 +611,12 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->wsi = wsi;
 	c->established = 1;
 	c->id = ++b->next_id;
-	c->born = c->last_rx = mono_now();
+	c->born = c->last_rx = clock_mono();
 	peer_address(wsi, c->addr, sizeof(c->addr));
 	c->loopback = addr_is_loopback(c->addr);
 	snprintf(c->role, sizeof(c->role), "display");
 	c->bucket = b->burst;
-	c->bucket_t = mono_now();
+	c->bucket_t = clock_mono();
 	c->limited_t = -1e9;
 	/* From the head: hello carries the state, old events would replay. */
 	c->tail = ring_head(b);
@@ -710,7 +714,7 @@ static int
 make_room(struct bridge *b, const char *addr)
 {
 	struct bridge_client *c, *victim = NULL;
-	double now = mono_now();
+	double now = clock_mono();
 
 	if (b->hello_s <= 0)
 		return -1;
@@ -751,7 +755,7 @@ admit(struct bridge *b, const char *addr)
 	if (why == NULL)
 		return 0;
 	b->refused++;
-	now = mono_now();
+	now = clock_mono();
 	if (now - b->refused_t >= BRIDGE_REFUSED_LOG_S) {
 		log_warnx("bridge: websocket from %s refused: too many clients "
 		    "%s (%zu connected, at most %zu from one address; %lu "
@@ -763,29 +767,24 @@ admit(struct bridge *b, const char *addr)
 	return -1;
 }
 
+/*
+ * Is the upgrade's Origin allowed (allowed_origins)?  1 yes, 0 no (logged).
+ * Programs send no Origin; browsers always do (RFC 6455 10.2).
+ */
 static int
-filter_connection(struct bridge *b, struct lws *wsi)
+origin_allowed(struct bridge *b, struct lws *wsi)
 {
-	char uri[64], origin[256], host[256], self[300], *list, *tok, *save;
+	char origin[256], host[256], self[300], *list, *tok, *save;
 	int ok = 0;
 
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
-	    strcmp(uri, BRIDGE_WS_PATH) != 0) {
-		log_debug("bridge: websocket upgrade refused: path is not %s",
-		    BRIDGE_WS_PATH);
-		return -1;
-	}
-	if (b->closing)
-		return -1;
-	/* Programs send no Origin; browsers always do (RFC 6455 10.2). */
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
-		goto admit;
+		return 1;
 	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
-		return -1;
+		return 0;
 	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
 		host[0] = '\0';
 	if ((list = strdup(b->origins != NULL ? b->origins : "self")) == NULL)
-		return -1;
+		return 0;
 	for (tok = strtok_r(list, " ,", &save); tok != NULL && !ok;
 	    tok = strtok_r(NULL, " ,", &save)) {
 		if (strcmp(tok, "*") == 0)
@@ -799,12 +798,44 @@ filter_connection(struct bridge *b, struct lws *wsi)
 			ok = strcasecmp(origin, tok) == 0;
 	}
 	free(list);
-	if (!ok) {
+	if (!ok)
 		log_info("bridge: websocket refused: origin %s is not allowed "
 		    "(allowed_origins = %s)", origin, b->origins);
+	return ok;
+}
+
+/*
+ * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: the request is still HTTP, so a
+ * foreign Origin gets "403 Forbidden" (docs/protocol.md) rather than a
+ * closed connection.  1: refused with headers sent; 0: carry on.
+ */
+static int
+confirm_upgrade(struct bridge *b, struct lws *wsi)
+{
+	if (b == NULL || origin_allowed(b, wsi))
+		return 0;
+	if (lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN,
+	    "origin not allowed (allowed_origins)"))
+		return -1;
+	return 1;
+}
+
+static int
+filter_connection(struct bridge *b, struct lws *wsi)
+{
+	char uri[64], host[256];
+
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+	    strcmp(uri, BRIDGE_WS_PATH) != 0) {
+		log_debug("bridge: websocket upgrade refused: path is not %s",
+		    BRIDGE_WS_PATH);
 		return -1;
 	}
-admit:
+	if (b->closing)
+		return -1;
+	/* Checked at the upgrade already; again should lws skip that. */
+	if (!origin_allowed(b, wsi))
+		return -1;
 	peer_address(wsi, host, sizeof(host));
 	return admit(b, host);
 }
@@ -868,6 +899,8 @@ bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct bridge_client *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(b, wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return filter_connection(b, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
@@ -886,12 +919,12 @@ bridge_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_RECEIVE:
 		if (c == NULL || !c->established || c->culled)
 			return 0;
-		c->last_rx = mono_now();
+		c->last_rx = clock_mono();
 		c->pinged = 0;
 		return client_receive(c, in, len);
 	case LWS_CALLBACK_RECEIVE_PONG:
 		if (c != NULL && c->established) {
-			c->last_rx = mono_now();
+			c->last_rx = clock_mono();
 			c->pinged = 0;
 		}
 		return 0;
@@ -920,9 +953,63 @@ bridge_release(struct bridge *b)
 	free(b->public_host);
 	free(b->js_root);
 	free(b->pdfjs_root);
+	free(b->mqttjs_root);
 	free(b->docs_pub);
 	free(b->docs_priv);
+	for (struct page_mount *pm = b->pages; pm != NULL && pm->dir != NULL; pm++)
+		free(pm->dir);
+	free(b->pages);
 	free(b);
+}
+
+/* Adds a mount per page folder of web_root (struct page_mount) at the end
+ * of the chain.  A folder that cannot be added is served as before. */
+static void
+add_page_mounts(struct bridge *b)
+{
+	struct lws_http_mount *last = &b->mount;
+	struct dirent *e;
+	struct stat st;
+	char path[4200];
+	size_t n = 0, cap = 0;
+	DIR *dir;
+
+	if ((dir = opendir(b->web_root)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		struct page_mount *pm;
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 200)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/index.html", b->web_root, e->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (n + 1 >= cap) {	/* one zeroed entry ends the array */
+			cap = cap ? cap * 2 : 8;
+			if ((pm = realloc(b->pages, cap * sizeof(*pm))) == NULL)
+				break;
+			b->pages = pm;
+			memset(b->pages + n, 0, (cap - n) * sizeof(*pm));
+		}
+		pm = &b->pages[n];
+		snprintf(pm->at, sizeof(pm->at), "/%s", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", b->web_root, e->d_name);
+		if ((pm->dir = strdup(path)) == NULL)
+			break;
+		n++;
+	}
+	closedir(dir);
+	while (last->mount_next != NULL)
+		last = (struct lws_http_mount *)last->mount_next;
+	for (size_t i = 0; i < n; i++) {
+		struct lws_http_mount *m = &b->pages[i].m;
+		*m = b->mount;		/* served as "/" is, but for the folder */
+		m->mount_next = NULL;
+		m->mountpoint = b->pages[i].at;
+		m->mountpoint_len = (unsigned char)strlen(b->pages[i].at);
+		m->origin = b->pages[i].dir;
+		last->mount_next = m;
+		last = m;
+	}
 }
 
 /*
@@ -936,7 +1023,7 @@ keep_fire(lws_sorted_usec_list_t *sul)
 {
 	struct bridge *b = lws_container_of(sul, struct bridge, sul_keep);
 	struct bridge_client *c, *next;
-	double now = mono_now(), silent;
+	double now = clock_mono(), silent;
 
 	if (b->closing)
 		return;
@@ -1052,6 +1139,7 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 		    const char *sub; char **keep; } opt[] = {
 			{ &b->mount_js, "/js", cfg->js_root, "", &b->js_root },
 			{ &b->mount_pdfjs, "/vendor/pdfjs", cfg->pdfjs_root, "", &b->pdfjs_root },
+			{ &b->mount_mqttjs, "/js/mqtt", cfg->mqttjs_root, "", &b->mqttjs_root },
 			{ &b->mount_pub, "/documents/public", cfg->documents, "/public", &b->docs_pub },
 		};
 		char dir[4096];
@@ -1085,6 +1173,7 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 			last->mount_next = &b->mount_priv;
 		}
 	}
+	add_page_mounts(b);
 	/* Browsers without a subprotocol get "smartoffice". */
 	b->pvo_default.name = "default";
 	b->pvo_default.value = "1";
@@ -1098,6 +1187,23 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
+	/* tls_cert and tls_key: lws' own TLS (OpenSSL) on the one port. */
+	b->tls = cfg->tls_cert != NULL && *cfg->tls_cert != '\0';
+	if (b->tls && (cfg->tls_key == NULL || *cfg->tls_key == '\0')) {
+		snprintf(err, errlen, "tls_cert is set but tls_key is not");
+		goto fail;
+	}
+	for (int i = 0; b->tls && i < 2; i++) {
+		const char *f = i == 0 ? cfg->tls_cert : cfg->tls_key;
+		FILE *fp = fopen(f, "r");
+		if (fp == NULL) {
+			snprintf(err, errlen, "%s %s: %s", i == 0 ? "tls_cert" : "tls_key", f, strerror(errno));
+			goto fail;
+		}
+		fclose(fp);
+	}
+	if (b->tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.user = b;
 	info.count_threads = 1;
 	if ((b->ctx = lws_create_context(&info)) == NULL) {
@@ -1115,14 +1221,28 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	info.mounts = &b->mount;
 	info.options =
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	if (b->tls) {	/* lws 4.1 looks for the option on the vhost too */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+		/* HTTP/1.1 only: websockets over HTTP/2 (RFC 8441) would pass
+		 * by the upgrade checks and the per-connection limits. */
+		info.alpn = "http/1.1";
+	}
 	/* No idle-validity timer per connection: lws reschedules it in a
 	 * sorted list on every read and write, O(clients) each (make bench,
 	 * fan-out); one timer (keep_fire) pings silent clients and drops dead
 	 * ones instead, O(clients) once per keep_ms. */
 	info.retry_and_idle_policy = &bridge_idle_policy;
 	if ((b->vhost = lws_create_vhost(b->ctx, &info)) == NULL) {
-		snprintf(err, errlen, "cannot listen on %s port %d",
-		    b->address != NULL ? b->address : "*", cfg->port);
+		if (b->tls)
+			snprintf(err, errlen, "cannot listen on %s port %d with TLS "
+			    "(tls_cert %s, tls_key %s: a PEM certificate and its key; "
+			    "the lines above say more)", b->address != NULL ? b->address : "*",
+			    cfg->port, cfg->tls_cert, cfg->tls_key);
+		else
+			snprintf(err, errlen, "cannot listen on %s port %d",
+			    b->address != NULL ? b->address : "*", cfg->port);
 		goto fail;
 	}
 	b->port = lws_get_vhost_listen_port(b->vhost);
@@ -1136,8 +1256,8 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 		lws_sul_schedule(b->ctx, 0, &b->sul_keep, keep_fire,
 		    (lws_usec_t)b->keep_ms * LWS_US_PER_MS);
 	}
-	log_info("bridge: listening on %s:%d, serving %s",
-	    b->address != NULL ? b->address : "*", b->port, b->web_root);
+	log_info("bridge: listening on %s:%d%s, serving %s",
+	    b->address != NULL ? b->address : "*", b->port, b->tls ? " (TLS)" : "", b->web_root);
 	return b;
 fail:
 	if (b->ctx != NULL)
@@ -1153,6 +1273,13 @@ int
 bridge_port(const struct bridge *b)
 {
 	return b->port;
+}
+
+/* 1 with TLS (https, wss). */
+int
+bridge_tls(const struct bridge *b)
+{
+	return b->tls;
 }
 
 /* One turn of the event loop; lws 4.1 ignores the timeout argument. */
@@ -1394,8 +1521,8 @@ bridge_free(struct bridge *b)
 		next = c->next;
 		client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "shutting down", NULL);
 	}
-	until = mono_now() + BRIDGE_SHUTDOWN_S;
-	while (b->nclients > 0 && mono_now() < until) {
+	until = clock_mono() + BRIDGE_SHUTDOWN_S;
+	while (b->nclients > 0 && clock_mono() < until) {
 		lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_fire,
 		    50 * LWS_US_PER_MS);
 		if (lws_service(b->ctx, 0) < 0)

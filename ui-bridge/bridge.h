@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct bridge;
 struct bridge_client;
 
@@ -35,9 +37,12 @@ struct bridge_hooks {
 	 * bridge frees it).  NULL: no hello. */
 	char *(*hello)(void *ud, struct bridge_client *c);
 	/* A valid JSON object from a client that the bridge itself does not
-	 * answer (anything but "ping").  `json` is the raw text; the hook may
-	 * answer with bridge_send().  May be NULL. */
-	void (*on_message)(void *ud, struct bridge_client *c, const char *json, size_t len);
+	 * answer (anything but "ping"), parsed once here: msg is borrowed
+	 * for the call, with a string "type" (proto_parse_client checked it);
+	 * `raw` is its text.  The hook may answer with bridge_send().  May be
+	 * NULL. */
+	void (*on_message)(void *ud, struct bridge_client *c, const json_t *msg, const char *raw,
+	                   size_t len);
 	/* Binary data from a client the daemon allowed it for
 	 * (bridge_client_allow_binary), as it arrives, in any chunk size.  */
 	void (*on_binary)(void *ud, struct bridge_client *c, const void *buf, size_t len);
@@ -75,6 +80,9 @@ struct bridge_config {
 	double      hello_s;
 	double      ping_s;           /* a client silent this long is pinged (0: never) */
 	double      idle_s;           /* ... and closed when silent this long (0: never) */
+	const char *tls_cert;         /* PEM certificate (chain) for https/wss; NULL or "": plain */
+	const char *tls_key;          /* ... and its private key */
+	const char *mqttjs_root;      /* served at /js/mqtt/: npm mqtt's dist (NULL: not served) */
 };
 
 /* Starts listening.  On failure returns NULL and writes why into err. */
@@ -82,6 +90,8 @@ struct bridge *bridge_new(const struct bridge_config *cfg, const struct bridge_h
                           char *err, size_t errlen);
 /* The port actually bound (useful with port 0). */
 int  bridge_port(const struct bridge *b);
+/* 1 when it serves TLS (tls_cert, tls_key): https and wss. */
+int  bridge_tls(const struct bridge *b);
 /* One turn of the lws loop; returns <0 when lws gave up. */
 int  bridge_service(struct bridge *b);
 /* Queue one serialised message for every connected client. */

@@ -94,23 +94,19 @@ hook_wakeup(void *ud)
 
 /* "echo" comes back verbatim; "flood" asks for 200 replies at once. */
 static void
-hook_message(void *ud, struct bridge_client *c, const char *json, size_t len)
+hook_message(void *ud, struct bridge_client *c, const json_t *j, const char *json, size_t len)
 {
 	struct fx *fx = ud;
-	json_t *j;
 	const char *type;
 	int i;
 
 	fx->messages++;
-	if ((j = json_loadb(json, len, 0, NULL)) == NULL)
-		return;
 	type = json_string_value(json_object_get(j, "type"));
 	if (type != NULL && strcmp(type, "echo") == 0)
 		bridge_send(fx->b, c, json, len);
 	else if (type != NULL && strcmp(type, "flood") == 0)
 		for (i = 0; i < 200; i++)
 			bridge_send(fx->b, c, "{\"type\":\"flood\"}", 16);
-	json_decref(j);
 	/* After bridge_send: json must stay valid even if c was culled. */
 	snprintf(fx->last_json, sizeof(fx->last_json), "%.*s", (int)len, json);
 }
