@@ -13,9 +13,9 @@
 #    binds: READY=1 with a STATUS naming the real port, WATCHDOG=1 about
 #    once a second with WATCHDOG_USEC set (none without it), RELOADING=1
 #    then READY=1 on SIGHUP, STOPPING=1 on SIGTERM, exit 0;
-#  - STATE_DIR/url holds the URL of the running daemon (its --port 0 port),
-#    `tokens add` prints it, and once the daemon has stopped prints the
-#    configured address again;
+#  - STATE_DIR/url holds the URL of the running daemon (its --port 0 port,
+#    or its public_url), `tokens add` prints it, and once the daemon has
+#    stopped prints the configured address again;
 #  - the udev rules under `udevadm test` (udev 252 has no `udevadm verify`)
 #    in a private mount namespace with /dev, /run and a read-only /sys of
 #    its own, so that nothing on this machine changes: the files parse (a
@@ -184,6 +184,16 @@ if NOTIFY_SOCKET=$T/n2.sock start_daemon d2 -c "$T/d.conf" -o audio=none &&
 	check notify-no-watchdog "$(! grep -q '^WATCHDOG=1' "$T/n2.notify" || echo "WATCHDOG=1 without WATCHDOG_USEC")"
 else
 	fail notify-no-watchdog "no READY=1: ${START_ERROR:-$(tr '\n' ';' <"$T/n2.notify")}"
+fi
+
+# The running daemon's public_url, not the configuration's (empty here).
+if start_daemon d3 -c "$T/d.conf" -o audio=none -o public_url=http://wall.office.example:9000/; then
+	"$DAEMON" -c "$T/d.conf" --state-dir "$T/state" tokens add --role display --name wall2 >"$T/tok3.out" 2>"$T/tok3.err"
+	stop_daemon "$DPID"
+	check tokens-add-public-url "$(grep -qx 'open: http://wall.office.example:9000/#token=[A-Za-z0-9_-]*' "$T/tok3.out" ||
+		echo "want the daemon's public_url, got: $(tr '\n' ' ' <"$T/tok3.out")")"
+else
+	fail tokens-add-public-url "$START_ERROR"
 fi
 
 # ---- 6. udev rules under udevadm test, in a sandbox
