@@ -28,7 +28,6 @@
 #include "ui-bridge/protocol.h"
 
 #define NAME_MAX_BYTES	64
-#define PAIR_LOG_S	10	/* at most one "wrong code" log line per ... s */
 
 /* Sends obj (stolen) to c, with the request's id when it had one. */
 static void
@@ -356,7 +355,7 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 		reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
 		return;
 	}
-	if (d->confirm_deadline > 0 && clock_mono() > d->confirm_deadline) {
+	if (state_confirm_late(&d->state, clock_mono())) {
 		/* Too late: the face check it confirms is stale. */
 		state_confirm(&d->state, 0, daemon_now(d), daemon_emit, d);
 		reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
@@ -449,22 +448,21 @@ pair_source(struct bridge_client *c, char *buf, size_t len)
 	return buf;
 }
 
-/* One line per PAIR_LOG_S at most, however fast the wrong codes come. */
+/* One line per PAIRING_LOG_S at most, however fast the wrong codes come. */
 static void
 log_wrong_code(struct daemon *d, struct bridge_client *c, const char *src, double now)
 {
-	d->pair_log_n++;
-	if (now - d->pair_log_t < PAIR_LOG_S)
+	unsigned long n;
+	double span;
+
+	if (!pairing_log_due(d->pairing, now, &n, &span))
 		return;
-	if (d->pair_log_n > 1)
+	if (n > 1)
 		log_info("pairing: wrong, used or expired code from %s (client %llu); %lu such in %.0f s",
-		    src, (unsigned long long)bridge_client_id(c), d->pair_log_n,
-		    d->pair_log_t > 0 ? now - d->pair_log_t : 0);
+		    src, (unsigned long long)bridge_client_id(c), n, span);
 	else
 		log_info("pairing: wrong, used or expired code from %s (client %llu)", src,
 		    (unsigned long long)bridge_client_id(c));
-	d->pair_log_t = now;
-	d->pair_log_n = 0;
 }
 
 static void
@@ -491,8 +489,7 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
 		return;
 	}
-	snprintf(d->pair_name, sizeof d->pair_name, "%s", name != NULL && name[0] ? name : "remote");
-	if (pairing_request(d->pairing, d->pair_name, now, code) < 0) {
+	if (pairing_request(d->pairing, name != NULL && name[0] ? name : "remote", now, code) < 0) {
 		reply_error(d, c, PROTO_E_INTERNAL, "no randomness for a pairing code", id, has_id);
 		return;
 	}
@@ -546,7 +543,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 		role = "remote";
 	if (tokens_role_parse(role, &trole) < 0)
 		trole = TOKEN_REMOTE;
-	if (tokens_add(d->tokens, trole, d->pair_name, token, tid, err, sizeof err) < 0) {
+	if (tokens_add(d->tokens, trole, pairing_name(d->pairing), token, tid, err, sizeof err) < 0) {
 		log_warnx("pairing: %s", err);
 		show_code(d, NULL, NULL);
 		reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);

@@ -20,11 +20,30 @@ struct option_row {
 	const char   *choices;      /* T_ENUM: "a|b|c" */
 	const char   *doc;
 	int           may_be_empty; /* T_STRING: "" is a value */
+	unsigned      flags;        /* OPT_* below (the table at the end of the file) */
+};
+
+/*
+ * What a row is beyond its value.  Most options are read once, when a
+ * thread, a device or the socket is made; a SIGHUP reload keeps their
+ * running value (config_keep_restart_only) and says which changed ones
+ * wait for a restart.  OPT_LIVE rows are applied by a reload.  (No row
+ * holds a secret to mask: credentials are read from the files the rows
+ * name, mqtt_password_file and tls_key.)
+ */
+#define OPT_LIVE   0x1
+
+static const struct { const char *name; unsigned flags; } row_flags[] = {
+	{ "catalogue",             OPT_LIVE },   /* swapped in by reload() */
+	{ "private_unlock",        OPT_LIVE },
+	{ "log_level",             OPT_LIVE },
+	{ "public_url",            OPT_LIVE },   /* pairing links, read when shown */
+	{ "face_verify_timeout_s", OPT_LIVE },   /* the remote's confirmation deadline */
 };
 
 #define F(field) offsetof(struct config, field)
 
-static const struct option_row rows[] = {
+static struct option_row rows[] = {
 	{ "address", T_STRING, F(address), 0, 0, "127.0.0.1", NULL,
 	  "Address the websocket and web server listens on" },
 	{ "port", T_INT, F(port), 0, 65535, "7681", NULL,
@@ -49,6 +68,10 @@ static const struct option_row rows[] = {
 	  "PDFs for the viewer: public/ (briefing materials) and private/ (documents for approval, trusted clients only)", 1 },
 	{ "public_url", T_STRING, F(public_url), 0, 0, "", NULL,
 	  "Address of this daemon as devices in the room reach it, for pairing links and QR codes (empty: http://ADDRESS:PORT)", 1 },
+	{ "tls_cert", T_STRING, F(tls_cert), 0, 0, "", NULL,
+	  "PEM certificate (with its chain) for https:// and wss:// on the same port (docs/install.md); empty: plain HTTP", 1 },
+	{ "tls_key", T_STRING, F(tls_key), 0, 0, "", NULL,
+	  "PEM private key of tls_cert (readable by the daemon only)", 1 },
 	{ "pair_code_ttl", T_INT, F(pair_code_ttl), 10, 3600, "120", NULL,
 	  "Seconds a pairing code shown on the wall display stays valid" },
 	{ "remote_audio_max_s", T_DOUBLE, F(remote_audio_max_s), 1, 60, "10", NULL,
@@ -67,8 +90,12 @@ static const struct option_row rows[] = {
 	  "Folder with haarcascades/ and lbpcascades/ (fallback detector, eye check)" },
 	{ "face_min_score", T_DOUBLE, F(face_min_score), 0, 1, "0.5", NULL,
 	  "Face detection score threshold" },
-	{ "face_threshold", T_DOUBLE, F(face_threshold), 0, 10000, "58.5", NULL,
-	  "Face match: LBPH distance at most this (lower is stricter; see make bench)" },
+	{ "face_descriptor", T_ENUM, F(face_descriptor), 0, 0, "embedding", "embedding|lbp",
+	  "Face recognizer: embedding (learned, dlib's ResNet) or lbp (the old histograms); enrollments record theirs" },
+	{ "face_embed_model", T_STRING, F(face_embed_model), 0, 0, "@DATA@/facerec/face_recognition_model-weights_manifest.json", NULL,
+	  "The embedding's weights (tfjs manifest + shard; tools/fetch-models); missing or corrupt: no face unlock", 1 },
+	{ "face_threshold", T_DOUBLE, F(face_threshold), 0, 10000, "0", NULL,
+	  "Face match: distance x100 at most this (lower is stricter; 0: the descriptor's, embedding 46, lbp 58.5; see make bench)" },
 	{ "face_absent_s", T_DOUBLE, F(face_absent_s), 0.5, 3600, "10", NULL,
 	  "Private mode ends when the enrolled face has been gone this long" },
 	{ "face_verify_timeout_s", T_DOUBLE, F(face_verify_timeout_s), 1, 600, "15", NULL,
@@ -141,6 +168,28 @@ static const struct option_row rows[] = {
 	  "What enters private mode: face (verified face) or voice (the spoken command alone)" },
 	{ "log_level", T_ENUM, F(log_level), 0, 0, "info", "warning|info|debug",
 	  "Least important messages logged to stderr" },
+	{ "mqtt_url", T_STRING, F(mqtt_url), 0, 0, "", NULL,
+	  "MQTT broker for other rooms and public viewers: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; empty: off (docs/mqtt.md)", 1 },
+	{ "mqtt_user", T_STRING, F(mqtt_user), 0, 0, "", NULL,
+	  "MQTT user name of this daemon (smartofficed mqtt setup makes smartoffice-SITE); empty: anonymous", 1 },
+	{ "mqtt_password_file", T_STRING, F(mqtt_password_file), 0, 0, "", NULL,
+	  "File whose first line is the MQTT password (mode 0600)", 1 },
+	{ "mqtt_cafile", T_STRING, F(mqtt_cafile), 0, 0, "", NULL,
+	  "mqtts://: CA certificate(s) that sign the broker's (empty: the system's)", 1 },
+	{ "mqtt_certfile", T_STRING, F(mqtt_certfile), 0, 0, "", NULL,
+	  "mqtts://: client certificate, when the broker asks for one", 1 },
+	{ "mqtt_keyfile", T_STRING, F(mqtt_keyfile), 0, 0, "", NULL,
+	  "mqtts://: the client certificate's key", 1 },
+	{ "mqtt_tls_insecure", T_BOOL, F(mqtt_tls_insecure), 0, 0, "no", NULL,
+	  "mqtts://: do not check the broker's host name against its certificate (tests only)" },
+	{ "mqtt_buffer", T_INT, F(mqtt_buffer), 0, 1000000, "1000", NULL,
+	  "Trusted messages kept while the broker is away (the oldest go first); public ones are not kept" },
+	{ "site", T_STRING, F(site), 0, 0, "office", NULL,
+	  "This room's site id on the broker (smartoffice/SITE/..., Hermes siteId): letters, digits, - and _" },
+	{ "mqttjs_dir", T_STRING, F(mqttjs_dir), 0, 0, "@DATA@/mqttjs", NULL,
+	  "mqtt.js browser build (npm mqtt's dist/), served at /js/mqtt/ for pages that follow a broker", 1 },
+	{ "hermes", T_ENUM, F(hermes), 0, 0, "off", "off|public|trusted",
+	  "Mirror wake, intent and not-recognized events as Rhasspy Hermes messages (hermes/...): off, the public view, or the trusted one" },
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -186,8 +235,10 @@ expand_default(const char *def)
 		{ "/js", "/ui-bridge/js" },
 		{ "/documents", "/ui-bridge/documents" },
 		{ "/pdfjs", "/node_modules/pdfjs-dist/build" },
+		{ "/mqttjs", "/node_modules/mqtt/dist" },
 		{ "/catalogue.json", "/models/catalogue.json" },
 		{ "/blazeface", "/models/blazeface" },
+		{ "/facerec", "/models/facerec" },
 		{ "/oww", "/models/oww" },
 		{ "/heads", "/models/heads" },
 		{ "/demo/session.wav", "/devices/demo/session.wav" },
@@ -203,6 +254,21 @@ expand_default(const char *def)
 			snprintf(buf, sizeof buf, "%s%s%s", d, where[i].tree, def + 6 + n);
 	}
 	return strdup(buf);
+}
+
+/* Puts row_flags into the table, once. */
+static void
+init_flags(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	for (size_t i = 0; i < sizeof row_flags / sizeof row_flags[0]; i++)
+		for (size_t j = 0; j < NROWS; j++)
+			if (strcmp(rows[j].name, row_flags[i].name) == 0)
+				rows[j].flags |= row_flags[i].flags;
+	done = 1;
 }
 
 static const struct option_row *
@@ -318,6 +384,7 @@ config_defaults(struct config *c)
 {
 	char err[256];
 
+	init_flags();
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < NROWS; i++) {
 		char *v = expand_default(rows[i].def);
@@ -471,6 +538,73 @@ config_print(const struct config *c, FILE *out)
 			break;
 		}
 	}
+}
+
+/* Do two configurations agree on a row? */
+static int
+same_value(const struct option_row *r, const struct config *a, const struct config *b)
+{
+	const char *pa = (const char *)a + r->offset, *pb = (const char *)b + r->offset;
+
+	switch (r->type) {
+	case T_STRING:
+	case T_ENUM:
+		return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+	case T_INT:
+	case T_BOOL:
+		return *(const int *)pa == *(const int *)pb;
+	case T_DOUBLE:
+		return *(const double *)pa == *(const double *)pb;
+	}
+	return 1;
+}
+
+int
+config_keep_restart_only(struct config *next, const struct config *running, char *names, size_t len)
+{
+	int n = 0;
+	size_t used = 0;
+
+	init_flags();
+	if (len > 0)
+		names[0] = '\0';
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct option_row *r = &rows[i];
+		char *dst = (char *)next + r->offset;
+		const char *src = (const char *)running + r->offset;
+
+		if ((r->flags & OPT_LIVE) || same_value(r, next, running))
+			continue;
+		if (used < len) {
+			int w = snprintf(names + used, len - used, "%s%s", n ? ", " : "", r->name);
+			used += w > 0 ? (size_t)w : 0;
+		}
+		n++;
+		switch (r->type) {
+		case T_STRING:
+		case T_ENUM:
+			free(*(char **)dst);
+			*(char **)dst = strdup(*(char *const *)src);
+			break;
+		case T_INT:
+		case T_BOOL:
+			*(int *)dst = *(const int *)src;
+			break;
+		case T_DOUBLE:
+			*(double *)dst = *(const double *)src;
+			break;
+		}
+	}
+	return n;
+}
+
+int
+config_is_live(const char *name)
+{
+	const struct option_row *r;
+
+	init_flags();
+	return (r = find_row(name)) != NULL && (r->flags & OPT_LIVE) != 0;
 }
 
 void

@@ -25,10 +25,11 @@ struct config {
 	char  *allowed_origins;
 	double ws_rate, ws_burst;
 	char  *js_root, *pdfjs_dir, *documents_dir, *public_url;
+	char  *tls_cert, *tls_key;        /* both set: https and wss (bridge.h) */
 	int    pair_code_ttl;
 	double remote_audio_max_s;
 	char  *camera_room, *record_dir, *private_face, *private_confirm;
-	char  *face_model, *face_cascade_dir;
+	char  *face_model, *face_cascade_dir, *face_descriptor, *face_embed_model;
 	double face_min_score, face_threshold, face_absent_s, face_verify_timeout_s;
 	int    face_every;
 	double hand_engage_s, hand_disengage_s, hand_dwell_s;
@@ -67,6 +68,11 @@ struct config {
 	char  *private_unlock;    /* voice | face */
 	/* logging */
 	char  *log_level;         /* warning | info | debug */
+	/* MQTT broker (ui-bridge/mqtt.h, docs/mqtt.md) */
+	char  *mqtt_url, *mqtt_user, *mqtt_password_file, *mqtt_cafile, *mqtt_certfile, *mqtt_keyfile;
+	int    mqtt_tls_insecure, mqtt_buffer;
+	char  *site, *hermes;
+	char  *mqttjs_dir;        /* npm mqtt's dist/, served at /js/mqtt/ */
 };
 
 /* Fills every field with its default (data paths resolved for the build
@@ -90,6 +96,16 @@ void config_print_defaults(FILE *out);
 
 /* The recognizer's settings from the configuration (strings borrowed). */
 void config_speech(const struct config *c, struct speech_config *sc);
+/*
+ * A reload: every option a running daemon cannot change (all but the
+ * table's live ones: catalogue, private_unlock, log_level, public_url,
+ * face_verify_timeout_s) gets its running value back in *next.  Returns how
+ * many differed, and their names, comma separated, in names.
+ */
+int  config_keep_restart_only(struct config *next, const struct config *running, char *names,
+                              size_t len);
+/* Is this option applied by a reload? */
+int  config_is_live(const char *name);
 
 void config_free(struct config *c);
 

@@ -42,16 +42,12 @@ struct daemon {
 	struct tokens    *tokens;          /* paired devices (STATE_DIR/tokens) */
 	int               tokens_unreadable; /* the file was bad at the last look */
 	struct pairing   *pairing;         /* the one live pairing code */
-	char              pair_name[72];   /* who asked for it */
 	struct vision    *vision;          /* room camera thread, or NULL */
 	struct record    *rec;             /* --record, or NULL */
 	int               video_done, audio_done, events_done;
 	struct events_file *events;        /* --events-file, or NULL */
 	int               verify_started;
 	int               vision_private;   /* what the vision thread was last told */
-	double            confirm_deadline; /* clock_mono() by which a remote must confirm */
-	double            pair_log_t;       /* last "wrong code" log line (clock_mono) */
-	unsigned long     pair_log_n;       /* wrong codes since */
 	struct remote_voice *rv;           /* remotes' voice button */
 	struct mqtt      *mqtt;            /* the MQTT broker (ui-bridge/mqtt.h), or NULL */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */

@@ -312,26 +312,13 @@ reload(struct daemon *d)
 		config_free(&c);
 		return;
 	}
-	if (c.port != d->cfg.port || strcmp(c.address, d->cfg.address) || strcmp(c.audio, d->cfg.audio) ||
-	    strcmp(c.camera_room, d->cfg.camera_room) || strcmp(c.allowed_origins, d->cfg.allowed_origins) ||
-	    c.ws_rate != d->cfg.ws_rate || c.ws_burst != d->cfg.ws_burst ||
-	    strcmp(c.documents_dir, d->cfg.documents_dir) || c.pair_code_ttl != d->cfg.pair_code_ttl ||
-	    strcmp(c.private_confirm, d->cfg.private_confirm) || strcmp(c.record_dir, d->cfg.record_dir) ||
-	    strcmp(c.tls_cert, d->cfg.tls_cert) || strcmp(c.tls_key, d->cfg.tls_key))
-		log_warnx("reload: address, port, audio, camera, origins, rate limits, documents_dir, "
-		    "pair_code_ttl, private_confirm, record_dir and TLS take effect at the next start");
-	/* Those keep their running values, so what clients are told matches. */
 	{
-		char **keep[] = { &c.documents_dir, &c.allowed_origins, &c.private_confirm };
-		char **was[] = { &d->cfg.documents_dir, &d->cfg.allowed_origins, &d->cfg.private_confirm };
-		for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
-			char *t = *keep[i];
-			*keep[i] = *was[i];
-			*was[i] = t;
-		}
-		c.pair_code_ttl = d->cfg.pair_code_ttl;
-		c.ws_rate = d->cfg.ws_rate;
-		c.ws_burst = d->cfg.ws_burst;
+		/* What needs a new socket, device or thread keeps its running
+		 * value, so what clients are told matches what runs. */
+		char names[1024];
+		int n = config_keep_restart_only(&c, &d->cfg, names, sizeof names);
+		if (n > 0)
+			log_warnx("reload: %s take%s effect at the next start", names, n > 1 ? "" : "s");
 	}
 	if (catalogue_same(cat, d->cat)) {
 		log_debug("reload: the catalogue %s is unchanged", cat->path);
@@ -411,10 +398,7 @@ void
 daemon_follow_state(struct daemon *d)
 {
 	/* The remote's confirmation must come soon after the face check. */
-	if (d->state.confirm_pending && d->confirm_deadline == 0)
-		d->confirm_deadline = clock_mono() + d->cfg.face_verify_timeout_s;
-	if (!d->state.confirm_pending)
-		d->confirm_deadline = 0;
+	state_confirm_clock(&d->state, clock_mono(), d->cfg.face_verify_timeout_s);
 	if (d->vision == NULL)
 		return;
 	/* Asked after the replay ended: no camera will ever answer. */
@@ -448,7 +432,9 @@ on_wakeup(void *ud)
 				log_info("SIGHUP: reloading");
 				service_reloading();
 				reload(d);
-				service_ready(NULL);
+				/* READY=1 again; public_url may have changed */
+				service_started(d->cfg.state_dir, d->cfg.public_url, d->cfg.address,
+				    bridge_port(d->bridge), bridge_tls(d->bridge));
 			} else {
 				log_info("%s: stopping", strsignal(in.signo));
 				d->quit = 1;

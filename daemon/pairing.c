@@ -27,6 +27,8 @@ struct pairing {
 	int    wrong;           /* wrong guesses at it so far */
 	double expires;         /* `now` at which it stops working */
 	char   code[7];
+	double        log_t;        /* last "wrong code" log line */
+	unsigned long log_n;        /* wrong codes since */
 	char   name[PAIRING_NAME_MAX + 1];
 	struct source src[PAIRING_SOURCES];
 	size_t nsrc;
@@ -107,6 +109,19 @@ double
 pairing_expires_in(const struct pairing *p, double now)
 {
 	return pairing_active(p, now) ? p->expires - now : 0;
+}
+
+int
+pairing_log_due(struct pairing *p, double now, unsigned long *n, double *span)
+{
+	p->log_n++;
+	if (p->log_t > 0 && now - p->log_t < PAIRING_LOG_S)
+		return 0;
+	*n = p->log_n;
+	*span = p->log_t > 0 ? now - p->log_t : 0;
+	p->log_t = now;
+	p->log_n = 0;
+	return 1;
 }
 
 const char *

@@ -84,6 +84,15 @@ int pairing_active(const struct pairing *p, double now);
 /* The name given with the live (or just consumed) code; "" if none. */
 const char *pairing_name(const struct pairing *p);
 
+/*
+ * The "wrong code" log line, rate-limited: counts one wrong guess at NOW
+ * and returns 1 when a line is due (at most one per PAIRING_LOG_S), with *n
+ * the wrong guesses it stands for and *span the seconds since the last
+ * line (0 for the first).
+ */
+#define PAIRING_LOG_S 10
+int pairing_log_due(struct pairing *p, double now, unsigned long *n, double *span);
+
 /* Forgets the code (e.g. the requesting device went away). */
 void pairing_cancel(struct pairing *p);
 

@@ -329,3 +329,18 @@ state_hello(const struct state *st, int trusted, const char *role)
 	    "mode", trusted && st->private_mode ? "private" : "public",
 	    "catalogue", content, "controls", controls);
 }
+
+void
+state_confirm_clock(struct state *st, double now, double timeout)
+{
+	if (!st->confirm_pending)
+		st->confirm_by = 0;
+	else if (st->confirm_by == 0)
+		st->confirm_by = now + timeout;
+}
+
+int
+state_confirm_late(const struct state *st, double now)
+{
+	return st->confirm_pending && st->confirm_by > 0 && now > st->confirm_by;
+}

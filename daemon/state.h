@@ -32,6 +32,7 @@ struct state {
 	int           confirm_remote;   /* ... then a paired remote must confirm */
 	int           verify_pending;   /* private mode asked; the camera checks */
 	int           confirm_pending;  /* face verified; waiting for the remote */
+	double        confirm_by;       /* ... until then (a monotonic clock; 0: no deadline yet) */
 };
 
 /*
@@ -74,6 +75,12 @@ void state_set_mode(struct state *st, int private_mode, double t, const char *re
  */
 void state_face(struct state *st, enum face_result result, const char *name, double t,
                 state_emit emit, void *ud);
+/* The remote's confirmation deadline on a monotonic clock: set TIMEOUT
+ * seconds after NOW when a confirmation becomes pending, cleared when none
+ * is.  Call after every input. */
+void state_confirm_clock(struct state *st, double now, double timeout);
+/* 1 when a confirmation is pending and NOW is past its deadline. */
+int  state_confirm_late(const struct state *st, double now);
 /* A paired remote answered the confirmation request. */
 void state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud);
 /* A vision event (engage, cursor, disengage, face): trusted clients only. */

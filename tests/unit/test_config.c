@@ -587,6 +587,44 @@ test_sample_file_matches(void **state)
 	free(text);
 }
 
+/* A reload keeps what a running daemon cannot change, applies the live
+ * rows, and names what waits for a restart. */
+static void
+test_reload_keeps_restart_only(void **state)
+{
+	struct config run, next;
+	char err[256], names[512];
+
+	(void)state;
+	config_defaults(&run);
+	config_defaults(&next);
+	assert_int_equal(config_keep_restart_only(&next, &run, names, sizeof names), 0);
+	assert_string_equal(names, "");
+	assert_int_equal(config_set(&next, "port", "9999", err, sizeof err), 0);
+	assert_int_equal(config_set(&next, "engine", "pocketsphinx", err, sizeof err), 0);
+	assert_int_equal(config_set(&next, "ws_rate", "5", err, sizeof err), 0);
+	assert_int_equal(config_set(&next, "log_level", "debug", err, sizeof err), 0);
+	assert_int_equal(config_set(&next, "private_unlock", "voice", err, sizeof err), 0);
+	assert_int_equal(config_set(&next, "catalogue", "/tmp/other.json", err, sizeof err), 0);
+	assert_int_equal(config_keep_restart_only(&next, &run, names, sizeof names), 3);
+	assert_string_equal(names, "port, ws_rate, engine");
+	assert_int_equal(next.port, run.port);
+	assert_string_equal(next.engine, run.engine);
+	assert_true(next.ws_rate == run.ws_rate);
+	/* The live ones are the new values. */
+	assert_string_equal(next.log_level, "debug");
+	assert_string_equal(next.private_unlock, "voice");
+	assert_string_equal(next.catalogue, "/tmp/other.json");
+	assert_true(config_is_live("catalogue") && config_is_live("public_url"));
+	assert_false(config_is_live("port") || config_is_live("no-such-option"));
+	/* A short buffer is cut, the count is still right. */
+	assert_int_equal(config_set(&next, "port", "9998", err, sizeof err), 0);
+	assert_int_equal(config_keep_restart_only(&next, &run, names, 3), 1);
+	assert_int_equal(strlen(names), 2);
+	config_free(&run);
+	config_free(&next);
+}
+
 int
 main(void)
 {
@@ -600,6 +638,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_print_round_trip, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_print_defaults, setup_tmp, teardown_tmp),
 		cmocka_unit_test(test_documented_bounds),
+		cmocka_unit_test(test_reload_keeps_restart_only),
 		cmocka_unit_test(test_sample_file_matches),
 	};
 

@@ -488,6 +488,31 @@ test_many_sources(void **st)
 	pairing_free(p);
 }
 
+/* The "wrong code" log line: the first at once, then one per
+ * PAIRING_LOG_S standing for every guess since. */
+static void
+test_log_rate_limited(void **state)
+{
+	struct pairing *p = pairing_new(120, 5);
+	unsigned long n = 0;
+	double span = -1;
+	int lines = 0;
+
+	(void)state;
+	assert_int_equal(pairing_log_due(p, 1000.0, &n, &span), 1);
+	assert_int_equal(n, 1);
+	assert_true(span == 0);
+	/* 500 wrong codes in 25 s: two more lines, at 10 s and 20 s. */
+	for (int i = 1; i <= 500; i++)
+		if (pairing_log_due(p, 1000.0 + i * 0.05, &n, &span)) {
+			lines++;
+			assert_true(span >= PAIRING_LOG_S);
+		}
+	assert_int_equal(lines, 2);
+	assert_int_equal(n, 200);	/* the second line: 200 guesses in 10 s */
+	pairing_free(p);
+}
+
 int
 main(void)
 {
@@ -502,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_lock_not_extended),
 		cmocka_unit_test(test_request_gap),
 		cmocka_unit_test(test_many_sources),
+		cmocka_unit_test(test_log_rate_limited),
 		cmocka_unit_test(test_qr),
 		cmocka_unit_test(test_qr_differs_and_limits),
 	};

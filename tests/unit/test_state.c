@@ -634,6 +634,30 @@ test_event(void **state)
 	json_decref(e);
 }
 
+/* The remote's confirmation deadline: armed once when a confirmation is
+ * pending, late only past it, cleared when none is. */
+static void
+test_confirm_deadline(void **state)
+{
+	struct fixture *f = *state;
+	struct state *st = &f->st;
+
+	st->confirm_pending = 0;
+	state_confirm_clock(st, 100.0, 15.0);
+	assert_true(st->confirm_by == 0);
+	assert_false(state_confirm_late(st, 1e9));
+	st->confirm_pending = 1;
+	state_confirm_clock(st, 100.0, 15.0);
+	state_confirm_clock(st, 110.0, 15.0);		/* not re-armed */
+	assert_true(st->confirm_by == 115.0);
+	assert_false(state_confirm_late(st, 114.9));
+	assert_true(state_confirm_late(st, 115.1));
+	st->confirm_pending = 0;
+	state_confirm_clock(st, 120.0, 15.0);
+	assert_true(st->confirm_by == 0);
+	assert_false(state_confirm_late(st, 200.0));
+}
+
 int
 main(void)
 {
@@ -651,6 +675,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hello, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalogue_reloaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_deadline, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
