@@ -81,8 +81,10 @@ void
 service_started(const char *state_dir, const char *public_url, const char *address, int port, int tls)
 {
 	char url[1024], st[1100], err[4400];
+	static int inited;
 
-	service_init();
+	if (!inited++)		/* at start; a reload comes here again */
+		service_init();
 	service_base_url(public_url, address, port, tls, url, sizeof url);
 	if (service_publish_url(state_dir, url, err, sizeof err) < 0)
 		log_warnx("%s (smartofficed tokens add will print the configured address)", err);

@@ -25,9 +25,10 @@
 
 /* Reads NOTIFY_SOCKET and WATCHDOG_USEC once (logs the watchdog period). */
 void service_init(void);
-/* The daemon listens and its inputs run: service_init(), the base URL
- * (service_base_url) published in STATE_DIR/url, READY=1 with
- * STATUS=serving URL/.  A failure to write the file is logged, no more. */
+/* The daemon listens and its inputs run: service_init() (the first time),
+ * the base URL (service_base_url) published in STATE_DIR/url, READY=1
+ * with STATUS=serving URL/.  Again after a reload (public_url may have
+ * changed).  A failure to write the file is logged, no more. */
 void service_started(const char *state_dir, const char *public_url, const char *address,
                      int port, int tls);
 /* READY=1 with STATUS=status (NULL: the last one again). */

@@ -152,15 +152,20 @@ grep -qx "open: http://127.0.0.1:$PORT/remote/#token=[A-Za-z0-9_-]*" "$T/tok1.ou
 	r="want \"open: http://127.0.0.1:$PORT/remote/#token=...\", got: $(tr '\n' ' ' <"$T/tok1.out")"
 check tokens-add-real-port "$r"
 
+# SIGHUP with public_url set in the file: RELOADING=1, then READY=1 with
+# the new address, in STATE_DIR/url too.
 n0=$(wc -l <"$T/n1.notify")
+printf 'public_url = http://reloaded.example:8080\n' >"$T/d.conf"
 kill -HUP "$DPID"
 r=""
 wait_for "$T/d1.err" 'reloaded:' 5 || r="no reload in the log"
 sleep 0.3
 tail -n +"$((n0 + 1))" "$T/n1.notify" | grep -v '^WATCHDOG=1$\|^STATUS=' >"$T/n1.reload"
-[ -n "$r" ] || [ "$(head -2 "$T/n1.reload" | cut -d' ' -f1 | tr '\n' ' ')" = "RELOADING=1 READY=1 " ] ||
-	r="after SIGHUP: $(tr '\n' ';' <"$T/n1.reload"), want RELOADING=1 then READY=1"
+[ -n "$r" ] || [ "$(head -2 "$T/n1.reload" | tr '\n' ';')" = "RELOADING=1 | STATUS=reloading the configuration;READY=1 | STATUS=serving http://reloaded.example:8080/;" ] ||
+	r="after SIGHUP: $(tr '\n' ';' <"$T/n1.reload"), want RELOADING=1 then READY=1 with the new public_url"
+[ -n "$r" ] || [ "$(head -1 "$T/state/url")" = "http://reloaded.example:8080" ] || r="STATE_DIR/url after the reload: $(head -1 "$T/state/url")"
 check notify-reload "$r"
+printf 'public_url = \n' >"$T/d.conf"
 
 stop_daemon "$DPID"
 r=""
