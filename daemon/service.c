@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "base/log.h"
+#include "base/sysio.h"
 
 static int notifying;			/* NOTIFY_SOCKET is set */
 static uint64_t watchdog_usec;		/* 0: systemd wants no pings */
@@ -116,7 +117,7 @@ void
 service_stopping(void)
 {
 	notify("STOPPING=1\nSTATUS=stopping");
-	if (url_path[0] != '\0' && unlink(url_path) < 0 && errno != ENOENT)
+	if (url_path[0] != '\0' && sysio_unlink(url_path) < 0 && errno != ENOENT)
 		log_warn("%s", url_path);
 	url_path[0] = '\0';
 }
@@ -169,21 +170,14 @@ service_base_url(const char *public_url, const char *address, int port, int tls,
 int
 service_publish_url(const char *state_dir, const char *url, char *err, size_t errlen)
 {
-	char path[4096], tmp[4200];
-	FILE *f;
+	char path[4096], text[4200];
+	int n;
 
 	snprintf(path, sizeof path, "%s/url", state_dir);
-	snprintf(tmp, sizeof tmp, "%s/.url.%ld", state_dir, (long)getpid());
-	if ((f = fopen(tmp, "w")) == NULL) {
-		log_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+	n = snprintf(text, sizeof text, "%s\npid %ld\n", url, (long)getpid());
+	if (sysio_replace(path, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0644,
+	    err, errlen) < 0)
 		return -1;
-	}
-	fprintf(f, "%s\npid %ld\n", url, (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		log_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
 	snprintf(url_path, sizeof url_path, "%s", path);
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include "base/log.h"
+#include "base/sysio.h"
 #include "daemon/tokens.h"
 
 #include <sys/file.h>
@@ -44,7 +45,7 @@ struct set {
 };
 
 struct tokens {
-	char      *dir, *path, *tmp, *lock;
+	char      *dir, *path, *lock;
 	struct set set;
 	struct sig sig;
 };
@@ -336,27 +337,11 @@ out:
 
 /* ---- writing ---- */
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * Replaces the file with the set S: PATH.tmp made 0600 whatever the umask
- * (O_CREAT 0600, then fchmod), written, fsync'd, renamed over PATH; then the
- * directory is fsync'd so the rename survives a crash.  The caller holds the
- * lock.
+ * Replaces the file with the set S through base/sysio (a new file beside
+ * it made 0600 whatever the umask, written, fsync'd, renamed over PATH, the
+ * directory fsync'd): a failure or a crash at any step leaves the old file
+ * whole.  The caller holds the lock.
  */
 static int
 store(struct tokens *t, const struct set *s, char *err, size_t errlen)
@@ -367,7 +352,7 @@ store(struct tokens *t, const struct set *s, char *err, size_t errlen)
 	size_t cap = sizeof head + s->n * 200, len = 0;
 	char *buf = malloc(cap);
 	struct stat st;
-	int fd, dfd;
+	int rc;
 
 	if (buf == NULL) {
 		seterr(err, errlen, "%s: out of memory", t->path);
@@ -383,34 +368,10 @@ store(struct tokens *t, const struct set *s, char *err, size_t errlen)
 		len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\t%s\t%s\t%s\n", e->info.id, hex,
 		    tokens_role_name(e->info.role), e->info.created, e->info.name);
 	}
-	fd = open(t->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", t->tmp, strerror(errno));
-		free(buf);
-		return -1;
-	}
-	if (fchmod(fd, 0600) < 0 || write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		seterr(err, errlen, "%s: %s", t->tmp, strerror(errno));
-		close(fd);
-		unlink(t->tmp);
-		free(buf);
-		return -1;
-	}
+	rc = sysio_replace(t->path, buf, len, 0600, err, errlen);
 	free(buf);
-	if (close(fd) < 0) {
-		seterr(err, errlen, "%s: %s", t->tmp, strerror(errno));
-		unlink(t->tmp);
+	if (rc < 0)
 		return -1;
-	}
-	if (rename(t->tmp, t->path) < 0) {
-		seterr(err, errlen, "rename %s to %s: %s", t->tmp, t->path, strerror(errno));
-		unlink(t->tmp);
-		return -1;
-	}
-	if ((dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	/* Our own write is not a change to re-read. */
 	if (stat(t->path, &st) == 0)
 		sig_of(&t->sig, &st);
@@ -424,11 +385,11 @@ lock_file(struct tokens *t, char *err, size_t errlen)
 {
 	int fd;
 
-	if (mkdir(t->dir, 0700) < 0 && errno != EEXIST) {
+	if (sysio_mkdir(t->dir, 0700) < 0 && errno != EEXIST) {
 		seterr(err, errlen, "%s: %s", t->dir, strerror(errno));
 		return -1;
 	}
-	if ((fd = open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+	if ((fd = sysio_open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		seterr(err, errlen, "%s: %s", t->lock, strerror(errno));
 		return -1;
 	}
@@ -522,7 +483,6 @@ tokens_open(const char *state_dir, char *err, size_t errlen)
 
 	if (t == NULL || (t->dir = strdup(state_dir)) == NULL ||
 	    (t->path = joinpath(state_dir, "tokens")) == NULL ||
-	    (t->tmp = joinpath(state_dir, "tokens.tmp")) == NULL ||
 	    (t->lock = joinpath(state_dir, "tokens.lock")) == NULL) {
 		seterr(err, errlen, "out of memory");
 		tokens_close(t);
@@ -543,7 +503,6 @@ tokens_close(struct tokens *t)
 	set_free(&t->set);
 	free(t->dir);
 	free(t->path);
-	free(t->tmp);
 	free(t->lock);
 	free(t);
 }

@@ -10,8 +10,10 @@
  * (2026-01-02T03:04:05Z), NAME at most 64 bytes without control characters.
  * Empty lines and lines starting with '#' are skipped.  The file must be
  * mode 0600 (a file that group or others may read or write is refused) and
- * is only ever replaced whole: PATH.tmp (0600), fsync, rename.  Comments a
- * person added are not kept across a rewrite.
+ * is only ever replaced whole (base/sysio.h, sysio_replace: a new 0600 file
+ * beside it, fsync, rename, fsync of the directory), so a full disk or a
+ * crash leaves the old file.  Comments a person added are not kept across
+ * a rewrite.
  *
  * Two processes write it: the daemon (pairing) and `smartofficed tokens`.
  * Every add and revoke holds an exclusive flock(2) on STATE_DIR/tokens.lock

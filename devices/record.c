@@ -4,6 +4,7 @@
  */
 #include "devices/record.h"
 #include "devices/cv_video.h"
+#include "base/sysio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +17,14 @@
 
 struct rec_role {
 	char     name[32];
-	FILE    *tsv;
+	int      tsv;         /* frames.tsv */
 	uint64_t n;
 };
 
 struct record {
 	char             dir[1024];
 	pthread_mutex_t  amu;          /* audio */
-	FILE            *wav;
+	int              wav;          /* audio.wav, -1 before the first samples */
 	uint64_t         samples, unsynced;
 	int              afailed;
 	char             aerr[1200];
@@ -49,7 +50,7 @@ mkdirs(const char *dir, char *err, size_t errlen)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		if (sysio_mkdir(p, 0700) < 0 && errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", p, strerror(errno));
 			return -1;
 		}
@@ -64,23 +65,17 @@ mkdirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* A new file with mode 0600 that must not exist yet. */
-static FILE *
+/* A new file with mode 0600 that must not exist yet; its descriptor, or
+ * -1 with err. */
+static int
 create_file(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	FILE *f;
+	int fd = sysio_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-	if (fd < 0) {
+	if (fd < 0)
 		snprintf(err, errlen, "%s: %s", path, errno == EEXIST ?
 		    "already there (an earlier recording?): not mixing" : strerror(errno));
-		return NULL;
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return f;
+	return fd;
 }
 
 struct record *
@@ -109,6 +104,7 @@ record_open(const char *dir, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(r->dir, sizeof r->dir, "%s", dir);
+	r->wav = -1;
 	pthread_mutex_init(&r->amu, NULL);
 	pthread_mutex_init(&r->vmu, NULL);
 	return r;
@@ -130,10 +126,12 @@ le16(uint8_t *p, uint16_t v)
 	p[1] = (v >> 8) & 0xff;
 }
 
-/* Writes the 44-byte header for `samples` samples at the start of f and
- * goes back to the end. */
+/* Writes the 44-byte header for `samples` samples at the start of fd (the
+ * samples are appended at its end), then makes header and samples durable:
+ * a crash or power cut leaves a file that plays up to here.  -1 with errno
+ * and *step the call that failed. */
 static int
-wav_header(FILE *f, uint64_t samples)
+wav_header(int fd, uint64_t samples, const char **step)
 {
 	uint8_t h[44];
 	uint32_t bytes = (uint32_t)(samples * 2);
@@ -150,16 +148,21 @@ wav_header(FILE *f, uint64_t samples)
 	le16(h + 34, 16);
 	memcpy(h + 36, "data", 4);
 	le32(h + 40, bytes);
-	if (fseek(f, 0, SEEK_SET) < 0 || fwrite(h, 1, sizeof h, f) != sizeof h ||
-	    fseek(f, 0, SEEK_END) < 0 || fflush(f) != 0)
+	*step = "write";
+	if (sysio_pwrite(fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
+		if (errno == 0)
+			errno = EIO;
 		return -1;
-	return 0;
+	}
+	*step = "fdatasync";
+	return sysio_fdatasync(fd);
 }
 
 int
 record_audio(struct record *r, const int16_t *pcm, size_t n, char *err, size_t errlen)
 {
 	char p[1100];
+	const char *step = "write";
 	int rc = -1;
 
 	pthread_mutex_lock(&r->amu);
@@ -167,12 +170,16 @@ record_audio(struct record *r, const int16_t *pcm, size_t n, char *err, size_t e
 		snprintf(err, errlen, "%s", r->aerr);
 		goto out;
 	}
-	if (r->wav == NULL) {
+	if (r->wav < 0) {
 		snprintf(p, sizeof p, "%s/audio.wav", r->dir);
-		if ((r->wav = create_file(p, r->aerr, sizeof r->aerr)) == NULL ||
-		    wav_header(r->wav, 0) < 0) {
-			if (r->wav != NULL)
-				snprintf(r->aerr, sizeof r->aerr, "%s: %s", p, strerror(errno));
+		if ((r->wav = create_file(p, r->aerr, sizeof r->aerr)) < 0)
+			goto fail;
+		/* The samples are appended after the header; the new file's
+		 * name must survive a power cut too. */
+		if (sysio_write_all(r->wav, (const char[44]){ 0 }, 44) < 0 ||
+		    wav_header(r->wav, 0, &step) < 0 || (step = "fsync of the folder",
+		    sysio_sync_dir(r->dir) < 0)) {
+			snprintf(r->aerr, sizeof r->aerr, "%s: %s: %s", p, step, strerror(errno));
 			goto fail;
 		}
 	}
@@ -182,16 +189,17 @@ record_audio(struct record *r, const int16_t *pcm, size_t n, char *err, size_t e
 		    r->dir);
 		goto fail;
 	}
-	if (n > 0 && fwrite(pcm, sizeof *pcm, n, r->wav) != n) {
-		snprintf(r->aerr, sizeof r->aerr, "%s/audio.wav: %s", r->dir, strerror(errno));
+	if (n > 0 && sysio_write_all(r->wav, pcm, n * sizeof *pcm) < 0) {
+		snprintf(r->aerr, sizeof r->aerr, "%s/audio.wav: write: %s", r->dir, strerror(errno));
 		goto fail;
 	}
 	r->samples += n;
 	r->unsynced += n;
 	if (r->unsynced >= RECORD_WAV_SYNC_SAMPLES) {
 		r->unsynced = 0;
-		if (wav_header(r->wav, r->samples) < 0) {
-			snprintf(r->aerr, sizeof r->aerr, "%s/audio.wav: %s", r->dir, strerror(errno));
+		if (wav_header(r->wav, r->samples, &step) < 0) {
+			snprintf(r->aerr, sizeof r->aerr, "%s/audio.wav: %s: %s", r->dir, step,
+			    strerror(errno));
 			goto fail;
 		}
 	}
@@ -231,13 +239,13 @@ get_role(struct record *r, const char *role, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(p, sizeof p, "%s/%s", r->dir, role);
-	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+	if (sysio_mkdir(p, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", p, strerror(errno));
 		return NULL;
 	}
 	ro = &r->roles[r->nroles];
 	snprintf(p, sizeof p, "%s/%s/frames.tsv", r->dir, role);
-	if ((ro->tsv = create_file(p, err, errlen)) == NULL)
+	if ((ro->tsv = create_file(p, err, errlen)) < 0)
 		return NULL;
 	snprintf(ro->name, sizeof ro->name, "%s", role);
 	ro->n = 0;
@@ -250,17 +258,19 @@ record_frame(struct record *r, const char *role, const struct cv_image *im, doub
     char *err, size_t errlen)
 {
 	struct rec_role *ro;
-	char tmp[1300], path[1300], name[32];
+	char tmp[1300], path[1300], name[32], line[64];
 	uint8_t *jpg = NULL;
 	size_t len = 0;
-	int fd, rc = -1;
+	int fd, n, rc = -1;
 
 	if (role == NULL || !valid_role(role)) {
 		snprintf(err, errlen, "record: camera role \"%s\" is not [a-z0-9_-]{1,31}",
 		    role ? role : "(null)");
 		return -1;
 	}
-	/* Encoding is the slow part; it needs no lock. */
+	/* Encoding is the slow part; it needs no lock.  The frame is not
+	 * fsync'd (30 a second would stall the camera thread): a crash of the
+	 * process leaves whole frames, a power cut may lose the last ones. */
 	if (cv_image_encode(im, ".jpg", RECORD_JPEG_QUALITY, &jpg, &len, err, errlen) < 0)
 		return -1;
 	pthread_mutex_lock(&r->vmu);
@@ -269,29 +279,26 @@ record_frame(struct record *r, const char *role, const struct cv_image *im, doub
 	snprintf(name, sizeof name, "%06llu.jpg", (unsigned long long)ro->n);
 	snprintf(tmp, sizeof tmp, "%s/%s/.%s.tmp", r->dir, role, name);
 	snprintf(path, sizeof path, "%s/%s/%s", r->dir, role, name);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+	if ((fd = sysio_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	for (size_t off = 0; off < len; ) {
-		ssize_t w = write(fd, jpg + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "%s: %s", tmp, w < 0 ? strerror(errno) : "short write");
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (sysio_write_all(fd, jpg, len) < 0) {
+		snprintf(err, errlen, "%s: write: %s", path, strerror(errno));
+		sysio_close(fd);
+		sysio_unlink(tmp);
 		goto out;
 	}
-	if (fprintf(ro->tsv, "%s\t%.6f\n", name, t) < 0 || fflush(ro->tsv) != 0) {
-		snprintf(err, errlen, "%s/%s/frames.tsv: %s", r->dir, role, strerror(errno));
+	if (sysio_close(fd) < 0 || sysio_rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		sysio_unlink(tmp);
+		goto out;
+	}
+	/* The line once its frame is whole; one write, so a line is whole
+	 * or (the disk full) missing. */
+	n = snprintf(line, sizeof line, "%s\t%.6f\n", name, t);
+	if (sysio_write_all(ro->tsv, line, (size_t)n) < 0) {
+		snprintf(err, errlen, "%s/%s/frames.tsv: write: %s", r->dir, role, strerror(errno));
 		goto out;
 	}
 	ro->n++;
@@ -333,18 +340,19 @@ record_close(struct record *r, char *err, size_t errlen)
 
 	if (r == NULL)
 		return 0;
-	if (r->wav != NULL) {
-		if (wav_header(r->wav, r->samples) < 0) {
-			snprintf(err, errlen, "%s/audio.wav: %s", r->dir, strerror(errno));
+	if (r->wav >= 0) {
+		const char *step;
+		if (wav_header(r->wav, r->samples, &step) < 0) {
+			snprintf(err, errlen, "%s/audio.wav: %s: %s", r->dir, step, strerror(errno));
 			rc = -1;
 		}
-		if (fclose(r->wav) != 0 && rc == 0) {
-			snprintf(err, errlen, "%s/audio.wav: %s", r->dir, strerror(errno));
+		if (sysio_close(r->wav) != 0 && rc == 0) {
+			snprintf(err, errlen, "%s/audio.wav: close: %s", r->dir, strerror(errno));
 			rc = -1;
 		}
 	}
 	for (int i = 0; i < r->nroles; i++)
-		if (fclose(r->roles[i].tsv) != 0 && rc == 0) {
+		if ((sysio_fsync(r->roles[i].tsv) | sysio_close(r->roles[i].tsv)) != 0 && rc == 0) {
 			snprintf(err, errlen, "%s/%s/frames.tsv: %s", r->dir, r->roles[i].name,
 			    strerror(errno));
 			rc = -1;

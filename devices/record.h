@@ -3,8 +3,9 @@
  * from the office becomes test data and tuning material.
  *
  *   DIR/audio.wav          16 kHz mono 16-bit; the header's sizes are fixed
- *                          every RECORD_WAV_SYNC_SAMPLES and at close, so a
- *                          crash leaves a playable file
+ *                          and the file fdatasync'd every
+ *                          RECORD_WAV_SYNC_SAMPLES and at close, so a crash
+ *                          or a full disk leaves a playable file
  *   DIR/ROLE/NNNNNN.jpg    one file per frame, numbered from 000000
  *   DIR/ROLE/frames.tsv    "NNNNNN.jpg<TAB>T" per frame, T the stream time;
  *                          `images:DIR/ROLE` replays it with that timing

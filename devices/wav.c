@@ -1,4 +1,5 @@
 #include "devices/wav.h"
+#include "base/sysio.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -238,14 +239,17 @@ wav_load(const char *path, int16_t **pcm, size_t *n, struct wav_info *info,
 }
 
 int
-wav_write(const char *path, const int16_t *pcm, size_t n, unsigned rate)
+wav_save(const char *path, const int16_t *pcm, size_t n, unsigned rate, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "wb");
 	unsigned char h[44];
 	uint32_t bytes = (uint32_t)(n * 2);
+	struct iovec iov[2];
 
-	if (f == NULL)
+	if (n > (UINT32_MAX - 36) / 2) {
+		snprintf(err, errlen, "%s: %zu samples do not fit a WAV file", path, n);
+		errno = EFBIG;
 		return -1;
+	}
 	memcpy(h, "RIFF", 4);
 	h[4] = (unsigned char)(bytes + 36); h[5] = (unsigned char)((bytes + 36) >> 8);
 	h[6] = (unsigned char)((bytes + 36) >> 16); h[7] = (unsigned char)((bytes + 36) >> 24);
@@ -260,9 +264,17 @@ wav_write(const char *path, const int16_t *pcm, size_t n, unsigned rate)
 	memcpy(h + 36, "data", 4);
 	h[40] = (unsigned char)bytes; h[41] = (unsigned char)(bytes >> 8);
 	h[42] = (unsigned char)(bytes >> 16); h[43] = (unsigned char)(bytes >> 24);
-	if (fwrite(h, 1, 44, f) != 44 || fwrite(pcm, 2, n, f) != n) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof h;
+	iov[1].iov_base = (void *)pcm;
+	iov[1].iov_len = n * sizeof *pcm;
+	return sysio_replacev(path, iov, 2, 0644, err, errlen);
+}
+
+int
+wav_write(const char *path, const int16_t *pcm, size_t n, unsigned rate)
+{
+	char err[64];
+
+	return wav_save(path, pcm, n, rate, err, sizeof err);
 }

@@ -35,7 +35,13 @@ int wav_read_header(FILE *f, const char *path, struct wav_info *info, char *err,
 /* Resamples mono 16-bit from `rate` to 16 kHz (malloc'd result). */
 int16_t *wav_resample(const int16_t *in, size_t n, unsigned rate, size_t *out_n);
 
-/* Writes 16 kHz mono 16-bit samples as a WAV file. */
+/* Writes mono 16-bit samples at `rate` as a WAV file (mode 0644), whole
+ * or not at all: a new file beside PATH, fsync'd and renamed over it
+ * (base/sysio.h), so a failure leaves the old file.  0, or -1 with errno
+ * and err ("PATH: write: No space left on device"). */
+int wav_save(const char *path, const int16_t *pcm, size_t n, unsigned rate,
+             char *err, size_t errlen);
+/* wav_save without the message (errno says why). */
 int wav_write(const char *path, const int16_t *pcm, size_t n, unsigned rate);
 
 #endif

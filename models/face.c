@@ -2,6 +2,7 @@
  * face — detection, alignment, enrollment store and liveness (face.h).
  */
 #include "models/face.h"
+#include "base/sysio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -742,11 +743,11 @@ store_dir(const char *state_dir, int create, char *path, size_t len, char *err, 
 		}
 		if (!create)
 			return 1;
-		if (mkdir(state_dir, 0700) == -1 && errno != EEXIST) {
+		if (sysio_mkdir(state_dir, 0700) == -1 && errno != EEXIST) {
 			seterr(err, errlen, "%s: %s", state_dir, strerror(errno));
 			return -1;
 		}
-		if (mkdir(path, 0700) == -1 || chmod(path, 0700) == -1) {
+		if (sysio_mkdir(path, 0700) == -1 || chmod(path, 0700) == -1) {
 			seterr(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
@@ -976,9 +977,9 @@ face_enroll(struct face_ctx *ctx, const char *state_dir, const char *name,
     const struct cv_image *ims, int n, char *err, size_t errlen)
 {
 	const struct face_desc_ops *ops = ctx->desc;
-	int i, r, fd = -1, rc = -1, hl;
-	char dir[1024], path[1200], tmp[1200], e2[256], *buf = NULL;
-	size_t len = 0, off = 0, rec = (size_t)ops->dim * sizeof(float);
+	int i, r, rc = -1, hl;
+	char dir[1024], path[1200], e2[1400], *buf = NULL;
+	size_t len = 0, rec = (size_t)ops->dim * sizeof(float);
 	float *desc = NULL;
 
 	if (!face_name_valid(name)) {
@@ -1012,40 +1013,14 @@ face_enroll(struct face_ctx *ctx, const char *state_dir, const char *name,
 	if (store_dir(state_dir, 1, dir, sizeof dir, err, errlen) == -1)
 		goto out;
 	snprintf(path, sizeof path, "%s/%s.face", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
-	/* mkstemp creates 0600; written whole, then renamed over the old one */
-	if ((fd = mkstemp(tmp)) == -1) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+	/* A new 0600 file beside the old one, fsync'd and renamed over it
+	 * (base/sysio.h): a failure at any step leaves the old enrollment. */
+	if (sysio_replace(path, buf, len, 0600, e2, sizeof e2) == -1) {
+		seterr(err, errlen, "%s; not enrolled%s", e2, access(path, F_OK) == 0 ?
+		    ", the earlier enrollment is kept" : "");
 		goto out;
 	}
-	if (fchmod(fd, 0600) == -1) {
-		seterr(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	while (off < len) {
-		ssize_t k = write(fd, buf + off, len - off);
-		if (k <= 0) {
-			seterr(err, errlen, "%s: write: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		off += (size_t)k;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
 	rc = 0;
-	goto out;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
 out:
 	free(desc);
 	free(buf);
