@@ -9,7 +9,7 @@ SYSCONFDIR ?= /etc
 CC      ?= cc
 CXX     ?= c++
 PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng libcrypto libqrencode \
-           libmosquitto libevdev libgpiod libsystemd
+           libmosquitto libevdev libgpiod libsystemd openblas
 # OpenCV is C++: only the wrapper (devices/*.cpp) sees its headers.
 CV_PKGS  = opencv4
 CFLAGS  ?= -O2 -g
@@ -75,13 +75,25 @@ $(BUILD)/libsmartoffice.a: $(LIB_OBJ)
 $(BUILD)/smartofficed: $(BUILD)/cli/smartofficed.o $(BUILD)/libsmartoffice.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
 
+# Tests and tools also write their dependencies (-MMD), so that a change
+# to a shared test header (tests/vision/*.h, ...) rebuilds them.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
+
+# test_clients talks to fake websocket clients: tests/unit/fake_bridge.c defines every
+# function of ui-bridge/bridge.h, and linked before the archive it leaves the
+# archive's bridge.o out (a member is pulled only for a symbol still undefined),
+# so the names never clash.  A bridge function the daemon starts calling that
+# the fake lacks pulls bridge.o in and fails the link ("multiple definition").
+FAKE_BRIDGE_TESTS = $(BUILD)/tests/test_clients
+$(FAKE_BRIDGE_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/unit/fake_bridge.o $(BUILD)/libsmartoffice.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/tools/%: models/train/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
@@ -131,34 +143,66 @@ sanitize:
 valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind
 
+# The service (docs/install.md): unit, user, udev rules, in the directories
+# systemd and udev read under /usr/local/lib as well as /usr/lib.
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+DOCDIR       ?= $(PREFIX)/share/doc/smartoffice
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/demo $(DESTDIR)$(DATADIR)/blazeface \
-	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
+	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/smartoffice $(DESTDIR)$(UNITDIR) \
+	           $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DATADIR)/udev $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/smartofficed $(DESTDIR)$(BINDIR)/smartofficed
 	install -m 0644 models/catalogue.json $(DESTDIR)$(DATADIR)/catalogue.json
-	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/documents $(DESTDIR)$(DATADIR)/pdfjs
+	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/documents $(DESTDIR)$(DATADIR)/pdfjs $(DESTDIR)$(DATADIR)/mqttjs
 	cp -R ui-bridge/web $(DESTDIR)$(DATADIR)/web
 	cp -R ui-bridge/js $(DESTDIR)$(DATADIR)/js
 	cp -R ui-bridge/documents $(DESTDIR)$(DATADIR)/documents
 	rm -f $(DESTDIR)$(DATADIR)/documents/make-demo.mjs
 	if [ -d node_modules/pdfjs-dist/build ]; then cp -R node_modules/pdfjs-dist/build $(DESTDIR)$(DATADIR)/pdfjs; fi
+	if [ -d node_modules/mqtt/dist ]; then cp -R node_modules/mqtt/dist $(DESTDIR)$(DATADIR)/mqttjs; fi
 	install -d $(DESTDIR)$(DATADIR)/oww $(DESTDIR)$(DATADIR)/heads
 	install -m 0644 models/oww/melspectrogram.onnx models/oww/embedding_model.onnx $(DESTDIR)$(DATADIR)/oww/
 	install -m 0644 models/heads/heads.json models/heads/*.head $(DESTDIR)$(DATADIR)/heads/
 	if [ -f models/blazeface/face_detection_front_128x128_barracuda.onnx ]; then \
 	  install -m 0644 models/blazeface/* $(DESTDIR)$(DATADIR)/blazeface/; fi
+	install -d $(DESTDIR)$(DATADIR)/facerec
+	install -m 0644 models/facerec/* $(DESTDIR)$(DATADIR)/facerec/
 	install -m 0644 devices/demo/session.wav $(DESTDIR)$(DATADIR)/demo/session.wav
 	install -m 0644 docs/smartofficed.8 $(DESTDIR)$(MANDIR)/man8/smartofficed.8
-	test -e $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf || \
-	  install -m 0644 smartofficed.conf $(DESTDIR)$(SYSCONFDIR)/smartofficed.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/smartoffice/smartofficed.conf || \
+	  install -m 0644 smartofficed.conf $(DESTDIR)$(SYSCONFDIR)/smartoffice/smartofficed.conf
+	sed -e 's|/usr/local/bin/smartofficed|$(BINDIR)/smartofficed|' \
+	    -e 's|/etc/smartoffice/|$(SYSCONFDIR)/smartoffice/|' \
+	    -e 's|file:///usr/local/share/doc/smartoffice/|file://$(DOCDIR)/|' \
+	    tools/systemd/smartofficed.service >$(DESTDIR)$(UNITDIR)/smartofficed.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/smartofficed.service
+	install -m 0644 tools/systemd/smartoffice.sysusers $(DESTDIR)$(SYSUSERSDIR)/smartoffice.conf
+	install -m 0644 udev/70-smartoffice.rules $(DESTDIR)$(UDEVRULESDIR)/70-smartoffice.rules
+	install -m 0644 udev/71-smartoffice-devices.rules.in $(DESTDIR)$(DATADIR)/udev/71-smartoffice-devices.rules.in
+	install -m 0644 docs/install.md $(DESTDIR)$(DOCDIR)/install.md
+	@# On the machine itself (no DESTDIR): the user now, udev and systemd told.
+	if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/smartoffice.conf; \
+	  if udevadm control --reload 2>/dev/null; then udevadm trigger --subsystem-match=misc --subsystem-match=gpio || true; fi; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; start it with: systemctl enable --now smartofficed (docs/install.md)"; \
+	fi
 
 uninstall:
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now smartofficed || true; fi
 	rm -f $(DESTDIR)$(BINDIR)/smartofficed $(DESTDIR)$(MANDIR)/man8/smartofficed.8
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(UNITDIR)/smartofficed.service $(DESTDIR)$(SYSUSERSDIR)/smartoffice.conf \
+	      $(DESTDIR)$(UDEVRULESDIR)/70-smartoffice.rules
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "kept: $(SYSCONFDIR)/smartoffice/ (configuration), /var/lib/smartoffice/ (paired devices, faces)," \
+	      "/etc/udev/rules.d/71-smartoffice-devices.rules if made, and the user smartoffice"
 
 clean:
 	rm -rf build build-asan
 
 include tests/fuzz/fuzz.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

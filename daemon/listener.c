@@ -1,6 +1,7 @@
 #include "daemon/listener.h"
 #include "base/worker.h"
 #include "base/log.h"
+#include "models/speech_slot.h"
 #include "devices/record.h"
 #include "base/queue.h"
 #include "devices/mic.h"
@@ -19,10 +20,8 @@
 struct listener {
 	struct listener_config cfg;
 	char            *source;
-	char            *hmm, *cmudict, *decoder_args, *embed_models, *heads;  /* own copies: reload frees the config */
 	struct mic      *mic;
-	struct speech   *speech;
-	const struct catalogue *cat;
+	struct speech_slot rec;      /* the recognizer and its catalogue */
 	struct queue    *q;
 	void           (*wake)(void *);
 	void            *wake_ud;
@@ -63,8 +62,8 @@ wait_ack(struct listener *l, unsigned long ticket)
 		}
 	/* Only what is heard can be echoed: played on a device, or mixed in. */
 	if (l->echo_n > 0 && l->cfg.self_mute && (l->audible || l->cfg.echo)) {
-		double now = speech_time(l->speech);
-		speech_mute(l->speech, now, now + (double)l->echo_n / SPEECH_RATE);
+		double now = speech_time(l->rec.speech);
+		speech_mute(l->rec.speech, now, now + (double)l->echo_n / SPEECH_RATE);
 	}
 	if (!l->cfg.echo) {
 		free(l->echo);
@@ -143,11 +142,10 @@ static void
 maybe_reload(struct listener *l)
 {
 	const struct catalogue *next;
-	struct speech *s;
 	char err[1024];
 
 	/* Never in the middle of a command: it would be lost. */
-	if (speech_busy(l->speech))
+	if (speech_busy(l->rec.speech))
 		return;
 	pthread_mutex_lock(&l->lock);
 	next = l->next_cat;
@@ -155,18 +153,10 @@ maybe_reload(struct listener *l)
 	pthread_mutex_unlock(&l->lock);
 	if (next == NULL)
 		return;
-	s = speech_new(&l->cfg.speech, next, on_result, l, err, sizeof err);
-	if (s == NULL) {
+	if (speech_slot_swap(&l->rec, next, err, sizeof err) < 0) {
 		log_warnx("reload: keeping the old grammar: %s", err);
-		catalogue_free(next);           /* our reference to it */
 		return;
 	}
-	/* Stream time goes on across the swap. */
-	speech_continue(s, l->speech);
-	speech_free(l->speech);
-	l->speech = s;
-	catalogue_free(l->cat);             /* switched away from it */
-	l->cat = next;
 	log_info("recognizer reloaded with %zu entries", next->nentries);
 }
 
@@ -186,7 +176,7 @@ listener_main(void *arg)
 	while (!worker_stopping(&l->w)) {
 		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
 		if (n < 0) {
-			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->speech) };
+			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->rec.speech) };
 			snprintf(in.error, sizeof in.error, "%.200s", err);
 			push(l, &in);
 			break;
@@ -197,23 +187,23 @@ listener_main(void *arg)
 			l->rec_failed = 1;
 		}
 		if (n == 0) {
-			speech_flush(l->speech);
+			speech_flush(l->rec.speech);
 			if (l->cfg.loop && l->mic->samples > 0) {
 				struct mic *m = mic_open(l->source, l->cfg.realtime, err, sizeof err);
 				if (m != NULL) {
 					mic_close(l->mic);
 					l->mic = m;
-					log_info("%s starts again at %.1f s", l->source, speech_time(l->speech));
+					log_info("%s starts again at %.1f s", l->source, speech_time(l->rec.speech));
 					continue;
 				}
 			}
-			struct input in = { .kind = IN_EOF, .t = speech_time(l->speech) };
+			struct input in = { .kind = IN_EOF, .t = speech_time(l->rec.speech) };
 			push(l, &in);
 			break;
 		}
 		maybe_reload(l);
 		mix_echo(l, buf, (size_t)n);
-		speech_feed(l->speech, buf, (size_t)n);
+		speech_feed(l->rec.speech, buf, (size_t)n);
 	}
 	return NULL;
 }
@@ -227,20 +217,14 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	l->cfg = *cfg;
 	l->source = strdup(cfg->source);
 	l->cfg.source = l->source;
-	l->cfg.speech.hmm = l->hmm = strdup(cfg->speech.hmm);
-	l->cfg.speech.cmudict = l->cmudict = strdup(cfg->speech.cmudict);
-	l->cfg.speech.embed_models = l->embed_models = strdup(cfg->speech.embed_models);
-	l->cfg.speech.heads = l->heads = strdup(cfg->speech.heads);
-	l->cfg.speech.decoder_args = l->decoder_args = strdup(cfg->speech.decoder_args ? cfg->speech.decoder_args : "");
-	l->cat = cat;
 	l->q = q;
 	l->wake = wake;
 	l->wake_ud = wake_ud;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->cond, NULL);
 	if ((l->mic = mic_open(cfg->source, cfg->realtime, err, errlen)) == NULL ||
-	    (l->speech = speech_new(&cfg->speech, cat, on_result, l, err, errlen)) == NULL) {
-		l->cat = NULL;                  /* a failed start leaves it to the caller */
+	    speech_slot_init(&l->rec, &cfg->speech, cat, on_result, l, err, errlen) < 0) {
+		/* A failed start leaves cat to the caller. */
 		listener_free(l);
 		return NULL;
 	}
@@ -280,16 +264,10 @@ listener_free(struct listener *l)
 		return;
 	listener_stop(l);
 	mic_close(l->mic);
-	speech_free(l->speech);
-	catalogue_free(l->cat);
+	speech_slot_free(&l->rec);
 	catalogue_free(l->next_cat);
 	free(l->echo);
 	free(l->source);
-	free(l->hmm);
-	free(l->cmudict);
-	free(l->embed_models);
-	free(l->heads);
-	free(l->decoder_args);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->cond);
 	free(l);

@@ -2,6 +2,7 @@
 #include "base/log.h"
 #include "base/queue.h"
 #include "base/worker.h"
+#include "models/speech_slot.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,10 +16,7 @@
 #define DB_BINS   128
 
 struct remote_voice {
-	struct speech_config cfg;
-	char            *hmm, *cmudict, *decoder_args, *embed_models, *heads;  /* own copies */
-	struct speech   *speech;      /* worker's, once started */
-	const struct catalogue *cat;
+	struct speech_slot rec;       /* the recognizer (the worker's, once started) */
 	struct queue    *q;
 	void           (*wake)(void *);
 	void            *wake_ud;
@@ -120,7 +118,7 @@ pad_rms(const struct remote_voice *rv)
 static void
 feed(struct remote_voice *rv, const int16_t *pcm, size_t n)
 {
-	speech_feed(rv->speech, pcm, n);
+	speech_feed(rv->rec.speech, pcm, n);
 	rv->fed += n;
 }
 
@@ -129,11 +127,11 @@ static void
 stream_begin(struct remote_voice *rv)
 {
 	rv->discard = 1;
-	if (speech_busy(rv->speech))       /* never expected: be safe */
-		speech_flush(rv->speech);
+	if (speech_busy(rv->rec.speech))       /* never expected: be safe */
+		speech_flush(rv->rec.speech);
 	rv->discard = 0;
-	speech_expect_command(rv->speech);
-	rv->t0 = speech_time(rv->speech);
+	speech_expect_command(rv->rec.speech);
+	rv->t0 = speech_time(rv->rec.speech);
 	rv->got = 0;
 	rv->fed = 0;
 	memset(rv->db_hist, 0, sizeof rv->db_hist);
@@ -151,7 +149,7 @@ stream_finish(struct remote_voice *rv)
 	if (a < 1.0)
 		a = 1.0;
 	/* Whole frames, so the next stream starts on a frame boundary. */
-	left = (size_t)(rv->cfg.end_silence_ms + PAD_MS) * SPEECH_RATE / 1000;
+	left = (size_t)(rv->rec.cfg.end_silence_ms + PAD_MS) * SPEECH_RATE / 1000;
 	left += (FRAME - rv->fed % FRAME) % FRAME;
 	while (!rv->got && left > 0) {
 		size_t k = left % FRAME ? left % FRAME : FRAME;
@@ -163,13 +161,13 @@ stream_finish(struct remote_voice *rv)
 		left -= k;
 	}
 	if (!rv->got)
-		speech_flush(rv->speech);
+		speech_flush(rv->rec.speech);
 	if (!rv->got) {
 		/* The window had already closed (a timeout) with nothing kept. */
 		memset(&rv->res, 0, sizeof rv->res);
 		rv->res.kind = IN_REJECT;
 		snprintf(rv->res.speech.reason, sizeof rv->res.speech.reason, "no-command");
-		rv->res.t = rv->res.speech.t_speech_end = speech_time(rv->speech) - rv->t0;
+		rv->res.t = rv->res.speech.t_speech_end = speech_time(rv->rec.speech) - rv->t0;
 		rv->got = 1;
 	}
 	/* Samples of a partial frame would begin the next stream. */
@@ -184,8 +182,8 @@ static void
 stream_abandon(struct remote_voice *rv)
 {
 	rv->discard = 1;
-	if (speech_busy(rv->speech))
-		speech_flush(rv->speech);
+	if (speech_busy(rv->rec.speech))
+		speech_flush(rv->rec.speech);
 	if (rv->fed % FRAME != 0) {
 		int16_t pad[FRAME] = { 0 };
 		feed(rv, pad, FRAME - rv->fed % FRAME);
@@ -198,19 +196,12 @@ stream_abandon(struct remote_voice *rv)
 static void
 reload(struct remote_voice *rv, const struct catalogue *cat)
 {
-	struct speech *s;
 	char err[1024];
 
-	s = speech_new(&rv->cfg, cat, on_result, rv, err, sizeof err);
-	if (s == NULL) {
+	if (speech_slot_swap(&rv->rec, cat, err, sizeof err) < 0) {
 		log_warnx("remote voice: reload: keeping the old grammar: %s", err);
-		catalogue_free(cat);            /* our reference to it */
 		return;
 	}
-	speech_free(rv->speech);
-	rv->speech = s;
-	catalogue_free(rv->cat);            /* switched away from it */
-	rv->cat = cat;
 	log_debug("remote voice: recognizer reloaded with %zu entries", cat->nentries);
 }
 
@@ -311,13 +302,6 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 		return NULL;
 	}
 	rv = calloc(1, sizeof *rv);
-	rv->cfg = *cfg;
-	rv->cfg.hmm = rv->hmm = strdup(cfg->hmm);
-	rv->cfg.cmudict = rv->cmudict = strdup(cfg->cmudict);
-	rv->cfg.embed_models = rv->embed_models = strdup(cfg->embed_models);
-	rv->cfg.heads = rv->heads = strdup(cfg->heads);
-	rv->cfg.decoder_args = rv->decoder_args = strdup(cfg->decoder_args ? cfg->decoder_args : "");
-	rv->cat = cat;
 	rv->q = q;
 	rv->wake = wake;
 	rv->wake_ud = wake_ud;
@@ -327,12 +311,11 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 	pthread_cond_init(&rv->cond, NULL);
 	if ((rv->buf = malloc(rv->cap * sizeof *rv->buf)) == NULL) {
 		snprintf(err, errlen, "remote voice: out of memory for %g s of audio", max_s);
-		rv->cat = NULL;
 		remote_voice_free(rv);
 		return NULL;
 	}
-	if ((rv->speech = speech_new(&rv->cfg, cat, on_result, rv, err, errlen)) == NULL) {
-		rv->cat = NULL;                 /* a failed start leaves it to the caller */
+	if (speech_slot_init(&rv->rec, cfg, cat, on_result, rv, err, errlen) < 0) {
+		/* A failed start leaves cat to the caller. */
 		remote_voice_free(rv);
 		return NULL;
 	}
@@ -340,7 +323,7 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 	rv->thr.wake_arg = rv;
 	if (worker_start(&rv->thr, rv_main, rv) < 0) {
 		snprintf(err, errlen, "remote voice: cannot start its thread");
-		rv->cat = NULL;
+		rv->rec.cat = NULL;             /* the caller's again */
 		remote_voice_free(rv);
 		return NULL;
 	}
@@ -353,15 +336,9 @@ remote_voice_free(struct remote_voice *rv)
 	if (rv == NULL)
 		return;
 	worker_stop(&rv->thr);
-	speech_free(rv->speech);
-	catalogue_free(rv->cat);
+	speech_slot_free(&rv->rec);
 	catalogue_free(rv->next_cat);
 	free(rv->buf);
-	free(rv->hmm);
-	free(rv->cmudict);
-	free(rv->embed_models);
-	free(rv->heads);
-	free(rv->decoder_args);
 	pthread_mutex_destroy(&rv->lock);
 	pthread_cond_destroy(&rv->cond);
 	free(rv);

@@ -353,10 +353,7 @@ lead_in() {
 # ------------------------------------------------------------------ catalogue
 
 # catalogue_kinds FILE: one line "ID KIND" per entry of a catalogue, KIND
-# being public, private (content) or control.  Reads the file's text: an
-# entry is an object with an "id" member, content entries have "privacy".
+# being public, private (content) or control (books are not entries).
 catalogue_kinds() {
-	tr '\n' ' ' <"$1" | grep -o '{[^{}]*"id" *: *"[^"]*"[^{}]*}' |
-		sed -n -e 's/.*"id" *: *"\([^"]*\)".*"privacy" *: *"\([^"]*\)".*/\1 \2/p' \
-			-e '/"privacy"/!s/.*"id" *: *"\([^"]*\)".*/\1 control/p'
+	jq -r '(.content[] | "\(.id) \(.privacy)"), (.controls[] | "\(.id) control")' "$1"
 }

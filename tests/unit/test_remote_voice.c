@@ -134,8 +134,10 @@ renamed_catalogue(void)
 		free(text);
 		return NULL;
 	}
-	/* "air-quality" → "air-qualitz": same length, another id. */
-	p[11] = 'z';
+	/* "air-quality" → "air-qualitz": same length, another id, and so
+	 * wherever it is named (a book on the shelf shows it). */
+	for (; p != NULL; p = strstr(p + 1, "\"air-quality\""))
+		p[11] = 'z';
 	if ((fd = mkstemp(path)) < 0 || write(fd, text, (size_t)len) != len) {
 		free(text);
 		return NULL;
