@@ -277,7 +277,7 @@ hand_near(const struct cv_image *im, float x, float y, float side, const struct 
 	struct skinmap cur = skin_map(im, x, y, side);
 
 	return __builtin_popcountll(cur.m[0] & ~ref->m[0]) +
-	    __builtin_popcountll(cur.m[1] & ~ref->m[1]) >= 3;
+	    __builtin_popcountll(cur.m[1] & ~ref->m[1]) >= 4;
 }
 
 /* How much a strip still looks like its reference: 1 alike .. 0 changed. */
@@ -488,14 +488,15 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 					}
 				}
 				/* What is skin coloured with the book in place: cells that were
-				 * so in two samples half a second apart (a hand passing by is
-				 * not kept). */
+				 * so in either of the last two samples, half a second apart
+				 * (compression makes the colour of skin-toned spines flicker;
+				 * a hand passing by is forgotten a second later). */
 				if (!k->have_ref) {
 					k->skin_ref = k->skin_last = skin_map(bgr, k->hx, k->hy, k->side);
 				} else if ((s->st.frames & 7) == (unsigned long)(id & 7)) {
 					struct skinmap cur = skin_map(bgr, k->hx, k->hy, k->side);
 					for (int q = 0; q < 2; q++)
-						k->skin_ref.m[q] = cur.m[q] & k->skin_last.m[q];
+						k->skin_ref.m[q] = cur.m[q] | k->skin_last.m[q];
 					k->skin_last = cur;
 				}
 				k->have_ref = 1;
@@ -551,6 +552,11 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 				else
 					hand = hand_near(bgr, k->hx, k->hy, k->side, &k->skin_ref);
 			}
+			/* Books are taken by hands: without one held over the place
+			 * since the marker went, it is something else in front (an arm
+			 * or a sleeve across it, a person, a box). */
+			if (bgr != NULL && k->touch < SHELF_TOUCH_S)
+				changed = 0;
 			if (!changed || !stable || hand || !place_in_view(s, id)) {
 				s->st.decisions_held++;
 				continue;
