@@ -24,7 +24,8 @@
 #  - the daemon with a corrupt embedding model and a replayed live s1: it
 #    runs (the camera, gestures) but private mode is refused (face
 #    failed, never mode private); with the good model the same frames give
-#    mode private (so the refusal is the model's doing).
+#    mode private (so the refusal is the model's doing); an lbp enrollment
+#    of s1 is refused by the daemon with a reason that says so.
 # Runs `smartofficed face ...` itself; runnable alone too:
 #   BUILD=build tests/run-integration face    or    (cd $(mktemp -d) && bash tests/integration/face.sh)
 # shellcheck source-path=SCRIPTDIR disable=SC2015
@@ -194,3 +195,11 @@ r=$PT_ERR
 [ -z "$r" ] && ! grep -q '"type":"mode".*"mode":"private"' "$T/good-model-daemon.out" && r="no mode private: $(summary "$T/good-model-daemon.out")"
 check good-model-daemon "$r"
 note "good model: $(summary "$T/good-model-daemon.out")"
+# ... and an enrollment of the other descriptor is refused by name
+flbp enroll --name s1 "$ORL"/s1/{1,2,3,4,5}.pgm >/dev/null 2>&1
+private_try lbp-enrollment-daemon
+r=$PT_ERR
+[ -z "$r" ] && grep -q '"mode":"private"' "$T/lbp-enrollment-daemon.out" && r="private mode from an lbp enrollment: $(summary "$T/lbp-enrollment-daemon.out")"
+[ -z "$r" ] && ! grep -q '"face":"failed","reason":"s1 was enrolled with the lbp descriptor: enroll again"' "$T/lbp-enrollment-daemon.out" &&
+	r="no failure naming the descriptor: $(summary "$T/lbp-enrollment-daemon.out")"
+check lbp-enrollment-daemon "$r"
