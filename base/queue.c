@@ -1,4 +1,5 @@
 #include "base/queue.h"
+#include "base/xalloc.h"
 
 #include <stdlib.h>
 
@@ -12,10 +13,10 @@ struct queue {
 struct queue *
 queue_new(size_t cap)
 {
-	struct queue *q = calloc(1, sizeof *q);
+	struct queue *q = xcalloc(1, sizeof *q);
 
 	pthread_mutex_init(&q->lock, NULL);
-	q->ring = calloc(cap, sizeof *q->ring);
+	q->ring = xcalloc(cap, sizeof *q->ring);
 	q->cap = cap;
 	return q;
 }

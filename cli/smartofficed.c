@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
+#include "base/xalloc.h"
 #include "cli/face_cli.h"
+#include "models/face.h"
 #include "cli/tokens_cli.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "ui-bridge/mqtt_setup.h"
 
 #define VERSION "0.1.0"
 
@@ -24,6 +27,7 @@ usage(FILE *out)
 	    "usage: smartofficed [options]\n"
 	    "       smartofficed [options] tokens list|add|revoke ...  (paired devices)\n"
 	    "       smartofficed [options] face enroll|verify ...      (enrolled faces)\n"
+	    "       smartofficed [options] mqtt setup ...              (broker files, docs/mqtt.md)\n"
 	    "\n"
 	    "Listens for \"Hey Seoul\" and a spoken screen name, and pushes navigation\n"
 	    "events to dashboards over websockets (ws://ADDRESS:PORT/ws; pages at /).\n"
@@ -67,7 +71,8 @@ subcommand(struct daemon *d, int argc, char **argv)
 		if (d->cfg.public_url[0])
 			snprintf(base, sizeof base, "%s", d->cfg.public_url);
 		else
-			snprintf(base, sizeof base, "http://%s:%d", d->cfg.address, d->cfg.port);
+			snprintf(base, sizeof base, "%s://%s:%d", d->cfg.tls_cert[0] ? "https" : "http",
+			    d->cfg.address, d->cfg.port);
 		if (daemon_ensure_state_dir(d->cfg.state_dir) < 0) {
 			log_warn("state directory %s", d->cfg.state_dir);
 			return 1;
@@ -76,14 +81,17 @@ subcommand(struct daemon *d, int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "face")) {
 		struct face_cli_config fc = { d->cfg.state_dir, d->cfg.face_model, d->cfg.face_cascade_dir,
-		    d->cfg.face_threshold, d->cfg.face_min_score };
+		    d->cfg.face_threshold, d->cfg.face_min_score,
+		    face_descriptor_parse(d->cfg.face_descriptor), d->cfg.face_embed_model };
 		if (daemon_ensure_state_dir(d->cfg.state_dir) < 0) {
 			log_warn("state directory %s", d->cfg.state_dir);
 			return 1;
 		}
 		return face_cli(argc, argv, &fc);
 	}
-	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face)\n", argv[0]);
+	if (!strcmp(argv[0], "mqtt"))
+		return mqtt_setup_cli(argc, argv, d->cfg.site);
+	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face, mqtt)\n", argv[0]);
 	return 2;
 }
 
@@ -143,7 +151,7 @@ main(int argc, char **argv)
 			}
 			ro.video_cli |= ch == O_VIDEO;
 			if (ch == 'o')
-				d->sets[d->nsets++] = strdup(optarg);
+				d->sets[d->nsets++] = xstrdup(optarg);
 			else {
 				const char *name = ch == O_PORT ? "port" : ch == O_ADDR ? "address" :
 				    ch == O_VIDEO ? "camera_room" : ch == O_RECORD ? "record_dir" : "state_dir";
@@ -152,7 +160,7 @@ main(int argc, char **argv)
 				const char *kind = ch != O_VIDEO ? "" :
 				    stat(optarg, &vst) == 0 && S_ISDIR(vst.st_mode) ? "images:" : "file:";
 				size_t len = strlen(name) + strlen(kind) + strlen(optarg) + 2;
-				d->sets[d->nsets] = malloc(len);
+				d->sets[d->nsets] = xmalloc(len);
 				snprintf(d->sets[d->nsets++], len, "%s=%s%s", name, kind, optarg);
 			}
 			break;
@@ -166,7 +174,8 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "tokens") && strcmp(argv[optind], "face")) {
+	if (optind < argc && strcmp(argv[optind], "tokens") && strcmp(argv[optind], "face") &&
+	    strcmp(argv[optind], "mqtt")) {
 		fprintf(stderr, "smartofficed: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;

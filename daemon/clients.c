@@ -8,6 +8,7 @@
  * broadcast for a client that may not command.
  */
 #include "daemon/clients.h"
+#include "base/xalloc.h"
 #include "base/clock.h"
 
 #include <arpa/inet.h>
@@ -104,8 +105,7 @@ clients_scan_documents(struct daemon *d)
 			if (n < 5 || de->d_name[0] == '.' || strcmp(de->d_name + n - 4, ".pdf") != 0 ||
 			    strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n)
 				continue;
-			if ((nd = realloc(d->docs, (d->ndocs + 1) * sizeof *nd)) == NULL)
-				break;
+			nd = xrealloc(d->docs, (d->ndocs + 1) * sizeof *nd);
 			d->docs = nd;
 			if (asprintf(&p, "%s/%s", sub[k], de->d_name) < 0)
 				break;

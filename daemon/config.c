@@ -1,4 +1,5 @@
 #include "daemon/config.h"
+#include "base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -245,7 +246,7 @@ expand_default(const char *def)
 	};
 
 	if (strncmp(def, "@DATA@", 6) != 0)
-		return strdup(def);
+		return xstrdup(def);
 	snprintf(buf, sizeof buf, "%s%s", d, def + 6);
 	for (size_t i = 0; tree && i < sizeof where / sizeof where[0]; i++) {
 		size_t n = strlen(where[i].installed);
@@ -253,7 +254,7 @@ expand_default(const char *def)
 		    (def[6 + n] == '\0' || def[6 + n] == '/'))
 			snprintf(buf, sizeof buf, "%s%s%s", d, where[i].tree, def + 6 + n);
 	}
-	return strdup(buf);
+	return xstrdup(buf);
 }
 
 /* Puts row_flags into the table, once. */
@@ -325,7 +326,7 @@ apply(struct config *c, const struct option_row *r, const char *v, char *err, si
 			return -1;
 		}
 		free(*(char **)base);
-		*(char **)base = strdup(v);
+		*(char **)base = xstrdup(v);
 		return 0;
 	case T_INT: {
 		long l;
@@ -584,7 +585,7 @@ config_keep_restart_only(struct config *next, const struct config *running, char
 		case T_STRING:
 		case T_ENUM:
 			free(*(char **)dst);
-			*(char **)dst = strdup(*(char *const *)src);
+			*(char **)dst = xstrdup(*(char *const *)src);
 			break;
 		case T_INT:
 		case T_BOOL:

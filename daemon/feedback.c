@@ -4,6 +4,7 @@
  * sound through devices/speaker.c, the listener told first.
  */
 #include "daemon/feedback.h"
+#include "base/xalloc.h"
 #include "daemon/listener.h"
 #include "base/log.h"
 #include "base/worker.h"
@@ -60,7 +61,7 @@ feedback_main(void *arg)
 			cue = tts_cue(&nc);
 		if (r.text && f->cfg.speak)
 			words = tts_synth(f->cfg.voice, r.text, &nw);
-		all = malloc((nc + nw + 1) * sizeof *all);
+		all = xmalloc((nc + nw + 1) * sizeof *all);
 		if (nc)
 			memcpy(all, cue, nc * sizeof *all);
 		if (nw)
@@ -69,7 +70,7 @@ feedback_main(void *arg)
 		free(words);
 		/* The listener learns of the audio before it plays. */
 		if (f->listener != NULL) {
-			int16_t *copy = malloc((nc + nw + 1) * sizeof *copy);
+			int16_t *copy = xmalloc((nc + nw + 1) * sizeof *copy);
 			memcpy(copy, all, (nc + nw) * sizeof *copy);
 			listener_ack(f->listener, r.ticket, copy, nc + nw, f->out != NULL && f->out->live);
 		}
@@ -94,10 +95,10 @@ wake_thread(void *arg)
 struct feedback *
 feedback_new(const struct feedback_config *cfg, struct listener *l)
 {
-	struct feedback *f = calloc(1, sizeof *f);
+	struct feedback *f = xcalloc(1, sizeof *f);
 
 	f->cfg = *cfg;
-	f->cfg.voice = f->voice = strdup(cfg->voice ? cfg->voice : "en-us");
+	f->cfg.voice = f->voice = xstrdup(cfg->voice ? cfg->voice : "en-us");
 	f->listener = l;
 	/* Opened once, at start: whether there is a loudspeaker must be
 	 * known before the first answer. */
@@ -130,7 +131,7 @@ feedback_request(struct feedback *f, const char *text, int cue, unsigned long ti
 			listener_ack(f->listener, ticket, NULL, 0, 0);
 		return;
 	}
-	f->q[(f->head + f->len) % FB_QUEUE] = (struct request){ text ? strdup(text) : NULL, cue, ticket };
+	f->q[(f->head + f->len) % FB_QUEUE] = (struct request){ text ? xstrdup(text) : NULL, cue, ticket };
 	f->len++;
 	pthread_cond_signal(&f->cond);
 	pthread_mutex_unlock(&f->lock);

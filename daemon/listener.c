@@ -1,4 +1,5 @@
 #include "daemon/listener.h"
+#include "base/xalloc.h"
 #include "base/worker.h"
 #include "base/log.h"
 #include "models/speech_slot.h"
@@ -212,10 +213,10 @@ struct listener *
 listener_new(const struct listener_config *cfg, const struct catalogue *cat, struct queue *q,
              void (*wake)(void *), void *wake_ud, char *err, size_t errlen)
 {
-	struct listener *l = calloc(1, sizeof *l);
+	struct listener *l = xcalloc(1, sizeof *l);
 
 	l->cfg = *cfg;
-	l->source = strdup(cfg->source);
+	l->source = xstrdup(cfg->source);
 	l->cfg.source = l->source;
 	l->q = q;
 	l->wake = wake;

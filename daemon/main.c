@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/clients.h"
+#include "base/xalloc.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/feedback.h"
@@ -39,6 +40,7 @@
 #include "models/hand.h"
 #include "models/tts.h"
 #include "base/queue.h"
+#include "base/sysio.h"
 #include "daemon/state.h"
 #include "devices/mic.h"
 #include "models/catalogue.h"
@@ -208,12 +210,8 @@ dump_grammar(struct daemon *d, const char *dir)
 static void
 hold(struct daemon *d, struct catalogue *old)
 {
-	struct catalogue **h = realloc(d->held, (d->nheld + 1) * sizeof *h);
+	struct catalogue **h = xrealloc(d->held, (d->nheld + 1) * sizeof *h);
 
-	if (h == NULL) {
-		log_warnx("reload: out of memory: the old catalogue is kept for good");
-		return;
-	}
 	d->held = h;
 	d->held[d->nheld++] = old;
 }
@@ -296,8 +294,8 @@ daemon_apply_log_level(const struct config *c)
  * is bad.  Clients stay connected and get a fresh hello.  What needs a new
  * socket or a new device (address, port, audio) waits for a restart.
  */
-static void
-reload(struct daemon *d)
+void
+daemon_reload(struct daemon *d)
 {
 	struct config c;
 	struct catalogue *cat;
@@ -431,7 +429,7 @@ on_wakeup(void *ud)
 			if (in.signo == SIGHUP) {
 				log_info("SIGHUP: reloading");
 				service_reloading();
-				reload(d);
+				daemon_reload(d);
 				/* READY=1 again; public_url may have changed */
 				service_started(d->cfg.state_dir, d->cfg.public_url, d->cfg.address,
 				    bridge_port(d->bridge), bridge_tls(d->bridge));
@@ -544,7 +542,7 @@ daemon_ensure_state_dir(const char *dir)
 	struct stat st;
 
 	/* Another process (a second `tokens add`) may make it in between. */
-	if (mkdir(dir, 0700) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+	if (sysio_mkdir(dir, 0700) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
 		return 0;
 	if (errno == EEXIST)
 		errno = ENOTDIR;
@@ -572,14 +570,14 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 	*loop = 0;
 	if (audio_file != NULL) {
 		snprintf(buf, sizeof buf, "file:%s", audio_file);
-		return strdup(buf);
+		return xstrdup(buf);
 	}
 	if (!strcmp(d->cfg.audio, "auto")) {
 		struct mic *m = mic_open("portaudio", 1, err, sizeof err);
 		if (m != NULL) {
 			mic_close(m);
 			*realtime = 1;
-			return strdup("portaudio");
+			return xstrdup("portaudio");
 		}
 		log_info("no microphone (%s): playing the demo session %s", err, d->cfg.demo_audio);
 	}
@@ -588,9 +586,9 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 	if (!strcmp(d->cfg.audio, "auto") || !strcmp(d->cfg.audio, "demo")) {
 		snprintf(buf, sizeof buf, "file:%s", d->cfg.demo_audio);
 		*loop = d->cfg.demo_loop;
-		return strdup(buf);
+		return xstrdup(buf);
 	}
-	return strdup(d->cfg.audio);
+	return xstrdup(d->cfg.audio);
 }
 
 /* The room camera, when one is configured: face and hand tracking. */
@@ -712,7 +710,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	/* --video-file alone: the video is the whole input. */
 	if (video_cli && audio_file == NULL) {
 		free(d->cfg.audio);
-		d->cfg.audio = strdup("none");
+		d->cfg.audio = xstrdup("none");
 	}
 	if (d->cfg.record_dir[0] != '\0' &&
 	    (d->rec = record_open(d->cfg.record_dir, err, sizeof err)) == NULL) {

@@ -1,4 +1,5 @@
 #include "daemon/pairing.h"
+#include "base/xalloc.h"
 
 #include <sys/random.h>
 
@@ -37,7 +38,7 @@ struct pairing {
 struct pairing *
 pairing_new(double ttl_s, int max_attempts)
 {
-	struct pairing *p = calloc(1, sizeof *p);
+	struct pairing *p = xcalloc(1, sizeof *p);
 
 	if (p == NULL)
 		return NULL;

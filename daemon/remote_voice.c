@@ -1,4 +1,5 @@
 #include "daemon/remote_voice.h"
+#include "base/xalloc.h"
 #include "base/log.h"
 #include "base/queue.h"
 #include "base/worker.h"
@@ -209,7 +210,7 @@ static void *
 rv_main(void *arg)
 {
 	struct remote_voice *rv = arg;
-	int16_t *chunk = malloc(CHUNK * sizeof *chunk);
+	int16_t *chunk = xmalloc(CHUNK * sizeof *chunk);
 
 	pthread_mutex_lock(&rv->lock);
 	while (!worker_stopping(&rv->thr)) {
@@ -301,7 +302,7 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 		snprintf(err, errlen, "remote voice: max_s %g is not within (0, 600] seconds", max_s);
 		return NULL;
 	}
-	rv = calloc(1, sizeof *rv);
+	rv = xcalloc(1, sizeof *rv);
 	rv->q = q;
 	rv->wake = wake;
 	rv->wake_ud = wake_ud;
@@ -309,11 +310,7 @@ remote_voice_new(const struct speech_config *cfg, const struct catalogue *cat, s
 	rv->seed = 20240611;
 	pthread_mutex_init(&rv->lock, NULL);
 	pthread_cond_init(&rv->cond, NULL);
-	if ((rv->buf = malloc(rv->cap * sizeof *rv->buf)) == NULL) {
-		snprintf(err, errlen, "remote voice: out of memory for %g s of audio", max_s);
-		remote_voice_free(rv);
-		return NULL;
-	}
+	rv->buf = xmalloc(rv->cap * sizeof *rv->buf);
 	if (speech_slot_init(&rv->rec, cfg, cat, on_result, rv, err, errlen) < 0) {
 		/* A failed start leaves cat to the caller. */
 		remote_voice_free(rv);

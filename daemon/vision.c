@@ -2,6 +2,7 @@
  * vision — the camera thread (vision.h): camera → faces + hand → queue.
  */
 #include "daemon/vision.h"
+#include "base/xalloc.h"
 #include "base/worker.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -81,7 +82,7 @@ struct vision {
 static char *
 dup_or_empty(const char *s)
 {
-	return strdup(s ? s : "");
+	return xstrdup(s ? s : "");
 }
 
 /* Copies an input into the queue; the wake call is left to the caller,
@@ -326,7 +327,9 @@ reload_person(struct vision *v)
 static void
 start_verify(struct vision *v, double t)
 {
-	char why[128];
+	char why[160];
+	struct face_person *p;
+	int missing;
 
 	reload_person(v);
 	if (v->person == NULL) {
@@ -334,7 +337,11 @@ start_verify(struct vision *v, double t)
 			snprintf(why, sizeof why, "nobody is enrolled (private_face)");
 		else if (face_recognizer_error(v->face) != NULL)
 			snprintf(why, sizeof why, "face recognition is off (its model is broken)");
-		else
+		else if ((p = face_person_load(v->state_dir, v->enrolled, &missing, NULL, 0)) != NULL) {
+			snprintf(why, sizeof why, "%s was enrolled with the %s descriptor: enroll again",
+			    v->enrolled, face_descriptor_name(face_person_descriptor(p)));
+			face_person_free(p);
+		} else
 			snprintf(why, sizeof why, "no enrolled face for %s", v->enrolled);
 		push_face(v, t, FACE_FAILED, why);
 		return;
@@ -639,20 +646,16 @@ vision_new(const struct vision_config *cfg, struct queue *q, void (*wake)(void *
 		snprintf(err, errlen, "camera %s: no camera spec", cfg->role ? cfg->role : "?");
 		return NULL;
 	}
-	if ((v = calloc(1, sizeof *v)) == NULL ||
-	    (v->lat_hist = calloc(LAT_BINS, sizeof *v->lat_hist)) == NULL) {
-		free(v);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	v = xcalloc(1, sizeof *v);
+	v->lat_hist = xcalloc(LAT_BINS, sizeof *v->lat_hist);
 	pthread_mutex_init(&v->lock, NULL);
 	v->cfg = *cfg;
 	v->role = dup_or_empty(cfg->role && *cfg->role ? cfg->role : "room");
 	v->camera = dup_or_empty(cfg->camera);
 	v->state_dir = dup_or_empty(cfg->state_dir);
 	v->enrolled = dup_or_empty(cfg->enrolled);
-	v->model = cfg->face.model ? strdup(cfg->face.model) : NULL;
-	v->cascade_dir = cfg->face.cascade_dir ? strdup(cfg->face.cascade_dir) : NULL;
+	v->model = cfg->face.model ? xstrdup(cfg->face.model) : NULL;
+	v->cascade_dir = cfg->face.cascade_dir ? xstrdup(cfg->face.cascade_dir) : NULL;
 	v->cfg.role = v->role;
 	v->cfg.camera = v->camera;
 	v->cfg.state_dir = v->state_dir;
