@@ -113,7 +113,8 @@ clients_scan_documents(struct daemon *d)
 		}
 		closedir(dp);
 	}
-	qsort(d->docs, d->ndocs, sizeof *d->docs, cmp_str);
+	if (d->ndocs > 1)	/* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(d->docs, d->ndocs, sizeof *d->docs, cmp_str);
 	log_info("documents: %zu PDF file%s in %s", d->ndocs, d->ndocs == 1 ? "" : "s",
 	    d->cfg.documents_dir);
 }
