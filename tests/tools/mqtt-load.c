@@ -759,7 +759,7 @@ main(int argc, char **argv)
 	 * under the ramp) is tried again, twice at most, as a real client would. */
 	for (double retry_at = now() + 0.5;;) {
 		int retryable = 0;
-		if (now() >= deadline || now() > t0 + 60 + n / 500.0 || ready == n)
+		if (now() >= deadline || now() > t0 + 60 + n / 50.0 || ready == n)
 			break;
 		for (int i = 0; i < n; i++)
 			retryable += conns[i].st == C_DEAD && conns[i].tries < 3;
