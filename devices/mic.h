@@ -30,6 +30,16 @@
  * advances with the wall clock while the source is gone, so the replay
  * goes on at T + (time gone) -- what was said meanwhile is not heard, and
  * nothing is heard twice.
+ *
+ * Limits of the live row, measured in a VM with ALSA's snd-dummy card
+ * unbound from its driver (a card vanishing as ALSA sees a USB unplug):
+ * the loss is seen 0.07 to 1.2 s after it (a host error, or no samples for
+ * 1 s).  PortAudio 19.6 then leaves the capture's device files open
+ * (Pa_CloseStream aborts first, and gives up when that fails), so the
+ * kernel keeps the old card while the daemon runs: a microphone plugged
+ * back is a new card, which only a fresh PortAudio device list (no other
+ * PortAudio stream open; the spoken feedback keeps one) can name.  Not yet
+ * tried on a real USB microphone.
  */
 #ifndef SO_MIC_H
 #define SO_MIC_H

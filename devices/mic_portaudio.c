@@ -139,6 +139,11 @@ pa_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen)
 
 	for (;;) {
 		signed long avail = Pa_GetStreamReadAvailable(pm->stream);
+		/* An overrun: samples were lost, PortAudio restarts the capture
+		 * and the stream goes on (the device going away looks the same at
+		 * first: then nothing comes, and the wait below ends it). */
+		if (avail == paInputOverflowed)
+			avail = 0;
 		if (avail < 0) {
 			snprintf(err, errlen, "PortAudio: %s", Pa_GetErrorText((PaError)avail));
 			errno = ENODEV;
@@ -180,6 +185,9 @@ pa_close(struct mic *m)
 	/* Abort, not stop: a capture has nothing to drain, and stopping a
 	 * stream whose device is gone can wait on it. */
 	Pa_AbortStream(pm->stream);
+	/* When the abort fails (ALSA lost the device), Pa_CloseStream gives
+	 * up too and PortAudio keeps the device's files open: see "Limits"
+	 * in mic.h. */
 	Pa_CloseStream(pm->stream);
 	Pa_Terminate();
 	free(pm);
