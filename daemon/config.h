@@ -22,6 +22,8 @@ struct config {
 	char  *web_root;
 	int    ws_ring;
 	int    ws_max_message;
+	int    ws_max_clients, ws_max_per_address; /* connection caps (0: from the fd limit) */
+	double ws_hello_s, ws_ping_s, ws_idle_s;  /* hello deadline, ping and idle timeouts */
 	char  *allowed_origins;
 	double ws_rate, ws_burst;
 	char  *js_root, *pdfjs_dir, *documents_dir, *public_url;
@@ -29,6 +31,7 @@ struct config {
 	int    pair_code_ttl;
 	double remote_audio_max_s;
 	char  *camera_room, *record_dir, *private_face, *private_confirm;
+	char  *camera_shelf, *shelf_door;  /* docs/shelf.md */
 	char  *face_model, *face_cascade_dir, *face_descriptor, *face_embed_model;
 	double face_min_score, face_threshold, face_absent_s, face_verify_timeout_s;
 	int    face_every;

@@ -34,6 +34,7 @@
 #include "daemon/service.h"
 #include "daemon/tokens.h"
 #include "daemon/vision.h"
+#include "daemon/shelf.h"
 #include "devices/events_file.h"
 #include "devices/record.h"
 #include "models/face.h"
@@ -51,16 +52,10 @@
 
 
 /*
- * Websocket connection limits and timeouts (bridge.h).  Compile-time until
- * the configuration has options for them (ws_max_per_address, ws_hello_s,
- * ws_ping_s, ws_idle_s, ws_max_clients).  In all: as many clients as the
- * file descriptor limit leaves room for once WS_FD_RESERVE are kept for
- * files, devices and page loads, so accept(2) never fails for want of one.
+ * Websocket clients in all when ws_max_clients is 0: as many as the file
+ * descriptor limit leaves room for once WS_FD_RESERVE are kept for files,
+ * devices and page loads, so accept(2) never fails for want of one.
  */
-#define WS_MAX_PER_ADDRESS 64     /* from one address (loopback spared) */
-#define WS_HELLO_S         10.0   /* no hello for this long: first to go at a limit */
-#define WS_PING_S          30.0   /* a silent client is pinged ... */
-#define WS_IDLE_S          75.0   /* ... and dropped when silent this long */
 #define WS_FD_RESERVE      64
 
 
@@ -326,6 +321,8 @@ daemon_reload(struct daemon *d)
 		hold(d, d->cat);
 		d->cat = cat;
 		state_set_catalogue(&d->state, cat);
+		if (d->shelf != NULL)
+			shelf_thread_catalogue(d->shelf, cat);
 	}
 	if (d->listener != NULL)
 		listener_set_catalogue(d->listener, catalogue_ref(cat));
@@ -455,7 +452,14 @@ on_wakeup(void *ud)
 			state_face(&d->state, in.face.result, in.face.text, in.t, daemon_emit, d);
 			break;
 		case IN_CAMERA:
-			camera_event(d, &in);
+			if (strcmp(in.camera.role, "shelf") == 0)
+				shelf_route(d, &in);
+			else
+				camera_event(d, &in);
+			break;
+		case IN_DOOR:
+		case IN_SHELF:
+			shelf_route(d, &in);
 			break;
 		case IN_EVENTS_END:
 			log_info("scripted events ended at %.2f s", in.t);
@@ -479,7 +483,8 @@ on_wakeup(void *ud)
 	}
 	mqtt_drain(d->mqtt, clients_mqtt_command, d);
 	/* --exit-at-eof: once every input in use has ended. */
-	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done && d->events_done) {
+	if (d->exit_at_eof && !d->at_eof && d->audio_done && d->video_done && d->events_done &&
+	    d->shelf_done) {
 		d->at_eof = 1;
 		d->eof_at = clock_mono();
 	}
@@ -746,7 +751,8 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	bc = (struct bridge_config){ d->cfg.address, d->cfg.port, d->cfg.web_root,
 	    (size_t)d->cfg.ws_ring, (size_t)d->cfg.ws_max_message, d->cfg.ws_rate, d->cfg.ws_burst,
 	    d->cfg.allowed_origins, d->cfg.js_root, d->cfg.pdfjs_dir, d->cfg.documents_dir, d->cfg.public_url,
-	    ws_max_clients(), WS_MAX_PER_ADDRESS, 0, WS_HELLO_S, WS_PING_S, WS_IDLE_S };
+	    d->cfg.ws_max_clients > 0 ? (size_t)d->cfg.ws_max_clients : ws_max_clients(),
+	    (size_t)d->cfg.ws_max_per_address, 0, d->cfg.ws_hello_s, d->cfg.ws_ping_s, d->cfg.ws_idle_s };
 	bc.tls_cert = d->cfg.tls_cert;
 	bc.tls_key = d->cfg.tls_key;
 	bc.mqttjs_root = d->cfg.mqttjs_dir;
@@ -787,7 +793,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		d->events_done = 0;
 		events_file_start(d->events);
 	}
-	if (start_vision(d, realtime) < 0) {
+	if (start_vision(d, realtime) < 0 || shelf_start(d, realtime, wake_service) < 0) {
 		d->exit_code = 1;
 		goto out;
 	}
@@ -842,6 +848,7 @@ out:
 		    (unsigned long)vs.frames, vs.fps, vs.lat_avg_ms, vs.lat_p95_ms, vs.lat_max_ms);
 		vision_free(d->vision);
 	}
+	shelf_stop(d);
 	feedback_free(d->feedback);
 	tts_shutdown();
 	listener_free(d->listener);
