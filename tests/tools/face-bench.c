@@ -4,7 +4,7 @@
  *
  *   face-bench [--descriptor embedding|lbp] [--model BLAZEFACE]
  *              [--embed-model MANIFEST] [--threshold X] [--threads N]
- *              [--write DIR] ORL_DIR CONDITION...
+ *              [--write DIR] [--people FIRST-LAST] ORL_DIR CONDITION...
  *
  * Each of the 40 people is enrolled (face_enroll, the real store) from
  * their images 1-5 as they are; their images 6-10 are the probes, changed
@@ -25,6 +25,8 @@
  * (rates in %; thr is the configured or the descriptor's threshold), and
  * the mean time per probe (detect + align + describe) on one core.
  * --write DIR keeps the changed probes there as PGM files (DIR/COND/sN_K.pgm).
+ * --people FIRST-LAST uses only those people (e.g. to choose a threshold on
+ * one half and measure it on the other).
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +39,8 @@
 #include "base/log.h"
 #include "models/face.h"
 
-#define PEOPLE 40
+#define MAX_PEOPLE 40
+static int PEOPLE = 40, FIRST = 1;      /* --people FIRST-LAST */
 
 /* process CPU time: "one core" whatever else the machine runs (one thread) */
 static double
@@ -155,7 +158,7 @@ main(int argc, char **argv)
 {
 	struct face_config fc = { 0 };
 	struct face_ctx *ctx;
-	struct face_person *people[PEOPLE];
+	struct face_person *people[MAX_PEOPLE];
 	char err[512], state[] = "/tmp/so-face-bench.XXXXXX", path[2048];
 	const char *orl, *write_dir = NULL;
 	int i = 1, s, k, c, ret = 0;
@@ -181,6 +184,16 @@ main(int argc, char **argv)
 			fc.threads = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--write") == 0)
 			write_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--people") == 0) {
+			int a, b;
+			if (sscanf(argv[i + 1], "%d-%d", &a, &b) != 2 || a < 1 || b > MAX_PEOPLE ||
+			    b - a < 1) {
+				fprintf(stderr, "face-bench: --people FIRST-LAST within 1-40\n");
+				return 2;
+			}
+			FIRST = a;
+			PEOPLE = b - a + 1;
+		}
 		else {
 			fprintf(stderr, "face-bench: unknown option %s\n", argv[i]);
 			return 2;
@@ -206,13 +219,13 @@ main(int argc, char **argv)
 		int missing;
 
 		for (k = 0; k < 5; k++) {
-			snprintf(path, sizeof path, "%s/s%d/%d.pgm", orl, s + 1, k + 1);
+			snprintf(path, sizeof path, "%s/s%d/%d.pgm", orl, s + FIRST, k + 1);
 			if (cv_face_read_image(path, &ims[k], err, sizeof err) == -1) {
 				fprintf(stderr, "face-bench: %s\n", err);
 				return 1;
 			}
 		}
-		snprintf(name, sizeof name, "s%d", s + 1);
+		snprintf(name, sizeof name, "s%d", s + FIRST);
 		if (face_enroll(ctx, state, name, ims, 5, err, sizeof err) == -1) {
 			fprintf(stderr, "face-bench: enroll %s: %s\n", name, err);
 			return 1;
@@ -224,9 +237,10 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("descriptor %s, threshold %.1f; 40 people enrolled from images 1-5, probes 6-10 "
-	    "changed by the condition: 200 genuine, 7800 impostor comparisons each\n",
-	    face_descriptor_name(face_descriptor_of(ctx)), face_threshold(ctx));
+	printf("descriptor %s, threshold %.1f; %d people (s%d-s%d) enrolled from images 1-5, probes "
+	    "6-10 changed by the condition: %d genuine, %d impostor comparisons each\n",
+	    face_descriptor_name(face_descriptor_of(ctx)), face_threshold(ctx), PEOPLE, FIRST,
+	    FIRST + PEOPLE - 1, 5 * PEOPLE, 5 * PEOPLE * (PEOPLE - 1));
 	printf("  %-8s %8s %7s   %6s %8s   %6s %8s   %s\n", "cond", "FAR%", "FRR%", "thr@1",
 	    "FAR%@1", "thr@5", "FAR%@5", "no face");
 	for (c = i; c < argc; c++) {
@@ -243,7 +257,7 @@ main(int argc, char **argv)
 				int nd, r;
 				double t0;
 
-				snprintf(path, sizeof path, "%s/s%d/%d.pgm", orl, s + 1, k);
+				snprintf(path, sizeof path, "%s/s%d/%d.pgm", orl, s + FIRST, k);
 				if (cv_face_read_image(path, &im, err, sizeof err) == -1) {
 					fprintf(stderr, "face-bench: %s\n", err);
 					return 1;
@@ -259,7 +273,7 @@ main(int argc, char **argv)
 					mkdir(write_dir, 0755);
 					mkdir(path, 0755);
 					snprintf(path, sizeof path, "%s/%s/s%d_%d.pgm", write_dir, cond,
-					    s + 1, k);
+					    s + FIRST, k);
 					if ((f = fopen(path, "wb")) != NULL) {
 						fprintf(f, "P5\n%d %d\n255\n", probe.w, probe.h);
 						for (int y = 0; y < probe.h; y++)
@@ -314,9 +328,9 @@ main(int argc, char **argv)
 				}
 			}
 		}
-		printf("  %-8s %8.3f %7.2f   %6.1f %8.3f   %6.1f %8.3f   %d/200\n", cond,
+		printf("  %-8s %8.3f %7.2f   %6.1f %8.3f   %6.1f %8.3f   %d/%d\n", cond,
 		    100.0 * fa / ni, 100.0 * fr / ng, th_at[0], far_at[0], th_at[1], far_at[1],
-		    nofaces);
+		    nofaces, 5 * PEOPLE);
 		fflush(stdout);
 		free(sc);
 		free(desc);
@@ -324,7 +338,7 @@ main(int argc, char **argv)
 	printf("  CPU time per probe (detect + align + describe), one core: %.1f ms (%.0f per s)\n",
 	    t_sum * 1000 / t_n, t_n / t_sum);
 	for (s = 0; s < PEOPLE; s++) {
-		snprintf(path, sizeof path, "%s/faces/s%d.face", state, s + 1);
+		snprintf(path, sizeof path, "%s/faces/s%d.face", state, s + FIRST);
 		unlink(path);
 		face_person_free(people[s]);
 	}
