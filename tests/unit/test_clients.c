@@ -15,7 +15,10 @@
  *    broadcast), carried out for a trusted remote: the event to trusted and
  *    public clients, private screens and modes to trusted clients only;
  *    unknown content, private content in public mode, a malformed select;
- *  - confirm: only a paired remote; nothing to confirm; accepted;
+ *  - confirm: only a paired remote; nothing to confirm; accepted; too late;
+ *  - a tokens file that is unreadable demotes nobody, a revocation does;
+ *  - a remote voice result: the reply with its id, then routed from
+ *    "remote-voice"; dropped for a sender that lost its trust or left;
  *  - pairing: the code shown to trusted displays only, right, wrong, used
  *    and expired codes, the per-source request throttle (an IPv6 /64 is one
  *    source), the wrong-code lock-out of one source while another pairs;
@@ -757,6 +760,148 @@ test_confirm(void **state)
 	expect_nothing(p);
 }
 
+/* The remote's confirmation after its deadline: refused, and private
+ * mode is denied, as if it had said no. */
+static void
+test_confirm_too_late(void **state)
+{
+	struct bridge_client *r = paired(TOKEN_REMOTE, "192.0.2.124"), *t = paired(TOKEN_DISPLAY, "192.0.2.125");
+	json_t *ev;
+
+	(void)state;
+	D.cfg.face_verify_timeout_s = 0.2;
+	D.state.face_available = 1;
+	D.state.confirm_remote = 1;
+	say(r, "{\"type\":\"select\",\"command\":\"private-mode\"}");
+	json_decref(event_of(r, "verify"));
+	expect_ok(r, -1);
+	state_face(&D.state, FACE_VERIFIED, "mayor", daemon_now(&D), daemon_emit, &D);
+	daemon_follow_state(&D);        /* the deadline starts now */
+	json_decref(event_of(r, "face"));
+	json_decref(event_of(r, "verify"));
+	fake_client_clear(t);
+	usleep(350 * 1000);
+	say(r, "{\"type\":\"confirm\",\"accept\":true,\"id\":44}");
+	ev = event_of(t, "verify");
+	assert_str_member(ev, "state", "refused");
+	json_decref(ev);
+	ev = event_of(t, "denied");
+	assert_str_member(ev, "command", "private-mode");
+	assert_str_member(ev, "reason", "refused-on-remote");
+	json_decref(ev);
+	json_decref(event_of(r, "verify"));
+	json_decref(event_of(r, "denied"));
+	expect_error(r, "denied", "the confirmation came too late; ask for private mode again", 44);
+	assert_int_equal(D.state.private_mode, 0);
+	assert_int_equal(D.state.confirm_pending, 0);
+	expect_nothing(t);
+}
+
+/* A tokens file that cannot be read demotes nobody; a good one that
+ * lacks a token does. */
+static void
+test_tokens_unreadable(void **state)
+{
+	struct bridge_client *r = paired(TOKEN_REMOTE, "192.0.2.65"), *t = paired(TOKEN_DISPLAY, "192.0.2.66");
+
+	(void)state;
+	assert_int_equal(chmod(tokens_path(D.tokens), 0644), 0);   /* too open: refused */
+	clients_check_tokens(&D);
+	assert_true(bridge_client_trusted(r));
+	assert_true(bridge_client_trusted(t));
+	assert_int_equal(D.tokens_unreadable, 1);
+	expect_nothing(r);
+	expect_nothing(t);
+	/* Still trusted: it may command. */
+	say(r, "{\"type\":\"select\",\"content\":\"prices\",\"id\":8}");
+	json_decref(event_of(r, "navigate"));
+	json_decref(event_of(t, "navigate"));
+	expect_ok(r, 8);
+	assert_int_equal(chmod(tokens_path(D.tokens), 0600), 0);
+	clients_check_tokens(&D);
+	assert_int_equal(D.tokens_unreadable, 0);
+	assert_true(bridge_client_trusted(r));
+	expect_nothing(r);
+	expect_nothing(t);
+	/* A real revocation, once it is readable: demoted. */
+	revoke_elsewhere(bridge_client_token_id(t));
+	clients_check_tokens(&D);
+	expect_hello(t, "display", 0, "prices", -1);
+	assert_false(bridge_client_trusted(t));
+	expect_nothing(r);
+}
+
+/* What the remote's voice button decided (remote_voice's input). */
+static void
+voice_input(struct input *in, enum input_kind kind, uint64_t client, long long request, const char *id,
+            const char *text)
+{
+	memset(in, 0, sizeof *in);
+	in->kind = kind;
+	in->t = 1.5;
+	in->speech.client = client;
+	in->speech.request_id = request;
+	in->speech.confidence = 0.9;
+	snprintf(in->speech.id, sizeof in->speech.id, "%s", id);
+	snprintf(in->speech.text, sizeof in->speech.text, "%s", text);
+	if (kind == IN_REJECT)
+		snprintf(in->speech.reason, sizeof in->speech.reason, "low-confidence");
+}
+
+static void
+test_voice_result(void **state)
+{
+	struct bridge_client *r = paired(TOKEN_REMOTE, "192.0.2.175"), *p = public_display("192.0.2.176");
+	struct input in;
+	json_t *m;
+
+	(void)state;
+	voice_input(&in, IN_COMMAND, bridge_client_id(r), 77, "air-quality", "show me the air quality");
+	clients_voice_result(&D, &in);
+	/* The answer to audio-end first, with its id ... */
+	m = reply_of(r, "recognized");
+	assert_str_member(m, "result", "command");
+	assert_str_member(m, "content", "air-quality");
+	assert_str_member(m, "text", "show me the air quality");
+	assert_id(m, 77);
+	json_decref(m);
+	/* ... then it is routed as the room's voice would be, from
+	 * "remote-voice", to everyone. */
+	for (int i = 0; i < 2; i++) {
+		m = event_of(i ? p : r, "intent");
+		assert_str_member(m, "content", "air-quality");
+		assert_str_member(m, "source", "remote-voice");
+		json_decref(m);
+		m = event_of(i ? p : r, "navigate");
+		assert_str_member(m, "content", "air-quality");
+		assert_str_member(m, "source", "remote-voice");
+		json_decref(m);
+	}
+	/* A rejection: the reply says why, the others get the public view. */
+	voice_input(&in, IN_REJECT, bridge_client_id(r), -1, "", "mumble");
+	clients_voice_result(&D, &in);
+	m = reply_of(r, "recognized");
+	assert_str_member(m, "result", "rejected");
+	assert_str_member(m, "reason", "low-confidence");
+	assert_id(m, -1);
+	json_decref(m);
+	json_decref(event_of(r, "rejected"));
+	m = event_of(p, "rejected");
+	assert_null(json_object_get(m, "text"));        /* never the words */
+	json_decref(m);
+	/* The sender lost its trust while it was decoded: dropped. */
+	say(r, "{\"type\":\"hello\",\"role\":\"remote\"}");
+	json_decref(reply_of(r, "hello"));
+	voice_input(&in, IN_COMMAND, bridge_client_id(r), 78, "prices", "prices");
+	clients_voice_result(&D, &in);
+	/* ... or is gone. */
+	voice_input(&in, IN_COMMAND, 999, 79, "prices", "prices");
+	clients_voice_result(&D, &in);
+	expect_nothing(r);
+	expect_nothing(p);
+	assert_string_equal(D.state.screen, "air-quality");
+}
+
 /* ---- pairing ---- */
 
 /* The code the trusted display was told to show (NULL: told none). */
@@ -1333,6 +1478,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_select_private_stays_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_confirm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_confirm_too_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_voice_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairing_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairing_request_throttle, setup, teardown),
