@@ -27,7 +27,7 @@
 
 struct shelf_thread {
 	struct shelf_thread_config cfg;
-	char            *camera, *door;
+	char            *camera, *door, *catpath;
 	struct queue    *q;
 	void           (*wake)(void *);
 	void            *wake_ud;
@@ -44,6 +44,7 @@ struct shelf_thread {
 	struct cv_image  im;
 	double           t_last, t_offset;
 	int              rebase, warned_queue, warned_rec, open_warned;
+	unsigned char    seen_unknown[SHELF_NIDS];
 	double           open_t;         /* stream time the door opened (-1 closed) */
 	/* the service thread's own: where the walls were before each take */
 	char             before[SHELF_NIDS][64];
@@ -129,6 +130,13 @@ frame(struct shelf_thread *s, double t)
 		log_warnx("shelf: %s", err);
 		return;
 	}
+	/* A marker the catalogue does not know, seen for a while: said once. */
+	for (int id = 0; id < SHELF_NIDS; id++)
+		if (!s->seen_unknown[id] && shelf_stats(s->model)->unknown[id] >= 10) {
+			s->seen_unknown[id] = 1;
+			log_warnx("shelf: marker %d is on the shelf but is no book of the catalogue "
+			    "(\"books\" in %s); ignored", id, s->catpath);
+		}
 	for (int i = 0; i < n; i++) {
 		struct input in = { .kind = IN_SHELF, .t = t };
 		in.shelf.what = ev[i].type == SHELF_TAKEN ? SHELF_BOOK_TAKEN : SHELF_BOOK_RETURNED;
@@ -243,6 +251,8 @@ shelf_thread_new(const struct shelf_thread_config *cfg, struct queue *q, void (*
 	s->door = xstrdup(cfg->door ? cfg->door : "");
 	s->cfg.camera = s->camera;
 	s->cfg.door = s->door;
+	s->cfg.cat = NULL;   /* not kept: a reload frees it (shelf_thread_catalogue) */
+	s->catpath = xstrdup(cfg->cat && cfg->cat->path ? cfg->cat->path : "the catalogue");
 	if (s->cfg.door_open_warn_s <= 0)
 		s->cfg.door_open_warn_s = 3600;
 	s->q = q;
@@ -320,6 +330,7 @@ shelf_thread_free(struct shelf_thread *s)
 	pthread_mutex_destroy(&s->known_lock);
 	free(s->camera);
 	free(s->door);
+	free(s->catpath);
 	free(s);
 }
 

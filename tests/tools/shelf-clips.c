@@ -1,7 +1,8 @@
 /*
  * shelf-clips — renders bookshelf-camera test clips with ground truth.
  *
- *   shelf-clips OUTDIR [--set quick|bench] [--seed N] [--clip NAME] [--list]
+ *   shelf-clips OUTDIR [--set quick|bench] [--seed N] [--clip NAME] [--take ID] [--list]
+ *               [--png T]   (one frame at time T as OUTDIR/NAME-T.png, for looking at)
  *   shelf-clips --eval OUTDIR [--set ...] [--seed N] [--clip NAME] [--scan track|full]
  *   shelf-clips --eval-dir CLIPDIR [--scan track|full]
  *
@@ -20,7 +21,8 @@
  * with KIND door-open, door-closed, taken, returned; taken = the book has
  * left its slot, returned = it is in a slot again), door.jsonl (the door
  * sensor as --events-file lines) and a line in OUTDIR/manifest.tsv.
- * Everything follows from the seed.
+ * Everything follows from the seed.  --take ID makes the take clips take
+ * marker ID (put on the shelf if the layout left it out).
  *
  * --eval renders the clips in memory (no files) and feeds each frame to the
  * shelf model (models/shelf.c), the door events at their times, and prints
@@ -447,6 +449,8 @@ empty_slot(const struct clip *c, struct rng *r)
 	return n ? e[rint_(r, n)] : -1;
 }
 
+static int force_take = -1;   /* --take ID: the book the take clips take */
+
 /* Builds clip k of a set. */
 static void
 make_clip(struct clip *c, const char *set, uint64_t seed, int k, const char *scenario)
@@ -466,19 +470,34 @@ make_clip(struct clip *c, const char *set, uint64_t seed, int k, const char *sce
 	c->grad = rrange(&r, -0.25, 0.25);
 	layout(c, &r, 12, 2, !strcmp(scenario, "unknown") ? 40 : -1);
 	nb = book_slots(c, bs);
+	if (force_take >= 0 && force_take < CV_ARUCO_NIDS) {
+		int have = 0;
+		for (int i = 0; i < nb; i++)
+			have |= c->slot[bs[i]].book == force_take;
+		if (!have)
+			c->slot[bs[nb - 1]].book = force_take;
+	}
 	t = 0.5;
 	c->door_at_start = 0;
 	door(c, t, 1);
 	t += 1.5;
 	if (!strcmp(scenario, "take") || !strcmp(scenario, "unknown") || !strcmp(scenario, "lost")) {
 		int s = bs[rint_(&r, nb)];
+		for (int i = 0; i < nb && force_take >= 0; i++)
+			if (c->slot[bs[i]].book == force_take)
+				s = bs[i];
 		if (!strcmp(scenario, "unknown"))
 			for (int i = 0; i < nb; i++)
 				if (c->slot[bs[i]].book == 40)
 					s = bs[(i + 1) % nb];
 		t = script_take(c, &r, t, s) + 2.5;
 	} else if (!strcmp(scenario, "take-return") || !strcmp(scenario, "return-other")) {
-		int s = bs[rint_(&r, nb)], id = c->slot[s].book, to = s;
+		int s = bs[rint_(&r, nb)], id, to;
+		for (int i = 0; i < nb && force_take >= 0; i++)
+			if (c->slot[bs[i]].book == force_take)
+				s = bs[i];
+		id = c->slot[s].book;
+		to = s;
 		t = script_take(c, &r, t, s) + rrange(&r, 1.5, 4);
 		if (!strcmp(scenario, "return-other"))
 			to = empty_slot(c, &r);
@@ -978,6 +997,8 @@ main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--clip") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--take") && i + 1 < argc)
+			force_take = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--png") && i + 1 < argc)
 			png_t = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--list"))
@@ -993,7 +1014,7 @@ main(int argc, char **argv)
 			out = argv[i];
 		else {
 			fprintf(stderr, "usage: shelf-clips OUTDIR [--set quick|bench] [--seed N] [--clip NAME] "
-			    "[--list] [--eval] [--scan track|full]\n"
+			    "[--take ID] [--list] [--eval] [--scan track|full] [--png T]\n"
 			    "       shelf-clips --eval-dir CLIPDIR [--scan track|full]\n");
 			return 2;
 		}

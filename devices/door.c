@@ -1,0 +1,231 @@
+/*
+ * door — spec parsing and the supervised reader (door.h); the rows are in
+ * door_gpio.c and door_evdev.c.
+ */
+#include "devices/door.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+	const char            *prefix;
+	const struct door_ops *ops;
+} rows[] = {
+	{ "gpio:",  &door_gpio_ops },
+	{ "evdev:", &door_evdev_ops },
+};
+
+int
+door_parse_spec(const char *spec, const struct door_ops **ops, const char **arg, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		size_t n = strlen(rows[i].prefix);
+		if (strncmp(spec, rows[i].prefix, n) != 0)
+			continue;
+		if (spec[n] == '\0') {
+			log_seterr(err, errlen, "door \"%s\": nothing after \"%s\"", spec, rows[i].prefix);
+			return -1;
+		}
+		*ops = rows[i].ops;
+		*arg = spec + n;
+		return 0;
+	}
+	log_seterr(err, errlen, "door \"%.200s\": expected gpio:CHIP:LINE[:active-low] or "
+	    "evdev:/dev/input/eventN[:CODE]", spec);
+	return -1;
+}
+
+struct door *
+door_open_ops(const struct door_ops *ops, const char *arg, char *err, size_t errlen)
+{
+	struct door *d = calloc(1, sizeof *d);
+
+	if (d == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->ops = ops;
+	snprintf(d->spec, sizeof d->spec, "%s:%s", ops->name, arg);
+	if (ops->open(d, arg, err, errlen) < 0) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct door *
+door_open(const char *spec, char *err, size_t errlen)
+{
+	const struct door_ops *ops;
+	const char *arg;
+
+	if (door_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	return door_open_ops(ops, arg, err, errlen);
+}
+
+int
+door_state(struct door *d, char *err, size_t errlen)
+{
+	return d->ops->state(d, err, errlen);
+}
+
+int
+door_wait(struct door *d, int timeout_ms, int *open, char *err, size_t errlen)
+{
+	return d->ops->wait(d, timeout_ms, open, err, errlen);
+}
+
+void
+door_close(struct door *d)
+{
+	if (d == NULL)
+		return;
+	d->ops->close(d);
+	free(d);
+}
+
+/* ---- supervised ---- */
+
+struct door_sup {
+	const struct door_ops *ops;
+	char   *arg;
+	struct door *d;
+	int     first;            /* say the state at the first read */
+	int     lost_pending;
+	char    lost_err[256];
+	double  bmin, bmax, backoff, next_retry;
+	unsigned losses;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+nap(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (s > 0 && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+struct door_sup *
+door_sup_open(const char *spec, const struct door_ops *ops, int allow_absent, double backoff_min,
+    double backoff_max, char *err, size_t errlen)
+{
+	struct door_sup *s;
+	const char *arg = spec;
+
+	if (ops == NULL && door_parse_spec(spec, &ops, &arg, err, errlen) < 0)
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL || (s->arg = strdup(arg)) == NULL) {
+		free(s);
+		log_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ops = ops;
+	s->bmin = backoff_min > 0 ? backoff_min : 0.5;
+	s->bmax = backoff_max >= s->bmin ? backoff_max : 10;
+	s->first = 1;
+	if ((s->d = door_open_ops(ops, arg, err, errlen)) == NULL) {
+		if (!allow_absent) {
+			free(s->arg);
+			free(s);
+			return NULL;
+		}
+		snprintf(s->lost_err, sizeof s->lost_err, "%s", err);
+		s->lost_pending = 1;
+	}
+	return s;
+}
+
+static void
+lost(struct door_sup *s)
+{
+	door_close(s->d);
+	s->d = NULL;
+	s->losses++;
+	s->backoff = s->bmin;
+	s->next_retry = now() + s->backoff;
+}
+
+int
+door_sup_read(struct door_sup *s, int timeout_ms, int *open, char *err, size_t errlen)
+{
+	int r;
+
+	if (s->lost_pending) {
+		s->lost_pending = 0;
+		s->losses++;
+		s->backoff = s->bmin;
+		s->next_retry = now() + s->backoff;
+		log_seterr(err, errlen, "%s", s->lost_err);
+		return DOOR_SUP_LOST;
+	}
+	if (s->d != NULL) {
+		if (s->first) {
+			s->first = 0;
+			if ((r = door_state(s->d, err, errlen)) < 0) {
+				lost(s);
+				return DOOR_SUP_LOST;
+			}
+			*open = r;
+			return DOOR_SUP_CHANGE;
+		}
+		r = door_wait(s->d, timeout_ms, open, err, errlen);
+		if (r > 0)
+			return DOOR_SUP_CHANGE;
+		if (r == 0)
+			return DOOR_SUP_NONE;
+		lost(s);
+		return DOOR_SUP_LOST;
+	}
+	{
+		double d = s->next_retry - now();
+		if (d > 0) {
+			nap(d < timeout_ms / 1000.0 ? d : timeout_ms / 1000.0);
+			if (s->next_retry > now()) {
+				log_seterr(err, errlen, "door: gone; next try in %.2f s", s->next_retry - now());
+				return DOOR_SUP_WAIT;
+			}
+		}
+	}
+	if ((s->d = door_open_ops(s->ops, s->arg, err, errlen)) != NULL &&
+	    (r = door_state(s->d, err, errlen)) >= 0) {
+		*open = r;
+		return DOOR_SUP_BACK;
+	}
+	door_close(s->d);
+	s->d = NULL;
+	s->backoff = s->backoff * 2 > s->bmax ? s->bmax : s->backoff * 2;
+	s->next_retry = now() + s->backoff;
+	return DOOR_SUP_WAIT;
+}
+
+unsigned
+door_sup_losses(const struct door_sup *s)
+{
+	return s->losses;
+}
+
+void
+door_sup_close(struct door_sup *s)
+{
+	if (s == NULL)
+		return;
+	door_close(s->d);
+	free(s->arg);
+	free(s);
+}
