@@ -24,6 +24,7 @@
 #include "models/shelf.h"
 
 #define ROLE "shelf"
+#define DOOR_QUEUE 32
 
 struct shelf_thread {
 	struct shelf_thread_config cfg;
@@ -36,7 +37,12 @@ struct shelf_thread {
 	int              live;
 	struct worker    thr, door_thr;
 	struct door_sup *door_sup;
-	atomic_int       door_req;       /* -1 nothing new, else 0/1 from the service thread */
+	/* Door changes from the service thread, applied by the shelf thread
+	 * once its stream reaches their time (a replayed door and a replayed
+	 * video stay in step however slowly the video is read). */
+	pthread_mutex_t  door_lock;
+	struct { double t; int open; } door_q[DOOR_QUEUE];
+	int              door_n;
 	pthread_mutex_t  known_lock;     /* guards known_next */
 	unsigned char    known_next[SHELF_NIDS];
 	atomic_int       known_changed;
@@ -46,6 +52,7 @@ struct shelf_thread {
 	int              rebase, warned_queue, warned_rec, open_warned;
 	unsigned char    seen_unknown[SHELF_NIDS];
 	double           open_t;         /* stream time the door opened (-1 closed) */
+	_Atomic double   t_now;          /* t_last, for the door thread */
 	/* the service thread's own: where the walls were before each take */
 	char             before[SHELF_NIDS][64];
 	unsigned char    unknown_warned[SHELF_NIDS];
@@ -112,8 +119,14 @@ frame(struct shelf_thread *s, double t)
 	char err[256];
 	int n, d;
 
-	if ((d = atomic_exchange(&s->door_req, -1)) >= 0)
-		shelf_set_door(s->model, t, d);
+	pthread_mutex_lock(&s->door_lock);
+	for (d = 0; d < s->door_n && s->door_q[d].t <= t; d++)
+		shelf_set_door(s->model, s->door_q[d].t, s->door_q[d].open);
+	if (d > 0) {
+		memmove(s->door_q, s->door_q + d, (size_t)(s->door_n - d) * sizeof s->door_q[0]);
+		s->door_n -= d;
+	}
+	pthread_mutex_unlock(&s->door_lock);
 	/* A door open for an hour: a wedge, or a stuck sensor; said once, and
 	 * the books are still watched. */
 	if (!shelf_door_open(s->model)) {
@@ -177,6 +190,7 @@ shelf_main(void *arg)
 			if (t < s->t_last)
 				t = s->t_last;
 			s->t_last = t;
+			atomic_store(&s->t_now, t);
 			if (s->im.channels == 3)
 				frame(s, t);
 			break;
@@ -216,7 +230,7 @@ door_main(void *arg)
 	while (!worker_stopping(&s->door_thr)) {
 		struct input in = { .kind = IN_DOOR };
 		int r = door_sup_read(s->door_sup, 200, &open, err, sizeof err);
-		in.t = s->t_last;
+		in.t = atomic_load(&s->t_now);
 		if (r == DOOR_SUP_CHANGE || r == DOOR_SUP_BACK) {
 			if (r == DOOR_SUP_BACK) {
 				in.door.state = DOOR_EV_BACK;
@@ -258,7 +272,7 @@ shelf_thread_new(const struct shelf_thread_config *cfg, struct queue *q, void (*
 	s->q = q;
 	s->wake = wake;
 	s->wake_ud = wake_ud;
-	atomic_init(&s->door_req, -1);
+	pthread_mutex_init(&s->door_lock, NULL);
 	pthread_mutex_init(&s->known_lock, NULL);
 	set_known(s->known_next, cfg->cat);
 	s->open_t = -1;
@@ -297,9 +311,16 @@ shelf_thread_start(struct shelf_thread *s)
 }
 
 void
-shelf_thread_door(struct shelf_thread *s, int open)
+shelf_thread_door(struct shelf_thread *s, double t, int open)
 {
-	atomic_store(&s->door_req, open != 0);
+	pthread_mutex_lock(&s->door_lock);
+	if (s->door_n == DOOR_QUEUE) {   /* the stream is stuck: keep the newest */
+		memmove(s->door_q, s->door_q + 1, (DOOR_QUEUE - 1) * sizeof s->door_q[0]);
+		s->door_n--;
+	}
+	s->door_q[s->door_n].t = t;
+	s->door_q[s->door_n++].open = open != 0;
+	pthread_mutex_unlock(&s->door_lock);
 }
 
 void
@@ -328,6 +349,7 @@ shelf_thread_free(struct shelf_thread *s)
 	shelf_free(s->model);
 	cv_image_free(&s->im);
 	pthread_mutex_destroy(&s->known_lock);
+	pthread_mutex_destroy(&s->door_lock);
 	free(s->camera);
 	free(s->door);
 	free(s->catpath);
@@ -420,13 +442,13 @@ door_input(struct daemon *d, const struct input *in)
 	case DOOR_EV_OPEN:
 	case DOOR_EV_CLOSED:
 		if (d->shelf != NULL)
-			shelf_thread_door(d->shelf, dr->state == DOOR_EV_OPEN);
+			shelf_thread_door(d->shelf, in->t, dr->state == DOOR_EV_OPEN);
 		log_info("shelf door %s at %.2f s", door_event_name(dr->state), in->t);
 		break;
 	case DOOR_EV_LOST:
 		log_warnx("shelf door sensor lost: %s (reopening; the door counts as open)", dr->text);
 		if (d->shelf != NULL)
-			shelf_thread_door(d->shelf, 1);
+			shelf_thread_door(d->shelf, in->t, 1);
 		break;
 	case DOOR_EV_BACK:
 		log_info("shelf door sensor is back");

@@ -42,8 +42,10 @@ struct shelf_thread *shelf_thread_new(const struct shelf_thread_config *cfg, str
                                       void (*wake)(void *), void *wake_ud,
                                       char *err, size_t errlen);
 int  shelf_thread_start(struct shelf_thread *s);
-/* Any thread: the door opened (1) or closed (0). */
-void shelf_thread_door(struct shelf_thread *s, int open);
+/* Any thread: the door opened (1) or closed (0) at time t, applied to the
+ * model once the shelf stream reaches t (a live sensor's t is the shelf
+ * stream's latest time; a replayed one's, its script's). */
+void shelf_thread_door(struct shelf_thread *s, double t, int open);
 /* Any thread: the catalogue changed (reload); its books become the known markers. */
 void shelf_thread_catalogue(struct shelf_thread *s, const struct catalogue *cat);
 void shelf_thread_free(struct shelf_thread *s);
