@@ -4,6 +4,7 @@
  */
 #include "devices/camera.h"
 #include "base/clock.h"
+#include "base/retry.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -114,31 +115,8 @@ struct camera_sup {
 	struct camera   *c;
 	int              lost_pending;   /* absent at start: say LOST at the first read */
 	char             lost_err[512];
-	double           backoff, next_retry;
-	unsigned         losses, attempts;
+	struct retry     retry;          /* when to reopen (base/retry.h) */
 };
-
-static double
-real_now(void *arg)
-{
-	(void)arg;
-	return clock_mono();
-}
-
-static void
-real_sleep(void *arg, double s)
-{
-	(void)arg;
-	clock_sleep(s);
-}
-
-static void
-sup_lost(struct camera_sup *s)
-{
-	s->losses++;
-	s->backoff = s->conf.backoff_min;
-	s->next_retry = s->conf.now(s->conf.clock_arg) + s->backoff;
-}
 
 struct camera_sup *
 camera_sup_open(const char *role, const char *spec, const struct camera_ops *ops, int realtime,
@@ -159,17 +137,8 @@ camera_sup_open(const char *role, const char *spec, const struct camera_ops *ops
 	snprintf(s->role, sizeof s->role, "%s", role ? role : "");
 	if (conf != NULL)
 		s->conf = *conf;
-	if (s->conf.backoff_min <= 0)
-		s->conf.backoff_min = 0.5;
-	if (s->conf.backoff_max < s->conf.backoff_min)
-		s->conf.backoff_max = s->conf.backoff_min > 10 ? s->conf.backoff_min : 10;
-	if (s->conf.max_block <= 0)
-		s->conf.max_block = 0.25;
-	if (s->conf.now == NULL || s->conf.sleep == NULL) {
-		s->conf.now = real_now;
-		s->conf.sleep = real_sleep;
-		s->conf.clock_arg = NULL;
-	}
+	retry_init(&s->retry, &(struct retry_conf){ s->conf.backoff_min, s->conf.backoff_max,
+	    s->conf.max_block, s->conf.now, s->conf.sleep, s->conf.clock_arg }, 0.5, 10, 0.25);
 	s->c = camera_open_ops(ops, s->role, s->arg, realtime, err, errlen);
 	if (s->c == NULL) {
 		if (!s->conf.allow_absent) {
@@ -186,12 +155,12 @@ camera_sup_open(const char *role, const char *spec, const struct camera_ops *ops
 int
 camera_sup_read(struct camera_sup *s, struct cv_image *im, double *t, char *err, size_t errlen)
 {
-	double now;
+	double left;
 	int r;
 
 	if (s->lost_pending) {
 		s->lost_pending = 0;
-		sup_lost(s);
+		retry_lost(&s->retry);
 		snprintf(err, errlen, "%s", s->lost_err);
 		return CAMERA_SUP_LOST;
 	}
@@ -203,30 +172,19 @@ camera_sup_read(struct camera_sup *s, struct cv_image *im, double *t, char *err,
 			return CAMERA_SUP_END;
 		camera_close(s->c);
 		s->c = NULL;
-		sup_lost(s);
+		retry_lost(&s->retry);
 		return CAMERA_SUP_LOST;
 	}
-	now = s->conf.now(s->conf.clock_arg);
-	if (now < s->next_retry) {
-		double d = s->next_retry - now;
-		s->conf.sleep(s->conf.clock_arg, d < s->conf.max_block ? d : s->conf.max_block);
-		now = s->conf.now(s->conf.clock_arg);
-		if (now < s->next_retry) {
-			snprintf(err, errlen, "camera %s: gone; next try in %.2f s", s->role,
-			    s->next_retry - now);
-			return CAMERA_SUP_WAIT;
-		}
+	if (!retry_wait(&s->retry, &left)) {
+		snprintf(err, errlen, "camera %s: gone; next try in %.2f s", s->role, left);
+		return CAMERA_SUP_WAIT;
 	}
-	s->attempts++;
 	s->c = camera_open_ops(s->ops, s->role, s->arg, s->realtime, err, errlen);
 	if (s->c != NULL) {
-		s->backoff = s->conf.backoff_min;
+		retry_ok(&s->retry);
 		return CAMERA_SUP_BACK;
 	}
-	s->backoff *= 2;
-	if (s->backoff > s->conf.backoff_max)
-		s->backoff = s->conf.backoff_max;
-	s->next_retry = now + s->backoff;
+	retry_failed(&s->retry);
 	return CAMERA_SUP_WAIT;
 }
 
@@ -239,24 +197,19 @@ camera_sup_camera(struct camera_sup *s)
 double
 camera_sup_retry_in(const struct camera_sup *s)
 {
-	double d;
-
-	if (s->c != NULL)
-		return 0;
-	d = s->next_retry - s->conf.now(s->conf.clock_arg);
-	return d > 0 ? d : 0;
+	return s->c != NULL ? 0 : retry_in(&s->retry);
 }
 
 unsigned
 camera_sup_losses(const struct camera_sup *s)
 {
-	return s->losses;
+	return s->retry.losses;
 }
 
 unsigned
 camera_sup_attempts(const struct camera_sup *s)
 {
-	return s->attempts;
+	return s->retry.attempts;
 }
 
 void
