@@ -87,7 +87,7 @@ static double round_sent;
 static long ready, failed, closed_, lost, received, acked, got_this_round;
 static FILE *samples_out;
 static volatile sig_atomic_t stop_flag;
-static long round_seq[4096];
+static long round_seq[4096], last_seq;
 static int source_addrs = 1;
 
 static void
@@ -351,8 +351,13 @@ on_packet(struct conn *c, uint8_t type, const uint8_t *p, size_t n)
 			const char *q = memmem(pl, pln, "\"seq\":", 6);
 			c->got_round = round_no;
 			got_this_round++;
-			if (round_no < 4096 && round_seq[round_no] == 0 && q != NULL)
+			/* a late navigate of an earlier round with the same screen
+			 * has a smaller seq than any this round can have */
+			if (round_no < 4096 && round_seq[round_no] == 0 && q != NULL &&
+			    strtol(q + 6, NULL, 10) > last_seq) {
 				round_seq[round_no] = strtol(q + 6, NULL, 10);
+				last_seq = round_seq[round_no];
+			}
 			sample((now() - round_sent) * 1000.0);
 		}
 		break;
