@@ -8,6 +8,7 @@
  * broadcast for a client that may not command.
  */
 #include "daemon/clients.h"
+#include "daemon/service.h"
 #include "base/xalloc.h"
 #include "base/clock.h"
 
@@ -372,10 +373,10 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 static const char *
 base_url(struct daemon *d, char *buf, size_t len)
 {
-	if (d->cfg.public_url[0] != '\0')
-		snprintf(buf, len, "%s", d->cfg.public_url);
-	else
-		snprintf(buf, len, "http://%s:%d", d->cfg.address, bridge_port(d->bridge));
+	/* The address devices reach: public_url, else https with TLS, and the
+	 * machine's own address when listening on every one (service.c). */
+	service_base_url(d->cfg.public_url, d->cfg.address, bridge_port(d->bridge), bridge_tls(d->bridge),
+	    buf, len);
 	/* No trailing slash: paths are appended. */
 	for (size_t n = strlen(buf); n > 0 && buf[n - 1] == '/'; n--)
 		buf[n - 1] = '\0';
