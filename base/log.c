@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int verbosity;
 static int journal;
@@ -44,19 +45,38 @@ level_name(enum log_level lvl)
 	}
 }
 
+/* "2026-12-02T09:30:15.042+09:00": local time, milliseconds, the offset. */
+static void
+stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char off[8];
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (strftime(off, sizeof off, "%z", &tm) != 5)	/* "+0900" */
+		snprintf(off, sizeof off, "+0000");
+	snprintf(buf + n, len - n, ".%03ld%.3s:%.2s", ts.tv_nsec / 1000000L, off, off + 3);
+}
+
 static void
 vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	char msg[1024];
+	char msg[1024], when[48];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (!journal)	/* the journal stamps lines itself */
+		stamp(when, sizeof when);
 	/* One fprintf per line under a lock: threads never interleave. */
 	pthread_mutex_lock(&log_lock);
 	if (journal)
 		fprintf(stderr, "<%d>", (int)lvl);
 	else
-		fprintf(stderr, "smartofficed: %s: ", level_name(lvl));
+		fprintf(stderr, "%s smartofficed: %s: ", when, level_name(lvl));
 	if (with_errno)
 		fprintf(stderr, "%s: %s\n", msg, strerror(saved));
 	else

@@ -4,7 +4,8 @@
  * log_warn() appends strerror(errno); log_warnx() does not.  When stderr is a
  * systemd journal stream (JOURNAL_STREAM is set) each line starts with the
  * syslog priority "<N>" so journald files it at the right level; on a
- * terminal it starts with the level's name instead.  fatal() is only for
+ * terminal (or a file) it starts with the local time (ISO 8601, milliseconds)
+ * and the level's name instead.  fatal() is only for
  * start-up and broken invariants.
  */
 #ifndef SO_LOG_H

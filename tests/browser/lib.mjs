@@ -141,10 +141,10 @@ export async function startDaemon(t, dir, { name = "daemon", args = [], stateDir
 	onEnd(t, () => d.stop());
 	const t0 = Date.now();
 	for (;;) {
-		const m = /listening; dashboards: http:\/\/([^/\s]+):(\d+)\//.exec(err);
+		const m = /listening; dashboards: (https?):\/\/([^/\s]+):(\d+)\//.exec(err);
 		if (m) {
-			d.port = Number(m[2]);
-			d.base = `http://127.0.0.1:${d.port}`;
+			d.port = Number(m[3]);
+			d.base = `${m[1]}://127.0.0.1:${d.port}`;	/* https with tls_cert */
 			return d;
 		}
 		if (exited !== null)

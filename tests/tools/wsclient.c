@@ -17,6 +17,9 @@
  *                    (0.1 s of 16 kHz 16-bit audio) each
  *   --origin O       the Origin header ("" for none; default the host)
  *   --host-header H  the Host header (default the host connected to)
+ *   --tls            connect with TLS (wss://), checking the server's
+ *                    certificate against the system's CAs ...
+ *   --ca FILE        ... or against FILE (a self-signed certificate)
  *   --protocol P     Sec-WebSocket-Protocol to ask for ("" for none;
  *                    default "smartoffice")
  *   --count N        exit 0 after N messages were received
@@ -49,6 +52,8 @@ struct out {
 
 static struct {
 	int stamp;          /* prefix each message with its arrival time */
+	int tls;            /* --tls */
+	const char *ca;     /* --ca FILE */
 	const char		*host, *path, *protocol, *until, *origin, *host_header;
 	int			 port, timeout;
 	long			 count;
@@ -69,7 +74,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: wsclient [--host H] [--port N] [--path /ws] "
 	    "[--protocol P] [--send JSON]... [--send-file F]... "
-	    "[--send-binary]... [--count N] [--timeout SEC] [--until TYPE] [--stamp]\n");
+	    "[--send-binary]... [--count N] [--timeout SEC] [--until TYPE] [--stamp] "
+	    "[--tls [--ca FILE]]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -339,6 +345,10 @@ main(int argc, char **argv)
 			out_add(binary, sizeof(binary), 1);
 			continue;
 		}
+		if (strcmp(a, "--tls") == 0) {
+			g.tls = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(a, "--host") == 0)
@@ -368,6 +378,8 @@ main(int argc, char **argv)
 			g.until = argv[++i];
 		else if (strcmp(a, "--stamp") == 0)
 			g.stamp = 1;
+		else if (strcmp(a, "--ca") == 0)
+			g.ca = argv[++i];
 		else
 			usage();
 	}
@@ -379,6 +391,10 @@ main(int argc, char **argv)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.fd_limit_per_thread = 16;
+	if (g.tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = g.ca;
+	}
 	if ((g.ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "wsclient: cannot create the lws context\n");
 		return EXIT_TIMEOUT;
@@ -398,6 +414,8 @@ main(int argc, char **argv)
 	ci.origin = g.origin == NULL ? g.host : *g.origin != '\0' ? g.origin : NULL;
 	ci.protocol = *g.protocol != '\0' ? g.protocol : NULL;
 	ci.local_protocol_name = "wsclient";
+	if (g.tls)
+		ci.ssl_connection = LCCSCF_USE_SSL;
 	if (lws_client_connect_via_info(&ci) == NULL) {
 		fprintf(stderr, "wsclient: cannot connect to %s:%d\n", g.host,
 		    g.port);
