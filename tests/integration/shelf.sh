@@ -24,7 +24,8 @@
 #    crash; a door sensor that is not there (no such GPIO chip) is said
 #    lost, naming the chip, and the daemon runs on; a missing shelf video,
 #    a bad door spec and a bad door line are refused with the path or
-#    line named.
+#    line named;
+#  - --record keeps the shelf frames (DIR/shelf/, as the room camera's).
 # shellcheck source-path=SCRIPTDIR disable=SC2015
 . "$(dirname "$0")/lib.sh"
 
@@ -192,6 +193,15 @@ r=""
 [ -z "$r" ] && grep -q '"event":"returned"' "$T/cut-video.out" && r="a return from a cut video"
 check shelf-camera-vanishes "$r"
 note "cut video: $(summary "$T/cut-video.out")"
+
+# --record keeps the shelf frames, replayable as images:DIR/shelf.
+run_daemon record --shelf-video-file "$PUB/video.avi" --record "$T/rec" -o speak=no
+r=""
+[ "$(cat "$T/record.rc")" = 0 ] || r="exit status $(cat "$T/record.rc")"
+nf=$(wc -l <"$T/rec/shelf/frames.tsv" 2>/dev/null || echo 0)
+[ -z "$r" ] && [ "$nf" -lt 150 ] && r="$nf frames in $T/rec/shelf/frames.tsv, want the clip's 161"
+[ -z "$r" ] && [ ! -s "$T/rec/shelf/000000.jpg" ] && r="no $T/rec/shelf/000000.jpg"
+check record-shelf "$r"
 
 refused_run missing-shelf-video "$T/nothing.avi" "shelf|nothing" --shelf-video-file "$T/nothing.avi"
 refused_run bad-door-spec "reed:17" "door \"reed:17\": expected gpio" --shelf-video-file "$PUB/video.avi" -o shelf_door=reed:17
