@@ -1,6 +1,8 @@
 #include "daemon/state.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ui-bridge/protocol.h"
@@ -96,15 +98,107 @@ set_mode(struct state *st, int private_mode, double t, const char *reason, state
 		navigate(st, main_page, t, "policy", emit, ud);
 }
 
+/* cause, hint: a refused private mode's finer reason and what to do. */
 static void
-denied(struct state *st, const struct catalogue_entry *e, double t, const char *reason,
-       state_emit emit, void *ud)
+denied_hint(struct state *st, const struct catalogue_entry *e, double t, const char *reason,
+            const char *cause, const char *hint, state_emit emit, void *ud)
 {
 	json_t *ev = state_event(st, "denied", t);
 
 	json_object_set_new(ev, e->is_control ? "command" : "content", json_string(e->id));
 	json_object_set_new(ev, "reason", json_string(reason));
+	if (cause != NULL)
+		json_object_set_new(ev, "cause", json_string(cause));
+	if (hint != NULL)
+		json_object_set_new(ev, "hint", json_string(hint));
 	send_trusted(emit, ud, ev);
+}
+
+static void
+denied(struct state *st, const struct catalogue_entry *e, double t, const char *reason,
+       state_emit emit, void *ud)
+{
+	denied_hint(st, e, t, reason, NULL, NULL, emit, ud);
+}
+
+/* ---- private mode: the verification's progress and its refusals ---- */
+
+/* What the person in front of the camera is asked to do, by step. */
+#define STEP_LOOK_HINT  "look at the camera"
+#define STEP_BLINK_HINT "blink, or turn your head a little"
+
+static void
+verify_progress(struct state *st, const char *what, const char *step, const char *hint,
+                double t, state_emit emit, void *ud)
+{
+	json_t *ev = state_event(st, "verify", t);
+
+	json_object_set_new(ev, "state", json_string(what));
+	if (step != NULL)
+		json_object_set_new(ev, "step", json_string(step));
+	if (hint != NULL)
+		json_object_set_new(ev, "hint", json_string(hint));
+	send_trusted(emit, ud, ev);
+}
+
+/*
+ * The camera's failure text (vision.c: start_verify, process_frame,
+ * vision_main) as a reason code and what to do about it.
+ */
+static const char *
+failure_reason(const char *text, char *hint, size_t hintlen)
+{
+	const char *end;
+
+	if (text == NULL)
+		text = "";
+	if (strcmp(text, "not verified in time") == 0) {
+		snprintf(hint, hintlen, "look at the camera and try again");
+		return "timeout";
+	}
+	if (strncmp(text, "nobody is enrolled", 18) == 0) {
+		snprintf(hint, hintlen, "set private_face = NAME, then enroll with "
+		    "smartofficed face enroll --name NAME --camera");
+		return "not-enrolled";
+	}
+	if (strncmp(text, "no enrolled face for ", 21) == 0) {
+		snprintf(hint, hintlen, "enroll with smartofficed face enroll --name %.64s --camera", text + 21);
+		return "not-enrolled";
+	}
+	if ((end = strstr(text, " was enrolled with the ")) != NULL) {
+		snprintf(hint, hintlen, "enroll again with smartofficed face enroll --name %.*s --camera",
+		    (int)(end - text < 64 ? end - text : 64), text);
+		return "not-enrolled";
+	}
+	if (strncmp(text, "face recognition is off", 23) == 0) {
+		snprintf(hint, hintlen, "the face model is broken: run tools/fetch-models, then restart");
+		return "face-model-broken";
+	}
+	if (strcmp(text, "the camera stream ended") == 0 || strcmp(text, "the camera is gone") == 0) {
+		snprintf(hint, hintlen, "check the room camera (camera_room), then try again");
+		return "camera-gone";
+	}
+	snprintf(hint, hintlen, "look at the camera and try again");
+	return "failed";
+}
+
+/* A verification that ran and was refused: the verify event (state
+ * "failed", or "refused" for the remote's part) says why and what to do,
+ * then the denied event (its reason as before, with cause and hint). */
+static void
+refuse(struct state *st, const char *what, const char *reason, const char *hint,
+       const char *denied_reason, double t, state_emit emit, void *ud)
+{
+	const struct catalogue_entry *pm = catalogue_find(st->cat, "private-mode");
+	json_t *ev = state_event(st, "verify", t);
+
+	json_object_set_new(ev, "state", json_string(what));
+	json_object_set_new(ev, "reason", json_string(reason));
+	json_object_set_new(ev, "hint", json_string(hint));
+	send_trusted(emit, ud, ev);
+	st->verify_step[0] = '\0';
+	if (pm != NULL && denied_reason != NULL)
+		denied_hint(st, pm, t, denied_reason, reason, hint, emit, ud);
 }
 
 /*
@@ -128,16 +222,23 @@ carry_out(struct state *st, const struct catalogue_entry *e, double t, const cha
 	} else if (strcmp(e->id, "private-mode") == 0) {
 		if (st->unlock != UNLOCK_VOICE && st->face_available) {
 			/* The camera checks the face; the mode follows (state_face). */
+			if (st->verify_pending || st->confirm_pending)
+				return NULL;	/* one runs: its progress is on the walls */
 			ev = state_event(st, "verify", t);
 			json_object_set_new(ev, "state", json_string("started"));
 			json_object_set_new(ev, "challenge", json_string("look at the camera, then blink or turn your head"));
+			json_object_set_new(ev, "step", json_string("look"));
+			json_object_set_new(ev, "hint", json_string(STEP_LOOK_HINT));
 			send_trusted(emit, ud, ev);
 			st->verify_pending = 1;
+			snprintf(st->verify_step, sizeof st->verify_step, "look");
 			say->text = "Look at the camera and blink";
 			return NULL;
 		}
 		if (st->unlock != UNLOCK_VOICE) {
-			denied(st, e, t, "face-verification-required", emit, ud);
+			/* nothing to verify with: no verify event, only why */
+			denied_hint(st, e, t, "face-verification-required", "no-camera",
+			    "set camera_room, or private_unlock = voice", emit, ud);
 			say->text = "Face verification required";
 			return "face-verification-required";
 		}
@@ -238,15 +339,6 @@ state_set_mode(struct state *st, int private_mode, double t, const char *reason,
 	set_mode(st, private_mode, t, reason, emit, ud);
 }
 
-static void
-verify_event(struct state *st, const char *what, double t, state_emit emit, void *ud)
-{
-	json_t *ev = state_event(st, "verify", t);
-
-	json_object_set_new(ev, "state", json_string(what));
-	send_trusted(emit, ud, ev);
-}
-
 void
 state_face(struct state *st, enum face_result result, const char *name, double t,
            state_emit emit, void *ud)
@@ -264,19 +356,24 @@ state_face(struct state *st, enum face_result result, const char *name, double t
 
 	if (result == FACE_VERIFIED && st->verify_pending) {
 		st->verify_pending = 0;
+		st->verify_step[0] = '\0';
 		if (st->confirm_remote) {
 			st->confirm_pending = 1;
-			verify_event(st, "confirm", t, emit, ud);
-		} else
+			verify_progress(st, "confirm", "confirm", "confirm on the paired remote", t, emit, ud);
+		} else {
+			verify_progress(st, "verified", NULL, NULL, t, emit, ud);
 			set_mode(st, 1, t, "face-verified", emit, ud);
+		}
 	} else if (result == FACE_FAILED && st->verify_pending) {
+		char hint[160];
+		const char *reason = failure_reason(name, hint, sizeof hint);
+
 		st->verify_pending = 0;
-		verify_event(st, "failed", t, emit, ud);
-		if (pm != NULL)
-			denied(st, pm, t, "face-verification-failed", emit, ud);
+		refuse(st, "failed", reason, hint, pm != NULL ? "face-verification-failed" : NULL, t, emit, ud);
 	} else if ((result == FACE_ABSENT || result == FACE_UNKNOWN) && st->confirm_pending) {
 		st->confirm_pending = 0;	/* the face it would confirm is gone */
-		verify_event(st, "failed", t, emit, ud);
+		refuse(st, "failed", "face-gone", "stay in front of the camera until the remote confirms", NULL,
+		    t, emit, ud);
 	} else if ((result == FACE_ABSENT || result == FACE_UNKNOWN) && st->private_mode) {
 		set_mode(st, 0, t, result == FACE_ABSENT ? "face-absent" : "unknown-face", emit, ud);
 	}
@@ -294,9 +391,70 @@ state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud)
 		set_mode(st, 1, t, "face-verified+remote", emit, ud);
 		return;
 	}
-	verify_event(st, "refused", t, emit, ud);
-	if (pm != NULL)
-		denied(st, pm, t, "refused-on-remote", emit, ud);
+	(void)pm;
+	refuse(st, "refused", "refused-on-remote", "the remote said no; ask for private mode again",
+	    "refused-on-remote", t, emit, ud);
+}
+
+void
+state_confirm_expired(struct state *st, double t, state_emit emit, void *ud)
+{
+	if (!st->confirm_pending)
+		return;
+	st->confirm_pending = 0;
+	refuse(st, "refused", "confirm-late", "confirm on the remote sooner: ask for private mode again",
+	    "refused-on-remote", t, emit, ud);
+}
+
+/* base64 (RFC 4648, padded) of len bytes: a new string, or NULL. */
+static char *
+base64(const uint8_t *p, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = (len + 2) / 3 * 4, o = 0;
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+		    (i + 2 < len ? p[i + 2] : 0);
+		s[o++] = abc[v >> 18 & 63];
+		s[o++] = abc[v >> 12 & 63];
+		s[o++] = i + 1 < len ? abc[v >> 6 & 63] : '=';
+		s[o++] = i + 2 < len ? abc[v & 63] : '=';
+	}
+	s[o] = '\0';
+	return s;
+}
+
+void
+state_preview(struct state *st, const uint8_t *jpeg, size_t len, int w, int h, int challenge,
+              double t, state_emit emit, void *ud)
+{
+	const char *step = challenge ? "blink" : "look";
+	const char *hint = challenge ? STEP_BLINK_HINT : STEP_LOOK_HINT;
+	char *b64;
+	json_t *ev;
+
+	if (!st->verify_pending)
+		return;		/* never outside a verification */
+	if (strcmp(st->verify_step, step) != 0) {
+		snprintf(st->verify_step, sizeof st->verify_step, "%s", step);
+		verify_progress(st, "progress", step, hint, t, emit, ud);
+	}
+	if ((b64 = base64(jpeg, len)) == NULL)
+		return;
+	ev = state_event(st, "preview", t);
+	json_object_set_new(ev, "camera", json_string("room"));
+	json_object_set_new(ev, "format", json_string("jpeg"));
+	json_object_set_new(ev, "w", json_integer(w));
+	json_object_set_new(ev, "h", json_integer(h));
+	json_object_set_new(ev, "step", json_string(step));
+	json_object_set_new(ev, "hint", json_string(hint));
+	json_object_set_new(ev, "data", json_string(b64));
+	free(b64);
+	send_trusted(emit, ud, ev);
 }
 
 void

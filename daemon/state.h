@@ -15,6 +15,8 @@
 #define SO_STATE_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "base/queue.h"
 #include "models/catalogue.h"
@@ -33,6 +35,7 @@ struct state {
 	int           verify_pending;   /* private mode asked; the camera checks */
 	int           confirm_pending;  /* face verified; waiting for the remote */
 	double        confirm_by;       /* ... until then (a monotonic clock; 0: no deadline yet) */
+	char          verify_step[16];  /* "look", "blink" of a running verification, or "" */
 };
 
 /*
@@ -83,6 +86,14 @@ void state_confirm_clock(struct state *st, double now, double timeout);
 int  state_confirm_late(const struct state *st, double now);
 /* A paired remote answered the confirmation request. */
 void state_confirm(struct state *st, int accept, double t, state_emit emit, void *ud);
+/* A paired remote's confirmation came after its deadline: refused, as
+ * reason "confirm-late". */
+void state_confirm_expired(struct state *st, double t, state_emit emit, void *ud);
+/* A snapshot of the room camera while a verification runs (else nothing):
+ * a "preview" event for trusted clients, and a "verify" progress event when
+ * the step changed (challenge: the face matched, blink or turn now). */
+void state_preview(struct state *st, const uint8_t *jpeg, size_t len, int w, int h, int challenge,
+                   double t, state_emit emit, void *ud);
 /* A vision event (engage, cursor, disengage, face): trusted clients only. */
 void state_emit_trusted(struct state *st, json_t *ev, state_emit emit, void *ud);
 /* The hello message for a client of this view (caller decrefs). */

@@ -77,6 +77,16 @@ struct vision {
 	double           lat_sum, lat_min, lat_max, face_sum, hand_sum;
 	uint32_t        *lat_hist;
 	int              w, h;
+
+	/* the preview of a running verification (vision_snapshot) */
+	pthread_mutex_t  snap_lock;          /* guards the five that follow */
+	uint8_t         *snap;               /* JPEG, or NULL: taken or none */
+	size_t           snap_len;
+	int              snap_w, snap_h;
+	double           snap_t;
+	enum face_live_state snap_step;
+	double           snap_next;          /* the thread's own: stream time of the next */
+	struct cv_image  snap_im;
 };
 
 static char *
@@ -349,6 +359,7 @@ start_verify(struct vision *v, double t)
 	face_live_init(&v->lv, &v->cfg.live);
 	v->verifying = 1;
 	v->verify_t0 = t;
+	v->snap_next = t;
 	log_info("camera %s: verifying %s (look at the camera, then turn your head or blink)",
 	    v->role, v->enrolled);
 }
@@ -380,6 +391,45 @@ verify_step(struct vision *v, double t)
 		v->verifying = 0;
 		push_face(v, t, FACE_VERIFIED, v->enrolled);
 	}
+}
+
+/* The preview of a running verification: every VISION_SNAPSHOT_S of
+ * stream time, the frame scaled to VISION_SNAPSHOT_W wide as a JPEG, left
+ * for the service thread (an older one not taken yet is replaced).
+ * Returns 1 when one was left. */
+static int
+snapshot(struct vision *v, double t)
+{
+	uint8_t *buf = NULL, *old;
+	size_t len = 0;
+	int w = VISION_SNAPSHOT_W, h;
+	char err[160];
+
+	if (t < v->snap_next || v->im.w <= 0 || v->im.h <= 0)
+		return 0;
+	v->snap_next = t + VISION_SNAPSHOT_S;
+	if (w > v->im.w)
+		w = v->im.w;
+	h = (int)((double)v->im.h * w / v->im.w + 0.5);
+	if (h < 1)
+		h = 1;
+	if (cv_image_resize(&v->im, w, h, &v->snap_im, err, sizeof err) < 0 ||
+	    cv_image_encode(&v->snap_im, ".jpg", VISION_SNAPSHOT_QUALITY, &buf, &len, err, sizeof err) < 0) {
+		if (!v->warned_detect++)
+			log_warnx("camera %s: preview: %s", v->role, err);
+		return 0;
+	}
+	pthread_mutex_lock(&v->snap_lock);
+	old = v->snap;
+	v->snap = buf;
+	v->snap_len = len;
+	v->snap_w = w;
+	v->snap_h = h;
+	v->snap_t = t;
+	v->snap_step = v->lv.st;
+	pthread_mutex_unlock(&v->snap_lock);
+	free(old);
+	return 1;
 }
 
 static void
@@ -546,6 +596,8 @@ process_frame(struct vision *v, double t)
 		v->verifying = 0;
 		push_face(v, t, FACE_FAILED, "not verified in time");
 	}
+	if (v->verifying && snapshot(v, t))
+		v->pushed++;	/* the service thread takes it on the wake below */
 	v->since_check++;
 	if (v->priv && detected && v->since_check >= VISION_PRIVATE_EVERY) {
 		v->since_check = 0;
@@ -649,6 +701,7 @@ vision_new(const struct vision_config *cfg, struct queue *q, void (*wake)(void *
 	v = xcalloc(1, sizeof *v);
 	v->lat_hist = xcalloc(LAT_BINS, sizeof *v->lat_hist);
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->snap_lock, NULL);
 	v->cfg = *cfg;
 	v->role = dup_or_empty(cfg->role && *cfg->role ? cfg->role : "room");
 	v->camera = dup_or_empty(cfg->camera);
@@ -725,6 +778,9 @@ vision_free(struct vision *v)
 	cv_image_free(&v->im);
 	cv_image_free(&v->crop);
 	cv_image_free(&v->eyes);
+	cv_image_free(&v->snap_im);
+	free(v->snap);
+	pthread_mutex_destroy(&v->snap_lock);
 	free(v->role);
 	free(v->camera);
 	free(v->state_dir);
@@ -740,6 +796,24 @@ void
 vision_verify(struct vision *v)
 {
 	atomic_fetch_add(&v->verify_req, 1);
+}
+
+int
+vision_snapshot(struct vision *v, struct vision_snapshot *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&v->snap_lock);
+	if (v->snap != NULL) {
+		out->jpeg = v->snap;
+		out->len = v->snap_len;
+		out->w = v->snap_w;
+		out->h = v->snap_h;
+		out->t = v->snap_t;
+		out->challenge = v->snap_step == FACE_LIVE_CHALLENGE;
+		v->snap = NULL;
+	}
+	pthread_mutex_unlock(&v->snap_lock);
+	return out->jpeg != NULL;
 }
 
 void

@@ -51,6 +51,9 @@
 #define VISION_UNKNOWN_CHECKS       3     /* checks in a row with an unknown face */
 #define VISION_UNKNOWN_SAME_SPOT_S  3.0   /* a non-matching face where the user was */
 #define VISION_MAX_FACES            4     /* largest faces recognized per check */
+#define VISION_SNAPSHOT_S           0.2   /* preview: stream time between snapshots */
+#define VISION_SNAPSHOT_W           320   /* ... its width (never wider than the frame) */
+#define VISION_SNAPSHOT_QUALITY     70    /* ... its JPEG quality */
 
 struct queue;
 struct record;
@@ -106,6 +109,20 @@ void vision_free(struct vision *v);
  * verification of the enrolled face (the enrollment is reloaded, so a
  * `face enroll` done meanwhile counts).  Again while one runs: ignored. */
 void vision_verify(struct vision *v);
+/* The preview of a running verification, handed over to the service
+ * thread: the newest snapshot not taken yet (the vision thread replaces
+ * an older one, so a slow taker skips frames, never queues them). */
+struct vision_snapshot {
+	uint8_t *jpeg;      /* malloc'd, the caller frees it */
+	size_t   len;
+	int      w, h;
+	double   t;         /* stream time of the frame */
+	int      challenge; /* the face matched: the blink/turn challenge runs */
+};
+/* Service thread: 1 and *out filled when a snapshot was waiting, else 0.
+ * Snapshots are made only while a verification runs, every
+ * VISION_SNAPSHOT_S of stream time. */
+int  vision_snapshot(struct vision *v, struct vision_snapshot *out);
 /* Service thread: private mode on (watch for absence and unknown faces)
  * or off. */
 void vision_set_private(struct vision *v, int private_mode);
