@@ -187,7 +187,7 @@ shelf_truth_read(const char *dir, struct shelf_truth *t, int max, char *err, siz
 
 	snprintf(path, sizeof path, "%s/truth.tsv", dir);
 	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%.900s: cannot open", path);
+		snprintf(err, errlen, "%.200s: cannot open", path);
 		return -1;
 	}
 	while (fgets(line, sizeof line, f) != NULL && n < max) {
