@@ -1,0 +1,629 @@
+/*
+ * conference — rooms, calls and the TV's briefing folder (conference.h).
+ */
+#include "daemon/conference.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "models/office.h"
+#include "ui-bridge/bridge.h"
+#include "ui-bridge/protocol.h"
+
+/* A department lacks the URI the call needs (docs/protocol.md). */
+#define E_MISSING_URI "missing-uri"
+
+enum active { ACT_NONE, ACT_ROOM, ACT_CALL };
+
+struct conference {
+	struct office *office;      /* NULL: no office file (office = "") */
+	char         **docs;        /* briefing_dir's PDFs, sorted */
+	size_t         ndocs;
+	char           selected[64];/* the room picked in the picker */
+	enum active    active;
+	char           room[64];    /* ACT_ROOM: the room */
+	int            on_tv;       /* ... started for the TV ("start the meeting") */
+	char           dept[64], kind[8], context[64];   /* ACT_CALL */
+	char           doc[256];    /* the TV's document, or "" */
+	int            page;
+};
+
+static void
+send_json(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id)
+{
+	char *s;
+
+	if (has_id)
+		json_object_set_new(obj, "id", json_integer(id));
+	if ((s = proto_dump(obj)) != NULL)
+		bridge_send(d->bridge, c, s, strlen(s));
+	free(s);
+	json_decref(obj);
+}
+
+static void
+ok(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
+{
+	send_json(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+}
+
+static void
+refuse(struct daemon *d, struct bridge_client *c, const char *code, const char *text, json_int_t id,
+       int has_id)
+{
+	char *s = proto_error(code, text, id, has_id);
+
+	if (s != NULL)
+		bridge_send(d->bridge, c, s, strlen(s));
+	free(s);
+}
+
+/* A string member, or NULL; *bad when present and not a short string. */
+static const char *
+opt_str(const json_t *msg, const char *key, size_t max, int *bad)
+{
+	json_t *v = json_object_get(msg, key);
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_string(v) || json_string_length(v) > max) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* Who asked, for the events' "source": the client's role, or what the
+ * page says moved it ("hand" for a click of the hand cursor). */
+static const char *
+source_of(struct bridge_client *c, const json_t *msg)
+{
+	const char *s = json_string_value(json_object_get(msg, "source"));
+	const char *role = bridge_client_role(c);
+
+	if (s != NULL && (strcmp(s, "hand") == 0 || strcmp(s, "voice") == 0 || strcmp(s, "tap") == 0))
+		return s;
+	if (strcmp(role, "display") == 0)
+		return "tap";
+	return role;
+}
+
+/* ---- the briefing folder ---- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+pdf_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 5 && n < 200 && name[0] != '.' && strcmp(name + n - 4, ".pdf") == 0 &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static void
+scan_briefing(struct conference *cf, const char *dir)
+{
+	struct dirent *de;
+	DIR *dp;
+
+	for (size_t i = 0; i < cf->ndocs; i++)
+		free(cf->docs[i]);
+	free(cf->docs);
+	cf->docs = NULL;
+	cf->ndocs = 0;
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	if ((dp = opendir(dir)) == NULL) {
+		log_info("briefing: %s: not a readable folder: the TV has no documents", dir);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (!pdf_name_ok(de->d_name))
+			continue;
+		cf->docs = xrealloc(cf->docs, (cf->ndocs + 1) * sizeof *cf->docs);
+		cf->docs[cf->ndocs++] = xstrdup(de->d_name);
+	}
+	closedir(dp);
+	if (cf->ndocs > 1)
+		qsort(cf->docs, cf->ndocs, sizeof *cf->docs, cmp_str);
+	log_info("briefing: %zu PDF file%s in %s", cf->ndocs, cf->ndocs == 1 ? "" : "s", dir);
+}
+
+/* "2026-budget-report.pdf" → "2026 budget report". */
+static void
+doc_title(const char *name, char *title, size_t len)
+{
+	size_t n = strlen(name) - 4, i;
+
+	if (n >= len)
+		n = len - 1;
+	for (i = 0; i < n; i++)
+		title[i] = name[i] == '-' || name[i] == '_' ? ' ' : (char)tolower((unsigned char)name[i]);
+	title[i] = '\0';
+}
+
+static json_t *
+doc_entry(const char *name)
+{
+	char title[256], url[300];
+
+	doc_title(name, title, sizeof title);
+	snprintf(url, sizeof url, "/briefing/%s", name);
+	return json_pack("{s:s, s:s, s:s}", "id", name, "title", title, "url", url);
+}
+
+int
+conference_briefing_has(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; d->conf != NULL && i < d->conf->ndocs; i++)
+		if (strcmp(d->conf->docs[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is WORD one of the space-separated words of TITLE? */
+static int
+has_word(const char *title, const char *word, size_t n)
+{
+	for (const char *p = title + strspn(title, " "); *p; p += strspn(p, " ")) {
+		size_t m = strcspn(p, " ");
+		if (m == n && strncmp(p, word, n) == 0)
+			return 1;
+		p += m;
+	}
+	return 0;
+}
+
+/*
+ * The one document whose title has every word of what was said ("open the
+ * budget report" → "2026 budget report"), carrier words left out.  Returns
+ * its index, -1 for none, -2 for more than one.
+ */
+static int
+doc_by_title(const struct conference *cf, const char *said)
+{
+	static const char *skip[] = { "open", "show", "me", "the", "a", "please", "document", "file", NULL };
+	char q[256], title[256];
+	int found = -1;
+
+	snprintf(q, sizeof q, "%s", said);
+	for (char *p = q; *p; p++)
+		*p = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : ' ';
+	for (size_t i = 0; i < cf->ndocs; i++) {
+		int all = 1, any = 0;
+		doc_title(cf->docs[i], title, sizeof title);
+		for (const char *w = q + strspn(q, " "); *w && all; w += strspn(w, " ")) {
+			size_t n = strcspn(w, " ");
+			int skipped = 0;
+			for (int k = 0; skip[k] != NULL; k++)
+				if (strlen(skip[k]) == n && strncmp(skip[k], w, n) == 0)
+					skipped = 1;
+			if (!skipped) {
+				any = 1;
+				all = has_word(title, w, n);
+			}
+			w += n;
+		}
+		if (all && any) {
+			if (found >= 0)
+				return -2;
+			found = (int)i;
+		}
+	}
+	return found;
+}
+
+/* ---- start-up, reload ---- */
+
+int
+conference_open(struct daemon *d, char *err, size_t errlen)
+{
+	struct conference *cf = xcalloc(1, sizeof *cf);
+
+	if (d->cfg.office != NULL && d->cfg.office[0] != '\0' &&
+	    (cf->office = office_load(d->cfg.office, err, errlen)) == NULL) {
+		free(cf);
+		return -1;
+	}
+	if (cf->office != NULL)
+		log_info("office: %zu room%s, %zu department%s from %s", cf->office->nrooms,
+		    cf->office->nrooms == 1 ? "" : "s", cf->office->ndepts, cf->office->ndepts == 1 ? "" : "s",
+		    cf->office->path);
+	scan_briefing(cf, d->cfg.briefing_dir);
+	d->conf = cf;
+	return 0;
+}
+
+void
+conference_reload(struct daemon *d)
+{
+	struct conference *cf = d->conf;
+	struct office *o = NULL;
+	char err[2048];
+
+	if (cf == NULL)
+		return;
+	if (d->cfg.office != NULL && d->cfg.office[0] != '\0' &&
+	    (o = office_load(d->cfg.office, err, sizeof err)) == NULL) {
+		log_warnx("reload: %skeeping the running rooms and departments", err);
+	} else {
+		office_free(cf->office);
+		cf->office = o;
+		if (office_room(o, cf->selected) == NULL)
+			cf->selected[0] = '\0';
+	}
+	scan_briefing(cf, d->cfg.briefing_dir);
+}
+
+void
+conference_close(struct daemon *d)
+{
+	struct conference *cf = d->conf;
+
+	if (cf == NULL)
+		return;
+	office_free(cf->office);
+	for (size_t i = 0; i < cf->ndocs; i++)
+		free(cf->docs[i]);
+	free(cf->docs);
+	free(cf);
+	d->conf = NULL;
+}
+
+/* ---- what clients are told ---- */
+
+static json_t *
+room_json(const struct office_room *r, int with_url)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "id", r->id, "ko", r->ko, "en", r->en);
+
+	if (with_url)
+		json_object_set_new(j, "url", json_string(r->url));
+	return j;
+}
+
+static json_t *
+dept_json(const struct office_department *dp)
+{
+	json_t *ctx = json_array();
+
+	for (size_t i = 0; i < dp->ncontexts; i++)
+		json_array_append_new(ctx, json_string(dp->contexts[i]));
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:o}", "id", dp->id, "ko", dp->ko, "en", dp->en,
+	    "video", dp->video != NULL, "voice", dp->voice != NULL, "contexts", ctx);
+}
+
+/* What runs now, with its URI (trusted clients only). */
+static json_t *
+now_json(struct conference *cf)
+{
+	const struct office_room *r = office_room(cf->office, cf->room);
+	const struct office_department *dp = office_department(cf->office, cf->dept);
+
+	if (cf->active == ACT_ROOM && r != NULL)
+		return json_pack("{s:s, s:o, s:s}", "state", "started", "room", room_json(r, 1),
+		    "target", cf->on_tv ? "tv" : "displays");
+	if (cf->active == ACT_CALL && dp != NULL)
+		return json_pack("{s:s, s:s, s:o, s:s, s:s}", "state", "call", "kind", cf->kind,
+		    "department", dept_json(dp), "uri", !strcmp(cf->kind, "video") ? dp->video : dp->voice,
+		    "context", cf->context);
+	return json_pack("{s:s}", "state", "idle");
+}
+
+void
+conference_hello(struct daemon *d, json_t *hello, int trusted)
+{
+	struct conference *cf = d->conf;
+	json_t *rooms, *depts, *docs;
+
+	if (!trusted || cf == NULL)
+		return;
+	rooms = json_array();
+	depts = json_array();
+	docs = json_array();
+	for (size_t i = 0; cf->office != NULL && i < cf->office->nrooms; i++)
+		json_array_append_new(rooms, room_json(&cf->office->rooms[i], 0));
+	for (size_t i = 0; cf->office != NULL && i < cf->office->ndepts; i++)
+		json_array_append_new(depts, dept_json(&cf->office->depts[i]));
+	for (size_t i = 0; i < cf->ndocs; i++)
+		json_array_append_new(docs, doc_entry(cf->docs[i]));
+	json_object_set_new(hello, "office", json_pack("{s:o, s:o, s:s?}", "rooms", rooms,
+	    "departments", depts, "tv_room", cf->office != NULL ? cf->office->tv_room : NULL));
+	json_object_set_new(hello, "briefing", docs);
+	json_object_set_new(hello, "conference", now_json(cf));
+	if (cf->doc[0] != '\0')
+		json_object_set_new(hello, "tv", json_pack("{s:o, s:i}", "document", doc_entry(cf->doc),
+		    "page", cf->page));
+}
+
+/* An event of TYPE for trusted clients only. */
+static json_t *
+event(struct daemon *d, const char *type, const char *state, const char *source)
+{
+	json_t *ev = state_event(&d->state, type, daemon_now(d));
+
+	json_object_set_new(ev, "state", json_string(state));
+	json_object_set_new(ev, "source", json_string(source));
+	return ev;
+}
+
+static void
+emit(struct daemon *d, json_t *ev)
+{
+	state_emit_trusted(&d->state, ev, daemon_emit, d);	/* steals ev */
+}
+
+/* Ends what runs (a room or a call): an "ended" event of its type. */
+static int
+end_active(struct conference *cf, struct daemon *d, const char *source)
+{
+	json_t *ev;
+
+	if (cf->active == ACT_NONE)
+		return 0;
+	ev = event(d, cf->active == ACT_ROOM ? "conference" : "call", "ended", source);
+	if (cf->active == ACT_ROOM)
+		json_object_set_new(ev, "room", json_string(cf->room));
+	else
+		json_object_set_new(ev, "department", json_string(cf->dept));
+	log_info("conference: %s %s ended by %s", cf->active == ACT_ROOM ? "room" : "call",
+	    cf->active == ACT_ROOM ? cf->room : cf->dept, source);
+	cf->active = ACT_NONE;
+	cf->room[0] = cf->dept[0] = '\0';
+	cf->on_tv = 0;
+	emit(d, ev);
+	return 1;
+}
+
+static void
+start_room(struct conference *cf, struct daemon *d, const struct office_room *r, int on_tv,
+           const char *source)
+{
+	json_t *ev;
+
+	end_active(cf, d, source);
+	cf->active = ACT_ROOM;
+	snprintf(cf->room, sizeof cf->room, "%s", r->id);
+	snprintf(cf->selected, sizeof cf->selected, "%s", r->id);
+	cf->on_tv = on_tv;
+	ev = event(d, "conference", "started", source);
+	json_object_set_new(ev, "room", room_json(r, 1));
+	json_object_set_new(ev, "target", json_string(on_tv ? "tv" : "displays"));
+	log_info("conference: room %s started by %s%s", r->id, source, on_tv ? " on the TV" : "");
+	emit(d, ev);
+}
+
+/* ---- conference: open, select, start, end ---- */
+
+void
+conference_on_conference(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                         int has_id)
+{
+	struct conference *cf = d->conf;
+	int bad = 0;
+	const char *action = opt_str(msg, "action", 16, &bad);
+	const char *room = opt_str(msg, "room", 64, &bad);
+	const char *source = source_of(c, msg);
+	const struct office_room *r = NULL;
+	char text[160];
+	json_t *ev, *rooms;
+
+	if (bad || action == NULL || (strcmp(action, "open") && strcmp(action, "select") &&
+	    strcmp(action, "start") && strcmp(action, "end"))) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "conference needs \"action\": \"open\", \"select\", "
+		    "\"start\" or \"end\" (and \"room\": an id for select and start)", id, has_id);
+		return;
+	}
+	if (strcmp(action, "end") == 0) {
+		if (!end_active(cf, d, source))
+			refuse(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
+		else
+			ok(d, c, id, has_id);
+		return;
+	}
+	if (cf->office == NULL || cf->office->nrooms == 0) {
+		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, "no conference rooms: set office in smartofficed.conf "
+		    "(docs/conference.md)", id, has_id);
+		return;
+	}
+	if (strcmp(action, "open") == 0) {
+		ev = event(d, "conference", "picker", source);
+		rooms = json_array();
+		for (size_t i = 0; i < cf->office->nrooms; i++)
+			json_array_append_new(rooms, room_json(&cf->office->rooms[i], 0));
+		json_object_set_new(ev, "rooms", rooms);
+		if (cf->selected[0])
+			json_object_set_new(ev, "selected", json_string(cf->selected));
+		emit(d, ev);
+		ok(d, c, id, has_id);
+		return;
+	}
+	if (room == NULL && strcmp(action, "start") == 0 && cf->selected[0])
+		room = cf->selected;
+	if (room == NULL) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "conference: which room? (\"room\": an id, or select one "
+		    "first)", id, has_id);
+		return;
+	}
+	if ((r = office_room(cf->office, room)) == NULL) {
+		snprintf(text, sizeof text, "no room \"%.64s\" in the office file", room);
+		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+		return;
+	}
+	if (strcmp(action, "select") == 0) {
+		snprintf(cf->selected, sizeof cf->selected, "%s", r->id);
+		ev = event(d, "conference", "selected", source);
+		json_object_set_new(ev, "room", room_json(r, 0));
+		emit(d, ev);
+	} else
+		start_room(cf, d, r, strcmp(bridge_client_role(c), "tv") == 0, source);
+	ok(d, c, id, has_id);
+}
+
+/* ---- call: video or voice, to a department, from a context ---- */
+
+void
+conference_on_call(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                   int has_id)
+{
+	struct conference *cf = d->conf;
+	int bad = 0;
+	const char *kind = opt_str(msg, "kind", 8, &bad);
+	const char *dept = opt_str(msg, "department", 64, &bad);
+	const char *context = opt_str(msg, "context", 64, &bad);
+	const char *action = opt_str(msg, "action", 16, &bad);
+	const char *source = source_of(c, msg), *uri;
+	const struct office_department *dp;
+	char text[200];
+	json_t *ev;
+
+	if (bad || (action != NULL && strcmp(action, "start") && strcmp(action, "end"))) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "call: \"action\" is \"start\" (the default) or \"end\"; "
+		    "\"kind\", \"department\" and \"context\" are strings", id, has_id);
+		return;
+	}
+	if (action != NULL && strcmp(action, "end") == 0) {
+		if (!end_active(cf, d, source))
+			refuse(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
+		else
+			ok(d, c, id, has_id);
+		return;
+	}
+	if (kind == NULL || (strcmp(kind, "video") && strcmp(kind, "voice"))) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "call needs \"kind\": \"video\" or \"voice\"", id, has_id);
+		return;
+	}
+	/* The context a call is made from: named, else the screen shown now. */
+	if (context == NULL)
+		context = d->state.screen;
+	if (dept != NULL)
+		dp = office_department(cf->office, dept);
+	else
+		dp = office_department_for(cf->office, context);
+	if (dp == NULL) {
+		if (dept != NULL)
+			snprintf(text, sizeof text, "no department \"%.64s\" in the office file", dept);
+		else
+			snprintf(text, sizeof text, "no department answers for \"%.64s\" in the office file",
+			    context);
+		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+		return;
+	}
+	uri = strcmp(kind, "video") == 0 ? dp->video : dp->voice;
+	if (uri == NULL) {
+		snprintf(text, sizeof text, "department \"%s\" has no %s URI in the office file", dp->id, kind);
+		refuse(d, c, E_MISSING_URI, text, id, has_id);
+		return;
+	}
+	end_active(cf, d, source);
+	cf->active = ACT_CALL;
+	snprintf(cf->dept, sizeof cf->dept, "%s", dp->id);
+	snprintf(cf->kind, sizeof cf->kind, "%s", kind);
+	snprintf(cf->context, sizeof cf->context, "%s", context);
+	ev = event(d, "call", "started", source);
+	json_object_set_new(ev, "kind", json_string(kind));
+	json_object_set_new(ev, "department", dept_json(dp));
+	json_object_set_new(ev, "uri", json_string(uri));
+	json_object_set_new(ev, "context", json_string(context));
+	log_info("conference: %s call to %s (from %s) by %s", kind, dp->id, context, source);
+	emit(d, ev);
+	ok(d, c, id, has_id);
+}
+
+/* ---- tv: open a briefing document, turn its pages, start the meeting ---- */
+
+void
+conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                 int has_id)
+{
+	struct conference *cf = d->conf;
+	int bad = 0, k = -1;
+	const char *action = opt_str(msg, "action", 16, &bad);
+	const char *doc = opt_str(msg, "document", 200, &bad);
+	const char *title = opt_str(msg, "title", 200, &bad);
+	const char *source = source_of(c, msg);
+	const struct office_room *r;
+	char text[300];
+	json_t *ev, *page = json_object_get(msg, "page");
+
+	if (bad || action == NULL || (strcmp(action, "open") && strcmp(action, "next") &&
+	    strcmp(action, "previous") && strcmp(action, "page") && strcmp(action, "close") &&
+	    strcmp(action, "meeting")) || (page != NULL && !json_is_integer(page))) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "tv needs \"action\": \"open\" (with \"document\" or "
+		    "\"title\"), \"next\", \"previous\", \"page\" (with \"page\": a number), \"close\" or "
+		    "\"meeting\"", id, has_id);
+		return;
+	}
+	if (strcmp(action, "meeting") == 0) {
+		if (cf->office == NULL || cf->office->tv_room == NULL ||
+		    (r = office_room(cf->office, cf->office->tv_room)) == NULL) {
+			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, "no meeting room for the TV: set \"tv_room\" in "
+			    "the office file (docs/conference.md)", id, has_id);
+			return;
+		}
+		start_room(cf, d, r, 1, source);
+		ok(d, c, id, has_id);
+		return;
+	}
+	if (strcmp(action, "open") == 0) {
+		if ((doc == NULL) == (title == NULL)) {
+			refuse(d, c, PROTO_E_BAD_REQUEST, "tv open needs \"document\" (a file of the briefing "
+			    "folder) or \"title\" (words of its title)", id, has_id);
+			return;
+		}
+		if (doc != NULL && !conference_briefing_has(d, doc)) {
+			snprintf(text, sizeof text, "no document \"%.200s\" in the briefing folder", doc);
+			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+			return;
+		}
+		if (title != NULL && (k = doc_by_title(cf, title)) < 0) {
+			snprintf(text, sizeof text, k == -2 ? "\"%.200s\" names more than one document of the "
+			    "briefing folder" : "no document of the briefing folder is called \"%.200s\"", title);
+			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+			return;
+		}
+		snprintf(cf->doc, sizeof cf->doc, "%s", doc != NULL ? doc : cf->docs[k]);
+		cf->page = 1;
+		ev = event(d, "tv", "document", source);
+		json_object_set_new(ev, "document", doc_entry(cf->doc));
+		json_object_set_new(ev, "page", json_integer(cf->page));
+		log_info("tv: %s opened by %s", cf->doc, source);
+		emit(d, ev);
+		ok(d, c, id, has_id);
+		return;
+	}
+	if (cf->doc[0] == '\0') {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "no document is open on the TV", id, has_id);
+		return;
+	}
+	if (strcmp(action, "close") == 0) {
+		cf->doc[0] = '\0';
+		emit(d, event(d, "tv", "closed", source));
+		ok(d, c, id, has_id);
+		return;
+	}
+	if (strcmp(action, "next") == 0)
+		cf->page++;
+	else if (strcmp(action, "previous") == 0)
+		cf->page = cf->page > 1 ? cf->page - 1 : 1;
+	else if (page == NULL || json_integer_value(page) < 1 || json_integer_value(page) > 100000) {
+		refuse(d, c, PROTO_E_BAD_REQUEST, "tv page needs \"page\": 1 or more", id, has_id);
+		return;
+	} else
+		cf->page = (int)json_integer_value(page);
+	ev = event(d, "tv", "page", source);
+	json_object_set_new(ev, "document", json_string(cf->doc));
+	json_object_set_new(ev, "page", json_integer(cf->page));
+	emit(d, ev);
+	ok(d, c, id, has_id);
+}
