@@ -79,7 +79,7 @@ $(BUILD)/smartofficed: $(BUILD)/cli/smartofficed.o $(BUILD)/libsmartoffice.a
 # to a shared test header (tests/vision/*.h, ...) rebuilds them.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka $(LDFLAGS)
 
 # test_clients talks to fake websocket clients: tests/unit/fake_bridge.c defines every
 # function of ui-bridge/bridge.h, and linked before the archive it leaves the
@@ -89,11 +89,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsmartoffice.a
 FAKE_BRIDGE_TESTS = $(BUILD)/tests/test_clients
 $(FAKE_BRIDGE_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/unit/fake_bridge.o $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) -lcmocka $(LDFLAGS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka $(LDFLAGS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $^ $(LDLIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/tools/%: models/train/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
@@ -168,7 +168,8 @@ install: all
 	if [ -f models/blazeface/face_detection_front_128x128_barracuda.onnx ]; then \
 	  install -m 0644 models/blazeface/* $(DESTDIR)$(DATADIR)/blazeface/; fi
 	install -d $(DESTDIR)$(DATADIR)/facerec
-	install -m 0644 models/facerec/* $(DESTDIR)$(DATADIR)/facerec/
+	if [ -f models/facerec/face_recognition_model.bin ]; then \
+	  install -m 0644 models/facerec/* $(DESTDIR)$(DATADIR)/facerec/; fi
 	install -m 0644 devices/demo/session.wav $(DESTDIR)$(DATADIR)/demo/session.wav
 	install -m 0644 docs/smartofficed.8 $(DESTDIR)$(MANDIR)/man8/smartofficed.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/smartoffice/smartofficed.conf || \

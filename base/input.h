@@ -23,12 +23,18 @@ enum input_kind {
 	IN_FACE,          /* face */
 	IN_CAMERA,        /* camera */
 	IN_EVENTS_END,    /* --events-file has no more lines */
+	IN_MIC,           /* mic: the microphone went away or came back */
+	IN_DOOR,          /* door: the shelf door sensor */
+	IN_SHELF,         /* shelf: a book taken or put back */
 };
 
 enum gesture_kind   { GESTURE_ENGAGE, GESTURE_CURSOR, GESTURE_DISENGAGE };
 enum cursor_state   { CURSOR_MOVE, CURSOR_PRESS, CURSOR_RELEASE };
 enum face_result    { FACE_VERIFIED, FACE_UNKNOWN, FACE_ABSENT, FACE_FAILED };
 enum camera_state   { CAMERA_LOST, CAMERA_BACK, CAMERA_END };
+enum mic_state      { MIC_LOST, MIC_BACK };
+enum door_event     { DOOR_EV_OPEN, DOOR_EV_CLOSED, DOOR_EV_LOST, DOOR_EV_BACK };
+enum shelf_book     { SHELF_BOOK_TAKEN, SHELF_BOOK_RETURNED };
 
 /* IN_WAKE, IN_COMMAND, IN_REJECT: a recognizer's decision. */
 struct input_speech {
@@ -61,6 +67,24 @@ struct input_camera {
 	char              text[256];  /* CAMERA_LOST: what went wrong */
 };
 
+struct input_door {
+	enum door_event   state;
+	char              text[256];  /* DOOR_EV_LOST: what went wrong */
+};
+
+struct input_shelf {
+	enum shelf_book   what;
+	int               marker;     /* the ArUco id (catalogue "books") */
+	double            t_since;    /* taken: when it left its place */
+	int               moved;      /* returned: to another slot */
+};
+
+struct input_mic {
+	enum mic_state state;
+	double         gone_s;       /* MIC_BACK: seconds without audio */
+	char           text[256];    /* MIC_LOST: what went wrong */
+};
+
 struct input {
 	enum input_kind kind;
 	double          t;           /* stream seconds when decided */
@@ -70,6 +94,9 @@ struct input {
 		struct input_gesture gesture;  /* IN_GESTURE */
 		struct input_face    face;     /* IN_FACE */
 		struct input_camera  camera;   /* IN_CAMERA */
+		struct input_mic     mic;      /* IN_MIC */
+		struct input_door    door;     /* IN_DOOR */
+		struct input_shelf   shelf;    /* IN_SHELF */
 		char                 error[256]; /* IN_DEVICE_ERROR */
 		int                  signo;    /* IN_SIGNAL */
 	};
@@ -79,9 +106,14 @@ const char *gesture_kind_name(enum gesture_kind k);
 const char *cursor_state_name(enum cursor_state s);
 const char *face_result_name(enum face_result r);
 const char *camera_state_name(enum camera_state s);
+const char *mic_state_name(enum mic_state s);
+const char *door_event_name(enum door_event e);
+const char *shelf_book_name(enum shelf_book b);
 int gesture_kind_parse(const char *s);
 int cursor_state_parse(const char *s);
 int face_result_parse(const char *s);
 int camera_state_parse(const char *s);
+int mic_state_parse(const char *s);
+int door_event_parse(const char *s);
 
 #endif

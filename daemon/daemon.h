@@ -23,6 +23,7 @@ struct queue;
 struct remote_voice;
 struct tokens;
 struct vision;
+struct pointer;
 struct record;
 struct events_file;
 struct mqtt;
@@ -43,6 +44,9 @@ struct daemon {
 	int               tokens_unreadable; /* the file was bad at the last look */
 	struct pairing   *pairing;         /* the one live pairing code */
 	struct vision    *vision;          /* room camera thread, or NULL */
+	struct pointer   *pointer;         /* pointer = uinput | file:PATH, or NULL */
+	struct shelf_thread *shelf;        /* shelf camera and door threads (daemon/shelf.h), or NULL */
+	int               shelf_done;      /* the shelf replay ended (or there is none) */
 	struct record    *rec;             /* --record, or NULL */
 	int               video_done, audio_done, events_done;
 	struct events_file *events;        /* --events-file, or NULL */
@@ -50,6 +54,7 @@ struct daemon {
 	int               vision_private;   /* what the vision thread was last told */
 	struct remote_voice *rv;           /* remotes' voice button */
 	struct mqtt      *mqtt;            /* the MQTT broker (ui-bridge/mqtt.h), or NULL */
+	struct conference *conf;           /* rooms, calls, the TV's briefing folder (conference.h) */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;
 	int               quit, exit_code;
@@ -81,6 +86,8 @@ int  daemon_ensure_state_dir(const char *dir);
  * returns the exit status.  Frees what it started, not d->cfg. */
 int  daemon_run(struct daemon *d, const struct daemon_run_options *o);
 
+/* SIGHUP: the configuration and catalogue again (main.c; test_reload). */
+void daemon_reload(struct daemon *d);
 /* One event in its two views (state.h's state_emit). */
 void daemon_emit(void *ud, json_t *ev, json_t *pub);
 /* Seconds since start-up, the `t` of events that come from no stream

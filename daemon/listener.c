@@ -2,12 +2,14 @@
 #include "base/xalloc.h"
 #include "base/worker.h"
 #include "base/log.h"
+#include "models/embed.h"
 #include "models/speech_slot.h"
 #include "devices/record.h"
 #include "base/queue.h"
 #include "devices/mic.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 struct listener {
 	struct listener_config cfg;
 	char            *source;
-	struct mic      *mic;
+	struct mic_sup  *mic;        /* supervised: a lost microphone is reopened */
 	struct speech_slot rec;      /* the recognizer and its catalogue */
 	struct queue    *q;
 	void           (*wake)(void *);
@@ -161,6 +163,61 @@ maybe_reload(struct listener *l)
 	log_info("recognizer reloaded with %zu entries", next->nentries);
 }
 
+/*
+ * Into the recognizer, which a reload replaces on a point of the
+ * embedding's 80 ms hop grid only (whatever size the reads are): one
+ * started off the grid hears the audio in other windows and misses wake
+ * phrases the old one heard (test_listener).
+ */
+static void
+feed(struct listener *l, const int16_t *buf, size_t n)
+{
+	while (n > 0) {
+		uint64_t at = (uint64_t)llround(speech_time(l->rec.speech) * SPEECH_RATE);
+		size_t k = EMBED_HOP - (size_t)(at % EMBED_HOP);
+
+		if (k == EMBED_HOP)
+			maybe_reload(l);
+		if (k > n)
+			k = n;
+		speech_feed(l->rec.speech, buf, k);
+		buf += k;
+		n -= k;
+	}
+}
+
+/* The microphone went (err says why) or came back: the service thread is
+ * told, and the stream's time goes on by the time it was gone. */
+static void
+push_mic(struct listener *l, enum mic_state st, const char *why)
+{
+	struct input in = { .kind = IN_MIC };
+
+	if (st == MIC_LOST)
+		speech_flush(l->rec.speech);        /* a command cut short is decided now */
+	else
+		speech_skip(l->rec.speech, mic_sup_gap(l->mic));
+	/* The recording keeps the stream's timeline: the gap as silence. */
+	if (st == MIC_BACK && l->cfg.rec != NULL && !l->rec_failed) {
+		static const int16_t zeros[CHUNK];
+		char err[512];
+		uint64_t left = (uint64_t)(mic_sup_gap(l->mic) * MIC_RATE + 0.5);
+		while (left > 0 && !l->rec_failed) {
+			size_t n = left < CHUNK ? (size_t)left : CHUNK;
+			if (record_audio(l->cfg.rec, zeros, n, err, sizeof err) < 0) {
+				log_warnx("record: %s (audio is no longer recorded)", err);
+				l->rec_failed = 1;
+			}
+			left -= n;
+		}
+	}
+	in.t = speech_time(l->rec.speech);
+	in.mic.state = st;
+	in.mic.gone_s = st == MIC_BACK ? mic_sup_gap(l->mic) : 0;
+	snprintf(in.mic.text, sizeof in.mic.text, "%.200s", st == MIC_LOST ? why : "");
+	push(l, &in);
+}
+
 static void *
 listener_main(void *arg)
 {
@@ -175,12 +232,14 @@ listener_main(void *arg)
 		    (double)now.tv_sec + now.tv_nsec / 1e9);
 	}
 	while (!worker_stopping(&l->w)) {
-		ssize_t n = mic_read(l->mic, buf, CHUNK, err, sizeof err);
-		if (n < 0) {
-			struct input in = { .kind = IN_DEVICE_ERROR, .t = speech_time(l->rec.speech) };
-			snprintf(in.error, sizeof in.error, "%.200s", err);
-			push(l, &in);
-			break;
+		ssize_t n = mic_sup_read(l->mic, buf, CHUNK, err, sizeof err);
+		if (n == MIC_SUP_LOST || n == MIC_SUP_BACK) {
+			push_mic(l, n == MIC_SUP_LOST ? MIC_LOST : MIC_BACK, err);
+			continue;
+		}
+		if (n == MIC_SUP_WAIT) {        /* gone: a reload need not wait for it */
+			maybe_reload(l);
+			continue;
 		}
 		if (n > 0 && l->cfg.rec != NULL && !l->rec_failed &&
 		    record_audio(l->cfg.rec, buf, (size_t)n, err, sizeof err) < 0) {
@@ -189,22 +248,17 @@ listener_main(void *arg)
 		}
 		if (n == 0) {
 			speech_flush(l->rec.speech);
-			if (l->cfg.loop && l->mic->samples > 0) {
-				struct mic *m = mic_open(l->source, l->cfg.realtime, err, sizeof err);
-				if (m != NULL) {
-					mic_close(l->mic);
-					l->mic = m;
-					log_info("%s starts again at %.1f s", l->source, speech_time(l->rec.speech));
-					continue;
-				}
+			if (l->cfg.loop && mic_sup_position(l->mic) > 0 &&
+			    mic_sup_rewind(l->mic, err, sizeof err) == 0) {
+				log_info("%s starts again at %.1f s", l->source, speech_time(l->rec.speech));
+				continue;
 			}
 			struct input in = { .kind = IN_EOF, .t = speech_time(l->rec.speech) };
 			push(l, &in);
 			break;
 		}
-		maybe_reload(l);
 		mix_echo(l, buf, (size_t)n);
-		speech_feed(l->rec.speech, buf, (size_t)n);
+		feed(l, buf, (size_t)n);
 	}
 	return NULL;
 }
@@ -223,7 +277,7 @@ listener_new(const struct listener_config *cfg, const struct catalogue *cat, str
 	l->wake_ud = wake_ud;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->cond, NULL);
-	if ((l->mic = mic_open(cfg->source, cfg->realtime, err, errlen)) == NULL ||
+	if ((l->mic = mic_sup_open(cfg->source, NULL, cfg->realtime, NULL, err, errlen)) == NULL ||
 	    speech_slot_init(&l->rec, &cfg->speech, cat, on_result, l, err, errlen) < 0) {
 		/* A failed start leaves cat to the caller. */
 		listener_free(l);
@@ -264,7 +318,7 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	listener_stop(l);
-	mic_close(l->mic);
+	mic_sup_close(l->mic);
 	speech_slot_free(&l->rec);
 	catalogue_free(l->next_cat);
 	free(l->echo);

@@ -134,6 +134,13 @@ speech_continue(struct speech *s, const struct speech *old)
 	s->base = speech_time(old);
 }
 
+void
+speech_skip(struct speech *s, double seconds)
+{
+	if (seconds > 0)
+		s->base += seconds;
+}
+
 enum speech_engine
 speech_engine(const struct speech *s)
 {

@@ -94,6 +94,9 @@ int  speech_busy(const struct speech *s);
 double speech_time(const struct speech *s);
 /* A recognizer built to replace `old` (a reload) goes on at old's stream time. */
 void speech_continue(struct speech *s, const struct speech *old);
+/* The stream went on for `seconds` without audio (a microphone that was
+ * gone): later results' times count them.  Call after speech_flush. */
+void speech_skip(struct speech *s, double seconds);
 enum speech_engine speech_engine(const struct speech *s);
 const char *speech_engine_name(enum speech_engine e);
 

@@ -16,8 +16,11 @@
  *  - listener_set_catalogue while it runs: the next utterance is decided
  *    with the new catalogue, and no catalogue reference is leaked;
  *  - listener_stop while the thread waits for an ack returns at once;
- *  - a microphone that fails mid-stream (a simulated unplug) gives
- *    IN_DEVICE_ERROR; a truncated file ends with IN_EOF where its data
+ *  - a microphone that fails mid-stream (a simulated unplug) gives IN_MIC
+ *    lost at once and IN_MIC back once it is there again, stream time
+ *    going on by the gap (IN_EOF at the file's end); one gone for good
+ *    gives IN_MIC lost and then nothing; a truncated file ends with IN_EOF
+ *    where its data
  *    ends; a file that is not a WAV, or is missing, is refused by
  *    listener_new with the reason.
  *
@@ -43,6 +46,7 @@
 #include "base/log.h"
 #include "base/queue.h"
 #include "daemon/listener.h"
+#include "devices/mic.h"
 #include "devices/wav.h"
 #include "models/catalogue.h"
 #include "models/speech.h"
@@ -90,6 +94,7 @@ kind_name(enum input_kind k)
 	case IN_REJECT: return "IN_REJECT";
 	case IN_EOF: return "IN_EOF";
 	case IN_DEVICE_ERROR: return "IN_DEVICE_ERROR";
+	case IN_MIC: return "IN_MIC";
 	default: return "another kind";
 	}
 }
@@ -571,23 +576,64 @@ test_stop_while_waiting(void **state)
 	assert_int_equal(catalogue_refs(cat), 1);
 }
 
-/* A microphone that goes away mid-stream: IN_DEVICE_ERROR, then nothing. */
+/* A microphone that goes away mid-stream and comes back (the file row's
+ * unplug schedule): IN_MIC lost at once, IN_MIC back once it is there
+ * again (well within 2 s), stream time going on by the gap: IN_EOF at the
+ * file's end, as without the unplug. */
 static void
-test_device_error(void **state)
+test_mic_lost_back(void **state)
+{
+	struct input in;
+	char spec[1100], err[512];
+	double t0, lost_t, len;
+	struct mic *m;
+
+	(void)state;
+	snprintf(spec, sizeof spec, "file:%s", fixture("nowake.wav"));
+	if ((m = mic_open(spec, 0, err, sizeof err)) == NULL)
+		fail_msg("%s", err);
+	len = m->duration;
+	mic_close(m);
+	snprintf(spec, sizeof spec, "file:%s@unplug=0.5+0.6", fixture("nowake.wav"));
+	start(spec, 0, 1);
+	expect_input(&in, IN_MIC);
+	t0 = now_s();
+	assert_int_equal(in.mic.state, MIC_LOST);
+	if (strstr(in.mic.text, "read failed") == NULL || strstr(in.mic.text, "nowake.wav") == NULL ||
+	    strstr(in.mic.text, "unplug at 0.50 s") == NULL)
+		fail_msg("lost should name the file and the read that failed: \"%s\"", in.mic.text);
+	assert_true(in.t > 0.45 && in.t < 0.55);
+	lost_t = in.t;
+	expect_input(&in, IN_MIC);
+	assert_int_equal(in.mic.state, MIC_BACK);
+	print_message("back %.3f s after lost (gone 0.6 s), gone_s %.3f\n", now_s() - t0, in.mic.gone_s);
+	assert_true(now_s() - t0 > 0.5 && now_s() - t0 < 2.0);
+	assert_true(in.mic.gone_s >= 0.6 && in.mic.gone_s < 2.0);
+	assert_true(fabs(in.t - (lost_t + in.mic.gone_s)) < 0.01);
+	expect_input(&in, IN_EOF);
+	if (fabs(in.t - len) > 0.05)
+		fail_msg("IN_EOF at %.3f s; the file is %.3f s long", in.t, len);
+	expect_quiet(0.3, "after IN_EOF");
+	stop();
+}
+
+/* Gone for good: IN_MIC lost once, then nothing; stop still returns at once. */
+static void
+test_mic_gone(void **state)
 {
 	struct input in;
 	char spec[1100];
+	double t0;
 
 	(void)state;
-	snprintf(spec, sizeof spec, "file:%s@unplug=0.5+10", fixture("nowake.wav"));
+	snprintf(spec, sizeof spec, "file:%s@unplug=0.5+100", fixture("nowake.wav"));
 	start(spec, 0, 1);
-	expect_input(&in, IN_DEVICE_ERROR);
-	if (strstr(in.error, "read failed") == NULL || strstr(in.error, "nowake.wav") == NULL ||
-	    strstr(in.error, "unplug at 0.50 s") == NULL)
-		fail_msg("the error should name the file and the read that failed: \"%s\"", in.error);
-	assert_true(in.t > 0.45 && in.t < 0.55);
-	expect_quiet(0.3, "after IN_DEVICE_ERROR");
+	expect_input(&in, IN_MIC);
+	assert_int_equal(in.mic.state, MIC_LOST);
+	expect_quiet(1.5, "while the microphone is gone");
+	t0 = now_s();
 	stop();
+	assert_true(now_s() - t0 < 0.5);
 }
 
 /* A truncated file: read to where its data stops, then IN_EOF there. */
@@ -672,7 +718,8 @@ main(void)
 		cmocka_unit_test(test_set_catalogue),
 		cmocka_unit_test(test_set_catalogue_twice),
 		cmocka_unit_test(test_stop_while_waiting),
-		cmocka_unit_test(test_device_error),
+		cmocka_unit_test(test_mic_lost_back),
+		cmocka_unit_test(test_mic_gone),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_source),
 	};
