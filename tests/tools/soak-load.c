@@ -2,18 +2,23 @@
  * soak-load — the load clients of the soak bench (tests/bench/soak).
  *
  * usage: soak-load churn --port N [--clients 100] [--stalled PCT] [--seconds S]
- *                        [--listen MIN,MAX] [--status SEC]
+ *                        [--listen MIN,MAX] [--stall SEC] [--status SEC]
  *        soak-load pair  --port N --token T [--guesses 10000] [--addresses 4]
  *                        [--conns 5] [--rate PER_SEC] [--every MS]
- *        soak-load hup   --pid PID --log FILE [--count 1000] [--timeout SEC]
+ *        soak-load hup   --pid PID --log FILE [--also TEXT] [--count 1000]
+ *                        [--timeout SEC]
  *
  * churn: --clients websocket clients on ws://127.0.0.1:PORT/ws for
  *   --seconds (default: until SIGTERM/SIGINT).  --stalled percent (10) of
  *   them connect, say hello as displays and then never read again (their
  *   receive buffer is made small), so that the daemon's per-client
- *   buffering and its drop policy (ring overflow, ping/idle timeout) are
- *   what ends them; when the daemon drops one (seen as a hang-up without
- *   reading) it reconnects a second later, and the time it lived is noted.
+ *   buffering and its drop policy are what ends them: half of them are
+ *   silent (the idle timeout, close 1001), the other half send five ping
+ *   messages a second that they never read the answers to (unsent replies
+ *   and broadcasts pile up: the cull, close 1008).  After --stall seconds
+ *   (300) a stalled client reads again: the end of the stream or a close
+ *   frame means the daemon had dropped it (counted by close code), else it
+ *   "survived"; it leaves and reconnects a second later.
  *   The others churn: connect, hello, listen (answering pings, counting
  *   messages) for a random time in --listen (2,60 s), then leave — four in
  *   five with a close frame, one in five by just closing the socket — and
@@ -34,7 +39,10 @@
  *   (rate-limited, "message dropped", or no reply), paired.
  *
  * hup: sends SIGHUP to --pid --count times, each time waiting until the
- *   daemon logs "reloaded:" (or "reload:" for a refused one) in --log;
+ *   daemon logs "reloaded:" (or "reload:" for a refused one) in --log,
+ *   and, with --also, a line containing TEXT too (the listener's
+ *   "recognizer reloaded": the listener takes only the newest catalogue,
+ *   so without it most reloads never reach the recognizer);
  *   prints the time per reload (p50, p95, max), VmRSS before, every 100
  *   reloads, and after.
  *
@@ -79,6 +87,7 @@ struct conn {
 	unsigned char	 kind, state, want_out, hello_ok;
 	unsigned char	 draining;	/* a stalled client reading again */
 	unsigned char	 got_close;	/* a close frame came */
+	unsigned char	 talks;		/* a stalled client that still sends pings */
 	uint32_t	 src;		/* source address (host order), 0: any */
 	char		 key[32];
 	double		 t_open;	/* upgrade done */
@@ -104,7 +113,8 @@ static struct {
 	double		 listen_min, listen_max;
 	unsigned long	 connects, upgrades, upgrade_fail, connect_fail, hellos, leaves_close,
 			 leaves_abrupt, server_closed, msgs, navigates, pings, stall_connects,
-			 stall_dropped, stall_dropped_close, stall_survived, stall_1001, stall_1008;
+			 stall_dropped, stall_dropped_close, stall_survived, stall_1001, stall_1008,
+			 stall_pings;
 	unsigned long long bytes;
 	double		 stall_s;
 	int		 open_now, stall_open;
@@ -122,7 +132,7 @@ static struct {
 } g = {
 	.clients = 100, .stalled_pct = 10, .status_s = 60, .listen_min = 2, .listen_max = 60,
 	.guesses = 10000, .addresses = 4, .conns = 5, .rate = 18, .every_ms = 2000,
-	.delay_ms = 1000, .stall_s = 120,
+	.delay_ms = 1000, .stall_s = 300,
 };
 
 static void
@@ -133,7 +143,7 @@ usage(void)
 	    "                       [--listen MIN,MAX] [--status SEC]\n"
 	    "       soak-load pair  --port N --token T [--guesses 10000] [--addresses 4]\n"
 	    "                       [--conns 5] [--rate PER_SEC] [--every MS]\n"
-	    "       soak-load hup   --pid PID --log FILE [--count 1000] [--timeout SEC]\n");
+	    "       soak-load hup   --pid PID --log FILE [--also TEXT] [--count 1000] [--timeout SEC]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -910,7 +920,13 @@ timers(double t)
 		}
 		if (c->kind == K_CHURN && t >= c->t_deadline)
 			churn_leave(c);
-		else if (c->kind == K_STALL && t >= c->t_deadline && !c->draining) {
+		else if (c->kind == K_STALL && c->talks && !c->draining && t < c->t_deadline &&
+		    t >= c->t_next_send) {
+			char m[64];
+			snprintf(m, sizeof m, "{\"type\":\"ping\",\"id\":%lu}", ++g.stall_pings);
+			c->t_next_send = t + 0.2;
+			ws_text(c, m);
+		} else if (c->kind == K_STALL && t >= c->t_deadline && !c->draining) {
 			/* The stall is over: read what is left; a daemon that
 			 * dropped it shows as the end of the stream. */
 			c->draining = 1;
@@ -962,11 +978,11 @@ churn_status(double t0, const char *what)
 	    "navigates=%lu kB=%llu pings=%lu leaves_close=%lu leaves_abrupt=%lu "
 	    "listening_closed_by_daemon=%lu upgrade_fail=%lu connect_fail=%lu "
 	    "stalled_connects=%lu stalled_dropped=%lu stalled_dropped_with_close=%lu "
-	    "stalled_close_1001=%lu stalled_close_1008=%lu stalled_survived=%lu\n",
+	    "stalled_close_1001=%lu stalled_close_1008=%lu stalled_survived=%lu stalled_pings_sent=%lu\n",
 	    what, now() - t0, g.connects, g.upgrades, g.open_now, g.stall_open, g.hellos, g.msgs,
 	    g.navigates, g.bytes / 1024, g.pings, g.leaves_close, g.leaves_abrupt, g.server_closed,
 	    g.upgrade_fail, g.connect_fail, g.stall_connects, g.stall_dropped,
-	    g.stall_dropped_close, g.stall_1001, g.stall_1008, g.stall_survived);
+	    g.stall_dropped_close, g.stall_1001, g.stall_1008, g.stall_survived, g.stall_pings);
 	fflush(stdout);
 }
 
@@ -988,6 +1004,12 @@ run_churn(void)
 		    ? K_STALL : K_CHURN;
 		g.c[i].t_deadline = t0 + rnd01() * 2;	/* a 2 s ramp */
 	}
+	/* Every second stalled client keeps sending 5 pings a second (it is
+	 * not silent, so no idle timeout): its unread replies and broadcasts
+	 * pile up until the daemon's per-client limits cull it. */
+	for (int i = 0, k = 0; i < g.nc; i++)
+		if (g.c[i].kind == K_STALL)
+			g.c[i].talks = (unsigned char)(k++ % 2);
 	while (!g.stop && (g.seconds == 0 || now() - t0 < g.seconds)) {
 		loop_once(20);
 		if (now() >= next_status) {
@@ -1087,27 +1109,31 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Reads what was appended to the log since *off; 1 when a reload line came. */
-static int
-log_reloaded(FILE *f, long *refused)
+/*
+ * Reads what was appended to the log: *seen becomes 1 at the reload's
+ * line ("reloaded:", or "reload:" for a refused one), *also 1 at a line
+ * with ALSO (when given: the listener's "recognizer reloaded").
+ */
+static void
+log_reloaded(FILE *f, const char *also, int *seen, int *also_seen, long *refused)
 {
 	char line[2048];
-	int seen = 0;
 
 	while (fgets(line, sizeof line, f) != NULL) {
 		if (strstr(line, "reloaded:") != NULL)
-			seen = 1;
+			*seen = 1;
 		else if (strstr(line, "reload:") != NULL) {
 			(*refused)++;
-			seen = 1;
+			*seen = 1;
 		}
+		if (also != NULL && strstr(line, also) != NULL)
+			*also_seen = 1;
 	}
 	clearerr(f);
-	return seen;
 }
 
 static int
-run_hup(int pid, const char *log, int count, int timeout_s)
+run_hup(int pid, const char *log, const char *also, int count, int timeout_s)
 {
 	FILE *f = fopen(log, "r");
 	double *ms = calloc((size_t)count, sizeof *ms), sum = 0;
@@ -1123,7 +1149,7 @@ run_hup(int pid, const char *log, int count, int timeout_s)
 	printf("reloads 0 rss_kb=%ld\n", before);
 	for (int i = 0; i < count && !g.stop; i++) {
 		double t0 = now(), t;
-		int ok = 0;
+		int ok = 0, seen = 0, also_seen = also == NULL;
 
 		if (kill(pid, SIGHUP) < 0) {
 			fprintf(stderr, "soak-load: kill %d: %s\n", pid, strerror(errno));
@@ -1131,14 +1157,16 @@ run_hup(int pid, const char *log, int count, int timeout_s)
 		}
 		while ((t = now()) - t0 < timeout_s) {
 			struct timespec ts = { 0, 200000 };
-			if (log_reloaded(f, &refused)) {
+			log_reloaded(f, also, &seen, &also_seen, &refused);
+			if (seen && also_seen) {
 				ok = 1;
 				break;
 			}
 			nanosleep(&ts, NULL);
 		}
 		if (!ok) {
-			printf("reload %d: no \"reloaded\" line within %d s\n", i + 1, timeout_s);
+			printf("reload %d: no \"reloaded\"%s%s%s line within %d s\n", i + 1,
+			    also ? " and \"" : "", also ? also : "", also ? "\"" : "", timeout_s);
 			break;
 		}
 		ms[done++] = (t - t0) * 1000;
@@ -1176,7 +1204,7 @@ num(const char *opt, const char *s, long lo, long hi)
 int
 main(int argc, char **argv)
 {
-	const char *mode, *log = NULL;
+	const char *mode, *log = NULL, *also = NULL;
 	int pid = 0, count = 1000, timeout_s = 10;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rlimit rl;
@@ -1225,6 +1253,8 @@ main(int argc, char **argv)
 			pid = (int)num(o, v, 1, 1 << 30);
 		else if (!strcmp(o, "--log"))
 			log = v;
+		else if (!strcmp(o, "--also"))
+			also = v;
 		else if (!strcmp(o, "--count"))
 			count = (int)num(o, v, 1, 10000000);
 		else if (!strcmp(o, "--timeout"))
@@ -1240,7 +1270,7 @@ main(int argc, char **argv)
 	if (!strcmp(mode, "hup")) {
 		if (pid == 0 || log == NULL)
 			usage();
-		return run_hup(pid, log, count, timeout_s);
+		return run_hup(pid, log, also, count, timeout_s);
 	}
 	if (g.port == 0)
 		usage();
