@@ -37,6 +37,8 @@ struct mk {
 	double miss_since;        /* left home (-1: at home) */
 	double touched_t;         /* a hand last seen over its place */
 	double touch;             /* seconds a hand has been over it since it went */
+	int    blind;             /* the camera was gone since it was last seen at home:
+	                             a hand may have come and gone unseen */
 	double away;              /* seconds counted towards a take */
 	/* a place it is seen still in (for returns, learning, nudges) */
 	int    cand;
@@ -151,6 +153,7 @@ shelf_camera_lost(struct shelf *s, double t)
 		s->mk[i].was_seen = 0;
 		s->mk[i].cand = 0;
 		s->mk[i].have_prev = 0;
+		s->mk[i].blind = s->mk[i].st == SHELF_ON;
 	}
 }
 
@@ -471,6 +474,7 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 		if (at_home(s, k)) {
 			k->hm = k->m;
 			k->touch = 0;
+			k->blind = 0;
 			k->miss_since = -1;
 			k->away = 0;
 			k->cand = 0;
@@ -555,7 +559,7 @@ shelf_observe(struct shelf *s, const struct cv_image *bgr, double t, const struc
 			/* Books are taken by hands: without one held over the place
 			 * since the marker went, it is something else in front (an arm
 			 * or a sleeve across it, a person, a box). */
-			if (bgr != NULL && k->touch < SHELF_TOUCH_S)
+			if (bgr != NULL && k->touch < SHELF_TOUCH_S && !k->blind)
 				changed = 0;
 			if (!changed || !stable || hand || !place_in_view(s, id)) {
 				s->st.decisions_held++;
