@@ -31,6 +31,7 @@ struct conference {
 	char           dept[64], kind[8], context[64];   /* ACT_CALL */
 	char           doc[256];    /* the TV's document, or "" */
 	int            page;
+	char           frame_src[2048];
 };
 
 static void
@@ -278,6 +279,44 @@ conference_close(struct daemon *d)
 	free(cf->docs);
 	free(cf);
 	d->conf = NULL;
+}
+
+/* Adds URI's origin ("https://host[:port]") to buf unless it is there. */
+static void
+add_origin(char *buf, size_t len, const char *uri)
+{
+	char o[600];
+	size_t n, have = strlen(buf);
+
+	if (uri == NULL || strncmp(uri, "https://", 8) != 0)
+		return;
+	n = 8 + strcspn(uri + 8, "/?#");
+	if (n >= sizeof o)
+		return;
+	memcpy(o, uri, n);
+	o[n] = '\0';
+	for (const char *p = buf; (p = strstr(p, o)) != NULL; p += n)
+		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return;
+	if (have + n + 2 < len)
+		snprintf(buf + have, len - have, "%s%s", have ? " " : "", o);
+}
+
+const char *
+conference_frame_src(struct daemon *d)
+{
+	struct conference *cf = d->conf;
+
+	if (cf == NULL || cf->office == NULL)
+		return NULL;
+	cf->frame_src[0] = '\0';
+	for (size_t i = 0; i < cf->office->nrooms; i++)
+		add_origin(cf->frame_src, sizeof cf->frame_src, cf->office->rooms[i].url);
+	for (size_t i = 0; i < cf->office->ndepts; i++) {
+		add_origin(cf->frame_src, sizeof cf->frame_src, cf->office->depts[i].video);
+		add_origin(cf->frame_src, sizeof cf->frame_src, cf->office->depts[i].voice);
+	}
+	return cf->frame_src[0] ? cf->frame_src : NULL;
 }
 
 /* ---- what clients are told ---- */

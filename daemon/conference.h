@@ -31,6 +31,9 @@ void conference_close(struct daemon *d);
  * departments without their URIs), "briefing" (the TV's documents) and
  * "conference" (what runs now, with its URI). */
 void conference_hello(struct daemon *d, json_t *hello, int trusted);
+/* The https origins of the rooms' and departments' URIs, space separated
+ * ("https://meet.jit.si"), for the pages' CSP frame-src; NULL: none. */
+const char *conference_frame_src(struct daemon *d);
 /* GET /briefing/NAME.pdf: is NAME in the folder?  (The token is checked
  * by the bridge's hook.) */
 int  conference_briefing_has(struct daemon *d, const char *name);

@@ -148,6 +148,11 @@ else
 fi
 grep -q 'conference: room situation-room started by hand' "$T/d.err" &&
 	pass log-line || fail log-line "no log line for the started room"
+# The pages may frame the office's conference origin, and only it.
+http_get "$PORT" / "$T/csp.h" "$T/csp.b"
+grep -qi "^content-security-policy: default-src 'none'; .*frame-src https://meet.jit.si; frame-ancestors 'none'" "$T/csp.h" &&
+	grep -qi '^x-frame-options: deny' "$T/csp.h" && pass csp-frame-src ||
+	fail csp-frame-src "$(grep -i 'content-security\|x-frame' "$T/csp.h" | tr '\n' ' ')"
 stop_daemon "$DPID"
 expect_eq exit "$ST" 0 "exit status"
 
@@ -156,6 +161,9 @@ if start_daemon noff -o audio=none -o office=; then
 	ask "$TAB" remote 2 '{"type":"conference","action":"open"}'
 	expect_reply no-office error unknown-content
 	[[ $(jget "$R" message) == *'set office'* ]] && pass no-office-says || fail no-office-says "$(jget "$R" message)"
+	http_get "$PORT" / "$T/csp2.h" "$T/csp2.b"
+	grep -qi "^content-security-policy: default-src 'none'" "$T/csp2.h" && ! grep -qi 'frame-src' "$T/csp2.h" &&
+		pass csp-no-office || fail csp-no-office "$(grep -i 'content-security' "$T/csp2.h")"
 	stop_daemon "$DPID"
 else
 	fail no-office "$START_ERROR"
