@@ -28,8 +28,10 @@ retry_init(struct retry *r, const struct retry_conf *conf, double backoff_min, d
 		c = *conf;
 	if (c.backoff_min <= 0)
 		c.backoff_min = backoff_min;
+	if (c.backoff_max <= 0)
+		c.backoff_max = backoff_max;
 	if (c.backoff_max < c.backoff_min)
-		c.backoff_max = backoff_max > c.backoff_min ? backoff_max : c.backoff_min;
+		c.backoff_max = c.backoff_min;
 	if (c.max_block <= 0)
 		c.max_block = max_block;
 	if (c.now == NULL || c.sleep == NULL) {

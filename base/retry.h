@@ -26,7 +26,8 @@ struct retry {
 	unsigned losses, attempts;
 };
 
-/* conf's zero fields take the defaults given. */
+/* conf's zero fields take the defaults given (and backoff_max is at
+ * least backoff_min). */
 void     retry_init(struct retry *r, const struct retry_conf *conf, double backoff_min,
                     double backoff_max, double max_block);
 /* The device was just lost: counted, the first attempt scheduled. */

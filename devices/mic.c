@@ -3,6 +3,7 @@
  * themselves are in mic_file.c and mic_portaudio.c.
  */
 #include "devices/mic.h"
+#include "base/retry.h"
 
 #include <errno.h>
 #include <math.h>
@@ -112,42 +113,15 @@ struct mic_sup {
 	double           gap;            /* seconds of the last loss */
 	int              lost_pending;   /* absent at start: say LOST at the first read */
 	char             lost_err[512];
-	double           backoff, next_retry;
-	unsigned         losses, attempts;
+	struct retry     retry;          /* when to reopen (base/retry.h) */
 };
-
-static double
-real_now(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-real_sleep(void *arg, double s)
-{
-	struct timespec ts;
-
-	(void)arg;
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 static void
 sup_lost(struct mic_sup *s)
 {
-	s->losses++;
+	retry_lost(&s->retry);
 	s->lost_pos = s->pos;
-	s->lost_at = s->conf.now(s->conf.clock_arg);
-	s->backoff = s->conf.backoff_min;
-	s->next_retry = s->lost_at + s->backoff;
+	s->lost_at = retry_now(&s->retry);
 }
 
 struct mic_sup *
@@ -168,19 +142,8 @@ mic_sup_open(const char *spec, const struct mic_ops *ops, int realtime,
 	s->realtime = ops == &mic_portaudio_ops ? 1 : realtime;
 	if (conf != NULL)
 		s->conf = *conf;
-	if (s->conf.backoff_min <= 0)
-		s->conf.backoff_min = 0.25;
-	if (s->conf.backoff_max <= 0)
-		s->conf.backoff_max = 1.0;
-	if (s->conf.backoff_max < s->conf.backoff_min)
-		s->conf.backoff_max = s->conf.backoff_min;
-	if (s->conf.max_block <= 0)
-		s->conf.max_block = 0.25;
-	if (s->conf.now == NULL || s->conf.sleep == NULL) {
-		s->conf.now = real_now;
-		s->conf.sleep = real_sleep;
-		s->conf.clock_arg = NULL;
-	}
+	retry_init(&s->retry, &(struct retry_conf){ s->conf.backoff_min, s->conf.backoff_max,
+	    s->conf.max_block, s->conf.now, s->conf.sleep, s->conf.clock_arg }, 0.25, 1.0, 0.25);
 	s->m = mic_open_at(ops, s->arg, s->realtime, 0, err, errlen);
 	if (s->m == NULL) {
 		if (!s->conf.allow_absent) {
@@ -197,7 +160,7 @@ mic_sup_open(const char *spec, const struct mic_ops *ops, int realtime,
 ssize_t
 mic_sup_read(struct mic_sup *s, int16_t *buf, size_t n, char *err, size_t errlen)
 {
-	double now;
+	double now, left;
 	uint64_t at;
 	ssize_t r;
 
@@ -220,34 +183,25 @@ mic_sup_read(struct mic_sup *s, int16_t *buf, size_t n, char *err, size_t errlen
 		sup_lost(s);
 		return MIC_SUP_LOST;
 	}
-	now = s->conf.now(s->conf.clock_arg);
-	if (now < s->next_retry) {
-		double d = s->next_retry - now;
-		s->conf.sleep(s->conf.clock_arg, d < s->conf.max_block ? d : s->conf.max_block);
-		now = s->conf.now(s->conf.clock_arg);
-		if (now < s->next_retry) {
-			snprintf(err, errlen, "microphone gone; next try in %.2f s", s->next_retry - now);
-			return MIC_SUP_WAIT;
-		}
+	if (!retry_wait(&s->retry, &left)) {
+		snprintf(err, errlen, "microphone gone; next try in %.2f s", left);
+		return MIC_SUP_WAIT;
 	}
+	now = retry_now(&s->retry);
 	/* The room went on while the source was gone: so does the stream, by
 	 * whole steps, rounded up, so that a replay's frames stay aligned. */
 	{
 		uint64_t gone = (uint64_t)ceil((now - s->lost_at) * MIC_RATE / MIC_SUP_STEP);
 		at = s->lost_pos + gone * MIC_SUP_STEP;
 	}
-	s->attempts++;
 	s->m = mic_open_at(s->ops, s->arg, s->realtime, at - s->file_base, err, errlen);
 	if (s->m != NULL) {
 		s->gap = (double)(at - s->lost_pos) / MIC_RATE;
 		s->pos = at;
-		s->backoff = s->conf.backoff_min;
+		retry_ok(&s->retry);
 		return MIC_SUP_BACK;
 	}
-	s->backoff *= 2;
-	if (s->backoff > s->conf.backoff_max)
-		s->backoff = s->conf.backoff_max;
-	s->next_retry = now + s->backoff;
+	retry_failed(&s->retry);
 	return MIC_SUP_WAIT;
 }
 
@@ -285,24 +239,19 @@ mic_sup_mic(struct mic_sup *s)
 unsigned
 mic_sup_losses(const struct mic_sup *s)
 {
-	return s->losses;
+	return s->retry.losses;
 }
 
 unsigned
 mic_sup_attempts(const struct mic_sup *s)
 {
-	return s->attempts;
+	return s->retry.attempts;
 }
 
 double
 mic_sup_retry_in(const struct mic_sup *s)
 {
-	double d;
-
-	if (s->m != NULL)
-		return 0;
-	d = s->next_retry - s->conf.now(s->conf.clock_arg);
-	return d > 0 ? d : 0;
+	return s->m != NULL ? 0 : retry_in(&s->retry);
 }
 
 void

@@ -2,6 +2,8 @@
 
 #include <math.h>
 #include <pocketsphinx.h>
+#include <pthread.h>
+#include <sphinxbase/err.h>
 #include <jsgf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,16 +510,32 @@ overridden(const char *args, const char *name)
 	return 0;
 }
 
+/*
+ * sphinxbase logs through one process-wide FILE.  Passing -logfn to each
+ * decoder made every ps_init close and reopen it: two threads building a
+ * recognizer at once (the listener and remote voice after one SIGHUP)
+ * closed it twice, and the daemon aborted in fclose (the soak bench found
+ * it after a few hundred reloads).  Logging is switched off once instead.
+ */
+static void
+quiet_sphinx(void)
+{
+	err_set_logfp(NULL);
+}
+
 struct speech_ps *
 speech_ps_new(const struct speech_config *cfg, const struct catalogue *c,
            speech_cb cb, void *ud, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct speech_ps *s = calloc(1, sizeof *s);
 	char dictpath[] = "/tmp/smartofficed-dict-XXXXXX", thr[32];
 	char *jsgf = NULL, *wjsgf = NULL, *gjsgf = NULL;
 	cmd_ln_t *pcfg;
 	FILE *f;
 	int fd;
+
+	pthread_once(&once, quiet_sphinx);
 
 	s->cfg = *cfg;
 	s->cat = c;
@@ -545,7 +563,7 @@ speech_ps_new(const struct speech_config *cfg, const struct catalogue *c,
 	{
 		/* Our arguments, less those the operator's decoder_args set
 		 * (PocketSphinx refuses a name given twice), then theirs. */
-		char *ours[] = { "-hmm", (char *)cfg->hmm, "-dict", dictpath, "-logfn", "/dev/null",
+		char *ours[] = { "-hmm", (char *)cfg->hmm, "-dict", dictpath,
 		    "-kws_threshold", thr, "-remove_silence", "no" };
 		const char *args = cfg->decoder_args ? cfg->decoder_args : "";
 		char *argv[80] = { "smartofficed" }, *extra = strdup(args), *sv = NULL, *w;
