@@ -5,6 +5,7 @@
 #include "ui-bridge/bridge.h"
 #include "base/clock.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -52,6 +53,10 @@ struct ring_msg {
 };
 
 /* lws' per-session data of the "smartoffice" protocol. */
+/* Kernel send buffer of a client socket (bytes): what a client that stops
+ * reading can hold before its writes stop. */
+#define CLIENT_SNDBUF	(64 * 1024)
+
 struct bridge_client {
 	struct bridge_client	*next;		/* b->clients: ring consumers */
 	struct bridge		*b;
@@ -69,6 +74,7 @@ struct bridge_client {
 	double			 limited_t;	/* last rate-limited reply */
 	double			 born;		/* connected at (clock_mono) */
 	double			 last_rx;	/* last bytes from it, pongs too */
+	double			 owed_since;	/* something to send since, no write (0: none) */
 	uint64_t		 msg_bytes;	/* of the message being received */
 	char			 addr[48];	/* peer address */
 	uint16_t		 close_code;	/* culled: the close frame's */
@@ -121,12 +127,14 @@ struct bridge {
 	char			*address;
 	char			*web_root;
 	/* lws keeps pointers to these for the vhost's lifetime. */
-	struct lws_http_mount	 mount, mount_js, mount_pdfjs, mount_mqttjs, mount_pub, mount_priv;
+	struct lws_http_mount	 mount, mount_js, mount_pdfjs, mount_mqttjs, mount_pub, mount_priv, mount_brief;
 	struct page_mount	*pages;		/* web_root's page folders */
 	int			 tls;		/* cert and key given: https, wss */
 	struct lws_protocol_vhost_options pvo_default;
+	struct lws_protocol_vhost_options hdr[5];	/* with frame_src: lws' five, CSP widened */
+	char			 csp[2048];
 	struct lws_protocol_vhost_options pvo;
-	char			*js_root, *pdfjs_root, *mqttjs_root, *docs_pub, *docs_priv;
+	char			*js_root, *pdfjs_root, *mqttjs_root, *docs_pub, *docs_priv, *docs_brief;
 	lws_sorted_usec_list_t	 sul_cron;
 	lws_sorted_usec_list_t	 sul_keep;	/* pings and idle clients */
 	lws_sorted_usec_list_t	 sul_tick;	/* wakes the shutdown loop */
@@ -594,6 +602,7 @@ client_writeable(struct bridge_client *c)
 		}
 	}
 
+	c->owed_since = 0;	/* a write went out */
 	if (c->q_head != NULL || lws_ring_get_element(b->ring, &c->tail))
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -620,6 +629,17 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->limited_t = -1e9;
 	/* From the head: hello carries the state, old events would replay. */
 	c->tail = ring_head(b);
+	/*
+	 * A small send buffer: a client that talks (pings) but never reads
+	 * would otherwise park megabytes in the kernel (loopback grew one to
+	 * 3.9 MB in the soak bench) long before the ring notices it lags.
+	 * With this, its writes stop soon and the write deadline closes it.
+	 */
+	{
+		int fd = (int)lws_get_socket_fd(wsi), sz = CLIENT_SNDBUF;
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+	}
 	c->next = b->clients;
 	b->clients = c;
 	c->listed = 1;
@@ -851,14 +871,19 @@ docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct bridge *b = lws_context_user(lws_get_context(wsi));
 	char token[128], path[4096];
-	const char *name = in, *tok;
+	const char *name = in, *tok, *dir;
 	size_t n;
 	int rc;
 
 	if (reason != LWS_CALLBACK_HTTP)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	/* lws 4.1 passes the whole path, mount point included. */
-	if (name != NULL && strncmp(name, "/documents/private/", 19) == 0)
+	dir = b->docs_priv;
+	/* lws 4.1 passes the whole path, mount point included.  /briefing/ is
+	 * the TV's folder (briefing_dir), trusted clients only as well. */
+	if (name != NULL && strncmp(name, "/briefing/", 10) == 0) {
+		name += 10;
+		dir = b->docs_brief;
+	} else if (name != NULL && strncmp(name, "/documents/private/", 19) == 0)
 		name += 19;
 	else if (name != NULL && *name == '/')
 		name++;
@@ -867,7 +892,7 @@ docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (!isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
 			n = 0;
 	if (n < 5 || name[0] == '.' || strcmp(name + n - 4, ".pdf") != 0 ||
-	    b->docs_priv == NULL) {
+	    dir == NULL) {
 		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
 		goto done;
 	}
@@ -879,7 +904,7 @@ docs_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
 		goto done;
 	}
-	snprintf(path, sizeof(path), "%s/%s", b->docs_priv, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	rc = lws_serve_http_file(wsi, path, "application/pdf", NULL, 0);
 	if (rc < 0 || (rc > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
@@ -956,6 +981,7 @@ bridge_release(struct bridge *b)
 	free(b->mqttjs_root);
 	free(b->docs_pub);
 	free(b->docs_priv);
+	free(b->docs_brief);
 	for (struct page_mount *pm = b->pages; pm != NULL && pm->dir != NULL; pm++)
 		free(pm->dir);
 	free(b->pages);
@@ -1030,7 +1056,18 @@ keep_fire(lws_sorted_usec_list_t *sul)
 	for (c = b->clients; c != NULL; c = next) {
 		next = c->next;
 		silent = now - c->last_rx;
-		if (b->idle_s > 0 && silent >= b->idle_s) {
+		/* Owed something and no write since: the deadline runs. */
+		if (c->q_head == NULL && lws_ring_get_element(b->ring, &c->tail) == NULL)
+			c->owed_since = 0;
+		else if (c->owed_since == 0)
+			c->owed_since = now;
+		if (b->idle_s > 0 && c->owed_since > 0 && now - c->owed_since >= b->idle_s &&
+		    !c->culled) {
+			log_info("bridge: client %llu (%s): has read nothing for %.0f s: "
+			    "dropped", (unsigned long long)c->id, c->addr, now - c->owed_since);
+			client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "not reading", NULL);
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_LAGGING, LWS_TO_KILL_ASYNC);
+		} else if (b->idle_s > 0 && silent >= b->idle_s) {
 			log_info("bridge: client %llu (%s): silent for %.0f s: "
 			    "dropped", (unsigned long long)c->id, c->addr,
 			    silent);
@@ -1172,6 +1209,17 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 			b->mount_priv.origin_protocol = LWSMPRO_CALLBACK;
 			last->mount_next = &b->mount_priv;
 		}
+		if (cfg->briefing != NULL && *cfg->briefing != '\0' &&
+		    (b->docs_brief = strdup(cfg->briefing)) != NULL) {
+			b->mount_brief.mountpoint = "/briefing";
+			b->mount_brief.mountpoint_len = 9;
+			b->mount_brief.origin = "so-docs";
+			b->mount_brief.origin_protocol = LWSMPRO_CALLBACK;
+			if (b->docs_priv != NULL)
+				b->mount_priv.mount_next = &b->mount_brief;
+			else
+				last->mount_next = &b->mount_brief;
+		}
 	}
 	add_page_mounts(b);
 	/* Browsers without a subprotocol get "smartoffice". */
@@ -1187,6 +1235,8 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
 	    LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (cfg->frame_src != NULL && *cfg->frame_src != '\0')
+		info.options &= ~(uint64_t)LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	/* tls_cert and tls_key: lws' own TLS (OpenSSL) on the one port. */
 	b->tls = cfg->tls_cert != NULL && *cfg->tls_cert != '\0';
 	if (b->tls && (cfg->tls_key == NULL || *cfg->tls_key == '\0')) {
@@ -1221,6 +1271,29 @@ bridge_new(const struct bridge_config *cfg, const struct bridge_hooks *hooks,
 	info.mounts = &b->mount;
 	info.options =
 	    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	/*
+	 * frame_src (the office's conference origins, docs/conference.md): the
+	 * same five headers lws' best-practices option sends, with frame-src
+	 * for those origins only, so a trusted page can show a room in an
+	 * iframe; nothing else is widened.
+	 */
+	if (cfg->frame_src != NULL && *cfg->frame_src != '\0') {
+		static const char *names[] = { "content-security-policy:", "x-content-type-options:",
+		    "x-xss-protection:", "x-frame-options:", "referrer-policy:" };
+		static const char *values[] = { NULL, "nosniff", "1; mode=block", "deny", "no-referrer" };
+
+		snprintf(b->csp, sizeof(b->csp), "default-src 'none'; img-src 'self' data: ; "
+		    "script-src 'self'; font-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
+		    "frame-src %s; frame-ancestors 'none'; base-uri 'none';form-action 'self';",
+		    cfg->frame_src);
+		for (int i = 0; i < 5; i++) {
+			b->hdr[i].next = i < 4 ? &b->hdr[i + 1] : NULL;
+			b->hdr[i].name = names[i];
+			b->hdr[i].value = i == 0 ? b->csp : values[i];
+		}
+		info.headers = &b->hdr[0];
+		info.options = 0;
+	}
 	if (b->tls) {	/* lws 4.1 looks for the option on the vhost too */
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_cert;

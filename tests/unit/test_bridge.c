@@ -1448,6 +1448,71 @@ test_ping_idle(void **state)
 	fx_stop(fx);
 }
 
+/*
+ * A client that talks (a ping message every 0.2 s, so it is never silent)
+ * but never reads: once its small buffers are full the server's writes
+ * stop, and idle_s after the last write it is dropped (1008 "not reading"),
+ * long before its replies (64) or the ring (256 messages) would overflow;
+ * a client that reads stays.  The soak bench found such clients parking
+ * megabytes each in the kernel, never dropped.
+ */
+static void
+test_talking_nonreader_dropped(void **state)
+{
+	struct fx_opts o = { .ping_s = 0, .idle_s = 1.5 };
+	struct fx *fx = fx_start_opts(256, 65536, 0, NULL, &o);
+	struct wc fast, stuck;
+	struct stats st;
+	size_t pad = 16384;
+	char *msg = malloc(pad + 128);
+	long t0, deadline, n, dropped_at = -1;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(msg);
+	wc_open_ready(&fast, fx);
+	assert_int_equal(wc_open(&stuck, fx->port, "/ws", NULL, 2048, NULL, 0), 101);
+	fx_wait_clients(fx, 2, WAIT_MS);
+	t0 = now_ms();
+	deadline = t0 + 10000;
+	for (n = 1; now_ms() < deadline; n++) {
+		int k = snprintf(msg, 128, "{\"type\":\"t\",\"seq\":%ld,\"pad\":\"", n);
+
+		memset(msg + k, 'p', pad);
+		strcpy(msg + k + pad, "\"}");
+		fx_run(fx, cmd_broadcast, msg);
+		/* The reader reads every one (and pongs: it talks too). */
+		for (;;) {
+			j = wc_json(&fast, NULL);
+			if (strcmp(json_string_value(json_object_get(j, "type")), "pong") != 0)
+				break;
+			json_decref(j);
+		}
+		assert_int_equal(json_integer_value(json_object_get(j, "seq")), n);
+		json_decref(j);
+		if (n % 4 == 0) {
+			wc_text(&stuck, "{\"type\":\"ping\"}");
+			wc_text(&fast, "{\"type\":\"ping\"}");
+		}
+		st = fx_stats(fx);
+		if (st.clients == 1) {
+			dropped_at = now_ms() - t0;
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	printf("    dropped after %ld ms and %ld broadcasts\n", dropped_at, n);
+	assert_true(dropped_at >= 1500);	/* not before idle_s */
+	assert_true(dropped_at > 0 && dropped_at < 8000);
+	assert_true(n < 200);			/* not the ring's overflow */
+	assert_true(wc_gone(&stuck, WAIT_MS));
+	fx_wait_clients(fx, 1, WAIT_MS);	/* the reader stays */
+	free(msg);
+	wc_close(&fast);
+	wc_close(&stuck);
+	fx_stop(fx);
+}
+
 int
 main(void)
 {
@@ -1463,6 +1528,7 @@ main(void)
 		cmocka_unit_test(test_on_message_hook),
 		cmocka_unit_test(test_cull_reply_flood),
 		cmocka_unit_test(test_cull_slow_client),
+		cmocka_unit_test(test_talking_nonreader_dropped),
 		cmocka_unit_test(test_close_going_away),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_huge_frame_claim),
