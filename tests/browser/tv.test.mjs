@@ -93,3 +93,37 @@ test("tv: folder → document → page turns by remote, the meeting on the TV", 
 		await screenshot(tv.page, "tv-end");
 	}
 });
+
+// The hand: the room camera's cursor (here its replay row, --events-file)
+// sweeps leftwards across the TV: the next page; rightwards: the previous.
+test("tv: a hand swipe turns the page", { timeout: 60000 }, async (t) => {
+	const dir = tmpDir(t, "tv-swipe");
+	const state = path.join(dir, "state");
+	const tvToken = await makeToken(state, "tv", "lobby-tv");
+	const events = path.join(dir, "swipe.jsonl");
+	const lines = [{ t: 9.0, type: "engage" }];
+	for (let i = 0; i <= 6; i++)	// 0.8 → 0.2 in 0.3 s: leftwards
+		lines.push({ t: 9.2 + i * 0.05, type: "cursor", x: 0.8 - i * 0.1, y: 0.5, state: "move" });
+	for (let i = 0; i <= 6; i++)	// 1.5 s later, 0.2 → 0.8: rightwards
+		lines.push({ t: 11.5 + i * 0.05, type: "cursor", x: 0.2 + i * 0.1, y: 0.5, state: "move" });
+	lines.push({ t: 12.5, type: "disengage" });
+	writeFileSync(events, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+	const d = await startDaemon(t, dir, { name: "tv-swipe", stateDir: state,
+		args: ["-o", "audio=none", "--events-file", events] });
+	const ctx = await launchBrowser(t, dir, { name: "tv" });
+	const tv = await openPage(ctx, `${d.base}/tv/#token=${tvToken}`);
+	try {
+		await waitBody(tv.page, "view", "trusted", 5000, "the TV's token");
+		await tv.page.locator('.tv-doc[data-doc="city-briefing.pdf"]').click();
+		await waitBody(tv.page, "page", "1", 8000, "the tapped document's first page");
+		await waitBody(tv.page, "page", "2", 12000, "the leftwards swipe (t = 9.2 s)");
+		const next = tv.sentMessages("tv").find((m) => m.action === "next");
+		assert.equal(next?.source, "hand", `the TV sent next from the hand: ${JSON.stringify(next)}`);
+		await screenshot(tv.page, "tv-swipe");
+		await waitBody(tv.page, "page", "1", 6000, "the rightwards swipe (t = 11.5 s)");
+		const sent = tv.sentMessages("tv").map((m) => m.action);
+		assert.deepEqual(sent, ["open", "next", "previous"], "one open, one turn per swipe");
+	} finally {
+		await screenshot(tv.page, "tv-swipe-end");
+	}
+});
