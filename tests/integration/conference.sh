@@ -176,4 +176,24 @@ refused_run bad-office "$T/bad.json:3:" 'rooms "r": "url" must be an https://' -
 rc=$?
 [ "$rc" = 1 ] && grep -q "$T/bad.json:3:" "$T/n.err" && pass check-mode ||
 	fail check-mode "smartofficed -n: status $rc, $(head -2 "$T/n.err" | tr '\n' ' ')"
+# ---- SIGHUP: a changed file is read again; a broken one keeps the rooms
+cp "$SRC/models/office.json" "$T/office.json"
+if start_daemon hup -o audio=none -o log_level=info -o office="$T/office.json"; then
+	sed -i 's/"mayor-room"/"council-room"/' "$T/office.json"
+	kill -HUP "$DPID"
+	wait_for "$T/hup.err" 'reloaded' 5
+	ask "$TAB" remote 2 '{"type":"conference","action":"select","room":"council-room"}'
+	expect_reply reload-new-room ok
+	printf '{ "rooms": [ { "id": "x" } ] }\n' >"$T/office.json"
+	kill -HUP "$DPID"
+	wait_for "$T/hup.err" 'keeping the running rooms' 5 && pass reload-bad-logged ||
+		fail reload-bad-logged "$(tail -2 "$T/hup.err" | tr '\n' ' ')"
+	grep -q "$T/office.json:1: rooms \"x\": \"ko\" is missing" "$T/hup.err" && pass reload-bad-line ||
+		fail reload-bad-line "$(grep office.json "$T/hup.err" | tail -1)"
+	ask "$TAB" remote 2 '{"type":"conference","action":"select","room":"council-room"}'
+	expect_reply reload-bad-keeps ok
+	stop_daemon "$DPID"
+else
+	fail hup "$START_ERROR"
+fi
 kill "$WALLPID" "$KIOSKPID" 2>/dev/null || true
