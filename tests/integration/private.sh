@@ -13,7 +13,9 @@
 #    (no-camera), the face not enrolled (not-enrolled), not verified in
 #    time (timeout), the remote's confirmation refused (refused-on-remote);
 #  - with private_unlock = voice the same button gives mode private at
-#    once, with no camera and no preview.
+#    once, with no camera and no preview;
+#  - said ("hey seoul. private mode.", flite) instead of pressed: the same
+#    preview, progress and result.
 # Runnable alone:  BUILD=build tests/run-integration private
 # shellcheck source-path=SCRIPTDIR disable=SC2015
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,7 @@
 ORL=${ORL_DIR:-$SRC/../shared/data/faces/orl}
 MODEL=$SRC/models/blazeface/face_detection_front_128x128_barracuda.onnx
 need "$DAEMON" "$WSCLIENT" "$MODEL" "$ORL/s1/8.pgm"
-need /usr/bin/base64 /usr/bin/od
+need /usr/bin/base64 /usr/bin/od "$(command -v flite || echo flite)"
 ST=$T/state
 face() { "$DAEMON" --state-dir "$ST" -o face_model="$MODEL" face "$@"; }
 
@@ -206,3 +208,36 @@ r=$S_ERR
 [ -z "$r" ] && grep -q '"type":"preview"' "$T/voice-wall.msgs" && r="a preview without a camera"
 [ -z "$r" ] && grep -q '"mode":"private"' "$T/voice-kiosk.msgs" && r="private mode told to the public kiosk"
 check unlock-voice "$r"
+
+# ---- voice "private mode" takes the same path: preview, progress, verified
+# (flite's "hey seoul." + "private mode." from 0.8 s; the head turn at 6 s)
+mkdir -p "$T/late"
+for k in $(seq 0 179); do
+	src=8
+	[ "$k" -ge 90 ] && [ "$k" -lt 99 ] && src=6
+	cp "$ORL/s1/$src.pgm" "$T/late/$(printf %06d "$k").pgm"
+done
+flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" && flite -voice rms -t "private mode." -o "$T/c.raw.wav" &&
+	sox -R "$T/w.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/w.wav" pad 0.8 0.6 &&
+	sox -R "$T/c.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/c.wav" pad 0 9 &&
+	sox -R "$T/w.wav" "$T/c.wav" "$T/voice.wav" || fail voice-audio "flite/sox could not make the audio"
+start_daemon spoken --audio-file "$T/voice.wav" --video-file "$T/late" --events-stdout --exit-at-eof \
+	-o face_model="$MODEL" -o face_every=1 -o private_face=s1 -o face_verify_timeout_s=10 \
+	-o speak=no -o cue=no || fail spoken-start "$START_ERROR"
+client spoken-wall --send "$H_WALL" --timeout 16
+pw=$CPID
+client spoken-kiosk --send "$H_PUB" --timeout 16
+pp=$CPID
+wait_exit "$DPID" 30
+[ "$ST" = timeout ] && stop_daemon "$DPID"
+ST=$T/state
+wait "$pw" "$pp" 2>/dev/null
+W=$T/spoken-wall.msgs
+r=""
+grep -q '"type":"intent".*"command":"private-mode".*"source":"voice"' "$W" || r="no spoken private-mode intent: $(summary "$W")"
+[ -z "$r" ] && [ "$(grep -c '"type":"preview"' "$W")" -lt 3 ] && r="previews: $(grep -c '"type":"preview"' "$W")"
+[ -z "$r" ] && ! grep -q '"type":"verify".*"state":"verified"' "$W" && r="no verified: $(summary "$W")"
+[ -z "$r" ] && ! grep -q '"type":"mode".*"mode":"private"' "$W" && r="no mode private: $(summary "$W")"
+[ -z "$r" ] && grep -q '"type":"preview"\|"type":"verify"\|"mode":"private"' "$T/spoken-kiosk.msgs" && r="verification on the public kiosk"
+check voice-same-path "$r"
+note "voice: $(grep -c '"type":"preview"' "$W") previews; $(summary "$W" | cut -c1-200)"
