@@ -32,6 +32,8 @@ struct conference {
 	char           doc[256];    /* the TV's document, or "" */
 	int            page;
 	char           frame_src[2048];
+	char           voice_from[64];  /* the screen before a voice command */
+	char           say[160];        /* what the daemon says back for a call */
 };
 
 static void
@@ -665,4 +667,43 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 	json_object_set_new(ev, "page", json_integer(cf->page));
 	emit(d, ev);
 	ok(d, c, id, has_id);
+}
+
+/* ---- voice ---- */
+
+void
+conference_before_voice(struct daemon *d)
+{
+	if (d->conf != NULL)
+		snprintf(d->conf->voice_from, sizeof d->conf->voice_from, "%s", d->state.screen);
+}
+
+void
+conference_after_voice(struct daemon *d, const struct input *in, struct feedback_say *say)
+{
+	struct conference *cf = d->conf;
+	const struct office_department *dp;
+	json_t *ev;
+
+	/* "video call" is a phrase of the catalogue's video-conference entry;
+	 * the navigation to it happened (private mode) from a screen whose
+	 * department has a video URI. */
+	if (cf == NULL || in->kind != IN_COMMAND || strcmp(in->speech.id, "video-conference") != 0 ||
+	    strstr(in->speech.text, "call") == NULL || strcmp(d->state.screen, "video-conference") != 0 ||
+	    (dp = office_department_for(cf->office, cf->voice_from)) == NULL || dp->video == NULL)
+		return;
+	end_active(cf, d, "voice");
+	cf->active = ACT_CALL;
+	snprintf(cf->dept, sizeof cf->dept, "%s", dp->id);
+	snprintf(cf->kind, sizeof cf->kind, "video");
+	snprintf(cf->context, sizeof cf->context, "%s", cf->voice_from);
+	ev = event(d, "call", "started", "voice");
+	json_object_set_new(ev, "kind", json_string("video"));
+	json_object_set_new(ev, "department", dept_json(dp));
+	json_object_set_new(ev, "uri", json_string(dp->video));
+	json_object_set_new(ev, "context", json_string(cf->voice_from));
+	log_info("conference: video call to %s (from %s) by voice", dp->id, cf->voice_from);
+	emit(d, ev);
+	snprintf(cf->say, sizeof cf->say, "Calling %s", dp->en);
+	say->text = cf->say;
 }

@@ -38,6 +38,17 @@ const char *conference_frame_src(struct daemon *d);
  * by the bridge's hook.) */
 int  conference_briefing_has(struct daemon *d, const char *name);
 
+/*
+ * Voice (main.c, around state_handle): "video call" said on a screen a
+ * department answers for (a disaster event, a key project) calls it, the
+ * screen as the call's context, once the daemon has routed the words as
+ * usual (the private video-conference screen: only in private mode).
+ * before: notes the screen; after: starts the call when it applies and
+ * says whom it calls.
+ */
+void conference_before_voice(struct daemon *d);
+void conference_after_voice(struct daemon *d, const struct input *in, struct feedback_say *say);
+
 /* Client messages (clients.c's handlers[]; the sender may command). */
 void conference_on_conference(struct daemon *d, struct bridge_client *c, const json_t *msg,
                               json_int_t id, int has_id);

@@ -176,6 +176,37 @@ refused_run bad-office "$T/bad.json:3:" 'rooms "r": "url" must be an https://' -
 rc=$?
 [ "$rc" = 1 ] && grep -q "$T/bad.json:3:" "$T/n.err" && pass check-mode ||
 	fail check-mode "smartofficed -n: status $rc, $(head -2 "$T/n.err" | tr '\n' ' ')"
+# ---- voice: "private mode", "disaster safety", then "video call" calls the
+# department of the disaster event (flite's voice, as the browser tests')
+command -v flite >/dev/null || { fail prerequisites "flite is not installed (tools/install-deps)"; exit 1; }
+# spoken OUT WORDS: "hey seoul." then WORDS, 16 kHz mono, 1.2 s of silence either side
+spoken() {
+	flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" && flite -voice rms -t "$2" -o "$T/c.raw.wav" &&
+	sox -R "$T/w.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/w.wav" pad 0 0.6 &&
+	sox -R "$T/c.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/c.wav" &&
+	sox -n -r 16000 -c 1 -b 16 "$T/g.wav" trim 0 1.2 &&
+	sox "$T/g.wav" "$T/w.wav" "$T/c.wav" "$T/g.wav" "$1"
+}
+spoken "$T/v1.wav" "private mode." && spoken "$T/v2.wav" "disaster safety." && spoken "$T/v3.wav" "video call." ||
+	{ fail prerequisites "flite or sox failed"; exit 1; }
+sox "$T/v1.wav" "$T/v2.wav" "$T/v3.wav" "$T/voice.wav"
+run_daemon voice --audio-file "$T/voice.wav" -o private_unlock=voice -o log_level=info
+EV=$(grep -E '"type":"(navigate|mode|call)"' "$T/voice.out" | sed 's/"seq":[0-9]*,"t":[0-9.]*,//' | tr '\n' ' ')
+[[ $EV == *'"mode":"private"'*'"content":"disaster-safety"'*'"content":"video-conference"'*'"type":"call","state":"started","source":"voice","kind":"video","department":{"id":"disaster-response"'*'"context":"disaster-safety"'* ]] &&
+	pass voice-video-call || fail voice-video-call "events: $(printf '%s' "$EV" | cut -c1-400)"
+grep -q 'conference: video call to disaster-response (from disaster-safety) by voice' "$T/voice.err" &&
+	pass voice-call-log || fail voice-call-log "no log line"
+# The same words on a screen no department answers for: the picker only;
+# and in public mode the private video-conference screen is refused.
+sox "$T/v1.wav" "$T/v3.wav" "$T/voice2.wav"
+run_daemon voice2 --audio-file "$T/voice2.wav" -o private_unlock=voice
+grep -q '"content":"video-conference"' "$T/voice2.out" && ! grep -q '"type":"call"' "$T/voice2.out" &&
+	pass voice-no-department || fail voice-no-department "$(grep -E 'navigate|call' "$T/voice2.out" | head -2 | tr '\n' ' ')"
+sox "$T/v2.wav" "$T/v3.wav" "$T/voice3.wav"
+run_daemon voice3 --audio-file "$T/voice3.wav" -o private_unlock=voice
+grep -q '"type":"denied","content":"video-conference"\|"content":"video-conference","reason"' "$T/voice3.out" && ! grep -q '"type":"call"' "$T/voice3.out" &&
+	pass voice-public-no-call || fail voice-public-no-call "$(grep -E 'denied|call' "$T/voice3.out" | head -2 | tr '\n' ' ')"
+
 # ---- SIGHUP: a changed file is read again; a broken one keeps the rooms
 cp "$SRC/models/office.json" "$T/office.json"
 if start_daemon hup -o audio=none -o log_level=info -o office="$T/office.json"; then
