@@ -38,9 +38,11 @@ usage(FILE *out)
 	    "      --audio-file PATH  replay a WAV file instead of the microphone\n"
 	    "      --video-file PATH  replay a video file (or a folder of frames) as the room\n"
 	    "                         camera; alone, it is the only input (no audio)\n"
+	    "      --shelf-video-file PATH  replay a video (or a folder of frames) as the\n"
+	    "                         bookshelf camera (docs/shelf.md)\n"
 	    "      --record DIR       save what the microphone and cameras capture into DIR\n"
 	    "      --events-file PATH replay scripted input events (JSON lines: cursor,\n"
-	    "                         engage, disengage, face; see docs/protocol.md)\n"
+	    "                         engage, disengage, face, door; see docs/protocol.md)\n"
 	    "      --no-realtime      replay as fast as possible (stream time stays exact)\n"
 	    "      --events-stdout    also print every event as one JSON line on stdout\n"
 	    "      --exit-at-eof      exit 0 once the audio ends and every event is sent\n"
@@ -99,11 +101,12 @@ int
 main(int argc, char **argv)
 {
 	enum { O_AUDIO = 256, O_NORT, O_EVSTDOUT, O_EXITEOF, O_PORT, O_ADDR, O_STATE, O_PRINT, O_DEFAULTS, O_DUMP,
-	    O_VIDEO, O_RECORD, O_EVENTS };
+	    O_VIDEO, O_RECORD, O_EVENTS, O_SHELF_VIDEO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "audio-file", required_argument, NULL, O_AUDIO },
 		{ "video-file", required_argument, NULL, O_VIDEO },
+		{ "shelf-video-file", required_argument, NULL, O_SHELF_VIDEO },
 		{ "record", required_argument, NULL, O_RECORD },
 		{ "events-file", required_argument, NULL, O_EVENTS },
 		{ "no-realtime", no_argument, NULL, O_NORT },
@@ -143,21 +146,23 @@ main(int argc, char **argv)
 		case O_ADDR:
 		case O_STATE:
 		case O_VIDEO:
+		case O_SHELF_VIDEO:
 		case O_RECORD:
 		case 'o':
 			if (d->nsets == (int)(sizeof d->sets / sizeof d->sets[0])) {
 				fprintf(stderr, "smartofficed: too many options\n");
 				return 2;
 			}
-			ro.video_cli |= ch == O_VIDEO;
+			ro.video_cli |= ch == O_VIDEO || ch == O_SHELF_VIDEO;
 			if (ch == 'o')
 				d->sets[d->nsets++] = xstrdup(optarg);
 			else {
 				const char *name = ch == O_PORT ? "port" : ch == O_ADDR ? "address" :
-				    ch == O_VIDEO ? "camera_room" : ch == O_RECORD ? "record_dir" : "state_dir";
+				    ch == O_VIDEO ? "camera_room" : ch == O_SHELF_VIDEO ? "camera_shelf" :
+				    ch == O_RECORD ? "record_dir" : "state_dir";
 				/* --video-file: a video, or a folder of frames. */
 				struct stat vst;
-				const char *kind = ch != O_VIDEO ? "" :
+				const char *kind = ch != O_VIDEO && ch != O_SHELF_VIDEO ? "" :
 				    stat(optarg, &vst) == 0 && S_ISDIR(vst.st_mode) ? "images:" : "file:";
 				size_t len = strlen(name) + strlen(kind) + strlen(optarg) + 2;
 				d->sets[d->nsets] = xmalloc(len);

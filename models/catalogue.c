@@ -255,6 +255,122 @@ load_entries(struct catalogue *c, struct errs *e, json_t *arr, int controls,
 	return 0;
 }
 
+/*
+ * The "books" section (optional): each book's marker is an ArUco id of
+ * DICT_4X4_50 used once, its content a content screen (not a control) or
+ * its document a PDF under public/ or private/ of documents_dir, and a
+ * book that shows something private is private itself.
+ */
+#define BOOK_MARKERS 50
+
+static void
+load_books(struct catalogue *c, struct errs *e, json_t *arr, const char **cur)
+{
+	const char *marker_at[BOOK_MARKERS] = { 0 };
+	size_t i;
+	json_t *o;
+
+	if (arr == NULL)
+		return;
+	if (!json_is_array(arr)) {
+		err_add(e, "\"books\"", "\"books\" must be an array");
+		return;
+	}
+	if ((c->books = calloc(json_array_size(arr) + 1, sizeof *c->books)) == NULL)
+		return;
+	e->from = e->text ? strstr(e->text, "\"books\"") : NULL;
+	if (e->from != NULL)
+		*cur = e->from;
+	json_array_foreach(arr, i, o) {
+		struct catalogue_book *b = &c->books[c->nbooks];
+		const char *id = str_field(o, "id"), *en = str_field(o, "en"), *ko = str_field(o, "ko");
+		const char *content = str_field(o, "content"), *doc = str_field(o, "document");
+		json_t *mk = json_object_get(o, "marker"), *priv = json_object_get(o, "private");
+		const struct catalogue_entry *ce = NULL;
+		char near[160], what[160];
+		int bad = 0;
+
+		snprintf(near, sizeof near, "\"%s\"", id ? id : "");
+		snprintf(what, sizeof what, "books[%zu]%s%s", i, id ? " " : "", id ? id : "");
+		if (id != NULL && e->text != NULL) {
+			const char *hit = find_id(*cur ? *cur : e->text, near);
+			if (hit != NULL)
+				e->from = hit;
+		}
+		if (!json_is_object(o)) {
+			err_add(e, "\"books\"", "%s: must be an object", what);
+			continue;
+		}
+		if (id == NULL || *id == '\0' || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(id)) {
+			err_add(e, near, "%s: \"id\" must be lower-case letters, digits and '-'", what);
+			continue;
+		}
+		for (size_t k = 0; k < c->nbooks; k++)
+			if (strcmp(c->books[k].id, id) == 0) {
+				err_add(e, near, "%s: duplicate book id \"%s\"", what, id);
+				bad = 1;
+			}
+		if (!json_is_integer(mk) || json_integer_value(mk) < 0 ||
+		    json_integer_value(mk) >= BOOK_MARKERS) {
+			err_add(e, near, "%s: \"marker\" must be an ArUco id 0..%d (DICT_4X4_50)", what,
+			    BOOK_MARKERS - 1);
+			bad = 1;
+		} else if (marker_at[json_integer_value(mk)] != NULL) {
+			err_add(e, near, "%s: marker %d is also on the spine of \"%s\"", what,
+			    (int)json_integer_value(mk), marker_at[json_integer_value(mk)]);
+			bad = 1;
+		}
+		if (en == NULL || *en == '\0')
+			err_add(e, near, "%s: missing \"en\" title", what), bad = 1;
+		if (ko == NULL || *ko == '\0')
+			err_add(e, near, "%s: missing \"ko\" title", what), bad = 1;
+		if (!json_is_boolean(priv))
+			err_add(e, near, "%s: \"private\" must be true or false", what), bad = 1;
+		if ((content == NULL) == (doc == NULL)) {
+			err_add(e, near, "%s: needs one of \"content\" (a screen id) or \"document\" "
+			    "(public/NAME.pdf, private/NAME.pdf)", what);
+			bad = 1;
+		} else if (content != NULL) {
+			ce = catalogue_find(c, content);
+			if (ce == NULL || ce->is_control) {
+				err_add(e, near, "%s: \"content\": %s \"%s\"", what,
+				    ce == NULL ? "unknown screen" : "a control, not a screen:", content);
+				bad = 1;
+			}
+		} else {
+			size_t n = strlen(doc);
+			int pub = strncmp(doc, "public/", 7) == 0, pri = strncmp(doc, "private/", 8) == 0;
+			if ((!pub && !pri) || n < 5 || strcmp(doc + n - 4, ".pdf") != 0 ||
+			    strchr(doc + (pub ? 7 : 8), '/') != NULL || strstr(doc, "..") != NULL ||
+			    n == (size_t)(pub ? 11 : 12)) {
+				err_add(e, near, "%s: \"document\" must be public/NAME.pdf or private/NAME.pdf, "
+				    "not \"%s\"", what, doc);
+				bad = 1;
+			}
+		}
+		if (!bad && !json_is_true(priv) &&
+		    ((ce != NULL && ce->privacy == CAT_PRIVATE) || (doc != NULL && doc[1] == 'r'))) {
+			err_add(e, near, "%s: shows %s \"%s\" and must be \"private\": true", what,
+			    ce != NULL ? "the private screen" : "the private document", ce ? content : doc);
+			bad = 1;
+		}
+		if (bad)
+			continue;
+		b->marker = (int)json_integer_value(mk);
+		b->id = strdup(id);
+		b->en = strdup(en);
+		b->ko = strdup(ko);
+		b->content = content ? strdup(content) : NULL;
+		b->document = doc ? strdup(doc) : NULL;
+		b->privacy = json_is_true(priv) ? CAT_PRIVATE : CAT_PUBLIC;
+		marker_at[b->marker] = b->id;
+		c->nbooks++;
+		if (e->from != NULL)
+			*cur = e->from + 1;
+	}
+	e->from = NULL;
+}
+
 /* A spoken phrase must lead to one entry only, or the grammar is ambiguous. */
 static void
 check_ambiguity(const struct catalogue *c, struct errs *e, const char **at)
@@ -349,6 +465,7 @@ catalogue_load(const char *path, char *err, size_t errlen)
 		if (a != NULL)
 			c->after = phrase_list(&e, a, "carriers.after", "\"after\"", &c->nafter);
 	}
+	load_books(c, &e, json_object_get(root, "books"), &cur);
 	check_ambiguity(c, &e, at);
 	collect_words(c);
 	json_decref(root);
@@ -395,6 +512,15 @@ catalogue_free(const struct catalogue *cc)
 		free(c->prons[i].phones);
 	}
 	free(c->prons);
+	for (size_t i = 0; i < c->nbooks; i++) {
+		struct catalogue_book *b = &c->books[i];
+		free(b->id);
+		free(b->en);
+		free(b->ko);
+		free(b->content);
+		free(b->document);
+	}
+	free(c->books);
 	free(c->entries);
 	free_list(c->before, c->nbefore);
 	free_list(c->after, c->nafter);
@@ -443,7 +569,25 @@ catalogue_same(const struct catalogue *a, const struct catalogue *b)
 		if (!str_same(a->prons[i].word, b->prons[i].word) ||
 		    !str_same(a->prons[i].phones, b->prons[i].phones))
 			return 0;
+	if (a->nbooks != b->nbooks)
+		return 0;
+	for (size_t i = 0; i < a->nbooks; i++) {
+		const struct catalogue_book *x = &a->books[i], *y = &b->books[i];
+		if (x->marker != y->marker || !str_same(x->id, y->id) || !str_same(x->en, y->en) ||
+		    !str_same(x->ko, y->ko) || !str_same(x->content, y->content) ||
+		    !str_same(x->document, y->document) || x->privacy != y->privacy)
+			return 0;
+	}
 	return 1;
+}
+
+const struct catalogue_book *
+catalogue_book_by_marker(const struct catalogue *c, int marker)
+{
+	for (size_t i = 0; c != NULL && i < c->nbooks; i++)
+		if (c->books[i].marker == marker)
+			return &c->books[i];
+	return NULL;
 }
 
 const struct catalogue_entry *

@@ -25,6 +25,18 @@ struct catalogue_entry {
 	size_t nsay;
 };
 
+/* A book on the shelf (the "books" section): the ArUco marker on its spine
+ * (devices/cv_shelf.h, ids 0..49) and what taking it shows: a content
+ * screen or a document of documents_dir ("private/NAME.pdf"). */
+struct catalogue_book {
+	int    marker;
+	char  *id;        /* "seoul-2040-plan" */
+	char  *en, *ko;   /* titles */
+	char  *content;   /* a content entry's id, or NULL */
+	char  *document;  /* "public/NAME.pdf" or "private/NAME.pdf", or NULL */
+	enum catalogue_privacy privacy;
+};
+
 struct catalogue_pron {
 	char *word;       /* "ttareungyi" */
 	char *phones;     /* "T AA R AH NG IY" */
@@ -42,6 +54,8 @@ struct catalogue {
 	char **words;                      /* every distinct word used by the wake
 	                                      phrase, phrases and carriers */
 	size_t nwords;
+	struct catalogue_book *books;      /* the shelf's books, in file order */
+	size_t nbooks;
 	atomic_int refs;                   /* references besides the first
 	                                      (catalogue_ref): not content */
 };
@@ -71,6 +85,8 @@ int  catalogue_same(const struct catalogue *a, const struct catalogue *b);
 
 /* Entry by id (content or control), or NULL. */
 const struct catalogue_entry *catalogue_find(const struct catalogue *c, const char *id);
+/* The book whose spine carries this marker, or NULL. */
+const struct catalogue_book *catalogue_book_by_marker(const struct catalogue *c, int marker);
 
 
 #endif
