@@ -60,13 +60,15 @@ retry_lost(struct retry *r)
 }
 
 int
-retry_wait(struct retry *r, double *left)
+retry_wait(struct retry *r, double block, double *left)
 {
 	double now = retry_now(r);
 
+	if (block <= 0)
+		block = r->conf.max_block;
 	if (now < r->next) {
 		double d = r->next - now;
-		r->conf.sleep(r->conf.clock_arg, d < r->conf.max_block ? d : r->conf.max_block);
+		r->conf.sleep(r->conf.clock_arg, d < block ? d : block);
 		now = retry_now(r);
 		if (now < r->next) {
 			if (left != 0)

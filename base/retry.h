@@ -33,8 +33,9 @@ void     retry_init(struct retry *r, const struct retry_conf *conf, double backo
 /* The device was just lost: counted, the first attempt scheduled. */
 void     retry_lost(struct retry *r);
 /* 1 when an attempt is due now (it is counted); else 0 after sleeping at
- * most max_block, with the seconds still to wait in *left (may be NULL). */
-int      retry_wait(struct retry *r, double *left);
+ * most block seconds (0: the conf's max_block), with the seconds still to
+ * wait in *left (may be NULL). */
+int      retry_wait(struct retry *r, double block, double *left);
 /* The attempt failed: the wait doubles (up to backoff_max). */
 void     retry_failed(struct retry *r);
 /* The device is back: the next loss starts from backoff_min again. */

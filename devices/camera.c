@@ -175,7 +175,7 @@ camera_sup_read(struct camera_sup *s, struct cv_image *im, double *t, char *err,
 		retry_lost(&s->retry);
 		return CAMERA_SUP_LOST;
 	}
-	if (!retry_wait(&s->retry, &left)) {
+	if (!retry_wait(&s->retry, 0, &left)) {
 		snprintf(err, errlen, "camera %s: gone; next try in %.2f s", s->role, left);
 		return CAMERA_SUP_WAIT;
 	}

@@ -4,6 +4,7 @@
  */
 #include "devices/door.h"
 #include "base/log.h"
+#include "base/retry.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -99,27 +100,8 @@ struct door_sup {
 	int     first;            /* say the state at the first read */
 	int     lost_pending;
 	char    lost_err[256];
-	double  bmin, bmax, backoff, next_retry;
-	unsigned losses;
+	struct retry retry;       /* when to reopen (base/retry.h) */
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-nap(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-	while (s > 0 && nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 struct door_sup *
 door_sup_open(const char *spec, const struct door_ops *ops, int allow_absent, double backoff_min,
@@ -136,8 +118,8 @@ door_sup_open(const char *spec, const struct door_ops *ops, int allow_absent, do
 		return NULL;
 	}
 	s->ops = ops;
-	s->bmin = backoff_min > 0 ? backoff_min : 0.5;
-	s->bmax = backoff_max >= s->bmin ? backoff_max : 10;
+	retry_init(&s->retry, &(struct retry_conf){ backoff_min, backoff_max, 0, NULL, NULL, NULL },
+	    0.5, 10, 0.25);
 	s->first = 1;
 	if ((s->d = door_open_ops(ops, arg, err, errlen)) == NULL) {
 		if (!allow_absent) {
@@ -156,9 +138,7 @@ lost(struct door_sup *s)
 {
 	door_close(s->d);
 	s->d = NULL;
-	s->losses++;
-	s->backoff = s->bmin;
-	s->next_retry = now() + s->backoff;
+	retry_lost(&s->retry);
 }
 
 int
@@ -168,9 +148,7 @@ door_sup_read(struct door_sup *s, int timeout_ms, int *open, char *err, size_t e
 
 	if (s->lost_pending) {
 		s->lost_pending = 0;
-		s->losses++;
-		s->backoff = s->bmin;
-		s->next_retry = now() + s->backoff;
+		retry_lost(&s->retry);
 		log_seterr(err, errlen, "%s", s->lost_err);
 		return DOOR_SUP_LOST;
 	}
@@ -193,31 +171,28 @@ door_sup_read(struct door_sup *s, int timeout_ms, int *open, char *err, size_t e
 		return DOOR_SUP_LOST;
 	}
 	{
-		double d = s->next_retry - now();
-		if (d > 0) {
-			nap(d < timeout_ms / 1000.0 ? d : timeout_ms / 1000.0);
-			if (s->next_retry > now()) {
-				log_seterr(err, errlen, "door: gone; next try in %.2f s", s->next_retry - now());
-				return DOOR_SUP_WAIT;
-			}
+		double left;
+		if (!retry_wait(&s->retry, timeout_ms / 1000.0, &left)) {
+			log_seterr(err, errlen, "door: gone; next try in %.2f s", left);
+			return DOOR_SUP_WAIT;
 		}
 	}
 	if ((s->d = door_open_ops(s->ops, s->arg, err, errlen)) != NULL &&
 	    (r = door_state(s->d, err, errlen)) >= 0) {
 		*open = r;
+		retry_ok(&s->retry);
 		return DOOR_SUP_BACK;
 	}
 	door_close(s->d);
 	s->d = NULL;
-	s->backoff = s->backoff * 2 > s->bmax ? s->bmax : s->backoff * 2;
-	s->next_retry = now() + s->backoff;
+	retry_failed(&s->retry);
 	return DOOR_SUP_WAIT;
 }
 
 unsigned
 door_sup_losses(const struct door_sup *s)
 {
-	return s->losses;
+	return s->retry.losses;
 }
 
 void

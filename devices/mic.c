@@ -183,7 +183,7 @@ mic_sup_read(struct mic_sup *s, int16_t *buf, size_t n, char *err, size_t errlen
 		sup_lost(s);
 		return MIC_SUP_LOST;
 	}
-	if (!retry_wait(&s->retry, &left)) {
+	if (!retry_wait(&s->retry, 0, &left)) {
 		snprintf(err, errlen, "microphone gone; next try in %.2f s", left);
 		return MIC_SUP_WAIT;
 	}
