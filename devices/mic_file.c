@@ -10,6 +10,7 @@
  * [T, T+D) fail with ENODEV; an open at m->resume_at starts there.
  */
 #include "devices/mic.h"
+#include "base/clock.h"
 #include "devices/wav.h"
 #include "base/log.h"
 
@@ -31,7 +32,7 @@ struct file_mic {
 	size_t    n, at;
 	uint64_t  left;       /* streaming: samples still in the data chunk */
 	uint64_t  pos;        /* file position (samples) of the next sample */
-	struct timespec start;
+	double          start;     /* clock_mono() at the first read (0: not yet) */
 	char      path[512];
 	struct unplug unplug[MAX_UNPLUGS];
 	size_t    nunplug;
@@ -181,17 +182,7 @@ file_open(struct mic *m, const char *arg, char *err, size_t errlen)
 static void
 pace(struct file_mic *fm, uint64_t samples)
 {
-	struct timespec t = fm->start;
-	uint64_t ns = samples * 1000000000ULL / MIC_RATE;
-
-	t.tv_sec += (time_t)(ns / 1000000000ULL);
-	t.tv_nsec += (long)(ns % 1000000000ULL);
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
-		;
+	clock_sleep_until(fm->start + (double)samples / MIC_RATE);
 }
 
 static ssize_t
@@ -213,8 +204,8 @@ file_read(struct mic *m, int16_t *buf, size_t n, char *err, size_t errlen)
 
 	/* The clock starts with the first read, not at open: the recognizer
 	 * loads in between, and real time means real time from the start. */
-	if (m->realtime && m->samples == 0 && fm->start.tv_sec == 0 && fm->start.tv_nsec == 0)
-		clock_gettime(CLOCK_MONOTONIC, &fm->start);
+	if (m->realtime && m->samples == 0 && fm->start == 0)
+		fm->start = clock_mono();
 
 	if (fm->f != NULL) {
 		if (n > fm->left)

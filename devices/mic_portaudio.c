@@ -10,6 +10,7 @@
  * that is alive delivers 160 samples every 10 ms.
  */
 #include "devices/mic.h"
+#include "base/clock.h"
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
@@ -32,10 +33,7 @@ struct pa_mic {
 static void
 pa_sleep(double s)
 {
-	struct timespec ts = { 0, (long)(s * 1e9) };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	clock_sleep(s);
 }
 
 static void

@@ -7,6 +7,7 @@
  * disengage destroys it, so the device lives exactly as long as the cursor.
  */
 #include "devices/pointer.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,7 @@ struct uinput_ptr {
 	int                     fd;
 	struct libevdev        *dev;
 	struct libevdev_uinput *ui;
-	struct timespec         last;   /* the last event written */
+	double                  last;   /* clock_mono() of the last event written */
 };
 
 /* Opens /dev/uinput, or says in one line why it cannot be. */
@@ -89,14 +90,7 @@ ui_disappear(struct pointer *p)
 	struct uinput_ptr *u = p->priv;
 
 	if (u->ui != NULL) {
-		struct timespec until = u->last;
-		until.tv_nsec += (long)(LINGER_S * 1e9);
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-			;
+		clock_sleep_until(u->last + LINGER_S);
 		libevdev_uinput_destroy(u->ui);
 	}
 	libevdev_free(u->dev);
@@ -169,7 +163,7 @@ ui_emit(struct pointer *p, int x, int y, int moved, int button, char *err, size_
 		rc = libevdev_uinput_write_event(u->ui, EV_KEY, BTN_LEFT, button);
 	if (rc == 0)
 		rc = libevdev_uinput_write_event(u->ui, EV_SYN, SYN_REPORT, 0);
-	clock_gettime(CLOCK_MONOTONIC, &u->last);
+	u->last = clock_mono();
 	if (rc < 0) {
 		snprintf(err, errlen, "pointer uinput: cannot send an event: %s", strerror(-rc));
 		return -1;

@@ -6,6 +6,7 @@
  * ids already seen.
  */
 #include "ui-bridge/mqtt.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -70,15 +71,6 @@ struct mqtt {
 	pthread_cond_t  first_cond;
 	double          backoff_min, backoff_max;
 };
-
-static double
-mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
 
 /* ---- parsing (pure) ---- */
 
@@ -383,7 +375,7 @@ on_connect(struct mosquitto *mosq, void *ud, int rc, int flags)
 		m->ring_n--;
 		sent++;
 	}
-	down = m->down_since > 0 ? mono() - m->down_since : -1;
+	down = m->down_since > 0 ? clock_mono() - m->down_since : -1;
 	if (down < 0)
 		log_info("mqtt: connected to %s:%d, site \"%s\"%s", m->host, m->port, m->site,
 		    (flags & 1) ? " (session resumed)" : "");
@@ -402,7 +394,7 @@ on_disconnect(struct mosquitto *mosq, void *ud, int rc)
 
 	pthread_mutex_lock(&m->lock);
 	if (m->connected) {
-		m->down_since = mono();
+		m->down_since = clock_mono();
 		m->st.disconnects++;
 		if (rc != 0)
 			log_warnx("mqtt: lost the broker %s:%d (%s): working locally, keeping up to %zu "
@@ -701,7 +693,7 @@ mqtt_new(const struct mqtt_config *cfg, void (*wakeup)(void *ud), void *ud, char
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warnx("mqtt: broker %s:%d not reached (%s): working locally, retrying with back-off",
 		    m->host, m->port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
-		m->down_since = mono();
+		m->down_since = clock_mono();
 		if (pthread_create(&m->first_tid, NULL, first_connect, m) != 0) {
 			log_seterr(err, errlen, "cannot start the MQTT connection thread");
 			goto fail;
@@ -731,17 +723,16 @@ fail:
 int
 mqtt_wait_connected(struct mqtt *m, double seconds)
 {
-	double until = mono() + seconds;
+	double until = clock_mono() + seconds;
 	int up = 0;
 
 	while (m != NULL) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		pthread_mutex_lock(&m->lock);
 		up = m->connected || m->first_running || (m->refused_logged && m->st.connects == 0);
 		pthread_mutex_unlock(&m->lock);
-		if (up || mono() >= until)
+		if (up || clock_mono() >= until)
 			break;
-		nanosleep(&ts, NULL);
+		clock_sleep(0.010);
 	}
 	return m != NULL && m->connected;
 }
@@ -851,14 +842,13 @@ mqtt_free(struct mqtt *m)
 	pthread_mutex_unlock(&m->lock);
 	/* Let the network thread finish what is in flight (at most 1 s), then go. */
 	for (int i = 0; i < 50; i++) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		int busy;
 		pthread_mutex_lock(&m->lock);
 		busy = m->connected && m->inflight > 0;
 		pthread_mutex_unlock(&m->lock);
 		if (!busy)
 			break;
-		nanosleep(&ts, NULL);
+		clock_sleep(0.020);
 	}
 	if (m->first_running) {
 		pthread_mutex_lock(&m->lock);
