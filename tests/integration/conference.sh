@@ -190,7 +190,7 @@ spoken() {
 spoken "$T/v1.wav" "private mode." && spoken "$T/v2.wav" "disaster safety." && spoken "$T/v3.wav" "video call." ||
 	{ fail prerequisites "flite or sox failed"; exit 1; }
 sox "$T/v1.wav" "$T/v2.wav" "$T/v3.wav" "$T/voice.wav"
-run_daemon voice --audio-file "$T/voice.wav" -o private_unlock=voice -o log_level=info
+run_daemon voice --audio-file "$T/voice.wav" -o private_unlock=voice -o speak=no -o cue=no -o log_level=info
 EV=$(grep -E '"type":"(navigate|mode|call)"' "$T/voice.out" | sed 's/"seq":[0-9]*,"t":[0-9.]*,//' | tr '\n' ' ')
 [[ $EV == *'"mode":"private"'*'"content":"disaster-safety"'*'"content":"video-conference"'*'"type":"call","state":"started","source":"voice","kind":"video","department":{"id":"disaster-response"'*'"context":"disaster-safety"'* ]] &&
 	pass voice-video-call || fail voice-video-call "events: $(printf '%s' "$EV" | cut -c1-400)"
@@ -199,11 +199,10 @@ grep -q 'conference: video call to disaster-response (from disaster-safety) by v
 # The same words on a screen no department answers for: the picker only;
 # and in public mode the private video-conference screen is refused.
 sox "$T/v1.wav" "$T/v3.wav" "$T/voice2.wav"
-run_daemon voice2 --audio-file "$T/voice2.wav" -o private_unlock=voice
+run_daemon voice2 --audio-file "$T/voice2.wav" -o private_unlock=voice -o speak=no -o cue=no
 grep -q '"content":"video-conference"' "$T/voice2.out" && ! grep -q '"type":"call"' "$T/voice2.out" &&
 	pass voice-no-department || fail voice-no-department "$(grep -E 'navigate|call' "$T/voice2.out" | head -2 | tr '\n' ' ')"
-sox "$T/v2.wav" "$T/v3.wav" "$T/voice3.wav"
-run_daemon voice3 --audio-file "$T/voice3.wav" -o private_unlock=voice
+run_daemon voice3 --audio-file "$T/v3.wav" -o private_unlock=voice -o speak=no -o cue=no
 grep -q '"type":"denied","content":"video-conference"\|"content":"video-conference","reason"' "$T/voice3.out" && ! grep -q '"type":"call"' "$T/voice3.out" &&
 	pass voice-public-no-call || fail voice-public-no-call "$(grep -E 'denied|call' "$T/voice3.out" | head -2 | tr '\n' ' ')"
 
