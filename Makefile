@@ -155,6 +155,8 @@ install: all
 	           $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DATADIR)/udev $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/smartofficed $(DESTDIR)$(BINDIR)/smartofficed
 	install -m 0644 models/catalogue.json $(DESTDIR)$(DATADIR)/catalogue.json
+	install -m 0644 models/office.json $(DESTDIR)$(DATADIR)/office.json
+	rm -rf $(DESTDIR)$(DATADIR)/briefing && cp -R ui-bridge/briefing $(DESTDIR)$(DATADIR)/briefing
 	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/js $(DESTDIR)$(DATADIR)/documents $(DESTDIR)$(DATADIR)/pdfjs $(DESTDIR)$(DATADIR)/mqttjs
 	cp -R ui-bridge/web $(DESTDIR)$(DATADIR)/web
 	cp -R ui-bridge/js $(DESTDIR)$(DATADIR)/js

@@ -116,9 +116,9 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		}
 	}
 	if (role_s == NULL)
-		return usage_error("add needs --role display|remote|observer%s", "");
+		return usage_error("add needs --role display|remote|observer|tv%s", "");
 	if (tokens_role_parse(role_s, &role) < 0)
-		return usage_error("unknown role \"%s\": display, remote or observer", role_s);
+		return usage_error("unknown role \"%s\": display, remote, observer or tv", role_s);
 	if (name == NULL)
 		return usage_error("add needs --name NAME%s", "");
 	if (tokens_name_valid(name, err, sizeof err) < 0)
@@ -143,6 +143,8 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		printf("open: %.*s/#token=%s\n", (int)blen, base_url, token);
 	else if (role == TOKEN_REMOTE)
 		printf("open: %.*s/remote/#token=%s\n", (int)blen, base_url, token);
+	else if (role == TOKEN_TV)
+		printf("open: %.*s/tv/#token=%s\n", (int)blen, base_url, token);
 	fflush(stdout);
 	fprintf(stderr, PROG ": added %s token %s \"%s\"; the token is shown only once: copy it now\n",
 	    tokens_role_name(role), id, name);

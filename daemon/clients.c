@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/conference.h"
 #include "daemon/feedback.h"
 #include "base/log.h"
 #include "daemon/pairing.h"
@@ -151,6 +152,7 @@ hello_text(struct daemon *d, int trusted, const char *role, json_int_t id, int h
 		if (trusted || strncmp(d->docs[i], "public/", 7) == 0)
 			json_array_append_new(docs, document_entry(d->docs[i]));
 	json_object_set_new(h, "documents", docs);
+	conference_hello(d, h, trusted);
 	if (has_id)
 		json_object_set_new(h, "id", json_integer(id));
 	s = proto_dump(h);
@@ -197,9 +199,9 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 	struct token_info ti;
 
 	if (bad || (role != NULL && strcmp(role, "display") && strcmp(role, "remote") &&
-	    strcmp(role, "observer"))) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\" "
-		    "or \"observer\"; name (at most 64 bytes) and token must be strings", id, has_id);
+	    strcmp(role, "observer") && strcmp(role, "tv"))) {
+		reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\", "
+		    "\"observer\" or \"tv\"; name (at most 64 bytes) and token must be strings", id, has_id);
 		return;
 	}
 	memset(&ti, 0, sizeof ti);
@@ -359,7 +361,7 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 	}
 	if (state_confirm_late(&d->state, clock_mono())) {
 		/* Too late: the face check it confirms is stale. */
-		state_confirm(&d->state, 0, daemon_now(d), daemon_emit, d);
+		state_confirm_expired(&d->state, daemon_now(d), daemon_emit, d);
 		reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
 		    id, has_id);
 		return;
@@ -746,6 +748,9 @@ static const struct handler {
 	{ "confirm",      NEED_REMOTE,  "only a paired remote confirms", on_confirm },
 	{ "audio-start",  NEED_COMMAND, "pair this device first", on_audio_start },
 	{ "audio-end",    NEED_NOTHING, NULL, on_audio_end_msg },
+	{ "conference",   NEED_COMMAND, "pair this device first", conference_on_conference },
+	{ "call",         NEED_COMMAND, "pair this device first", conference_on_call },
+	{ "tv",           NEED_COMMAND, "pair this device first", conference_on_tv },
 };
 
 static int
@@ -776,7 +781,7 @@ clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg)
 		reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
 	} else if (!meets(c, h->need)) {
 		reply_error(d, c, PROTO_E_UNAUTHORIZED, h->need == NEED_COMMAND &&
-		    strcmp(bridge_client_role(c), "observer") == 0 && h->fn == on_select ?
+		    strcmp(bridge_client_role(c), "observer") == 0 ?
 		    "observers cannot command" : h->refusal, id, has_id);
 	} else
 		h->fn(d, c, msg, id, has_id);

@@ -27,6 +27,7 @@ struct config {
 	char  *allowed_origins;
 	double ws_rate, ws_burst;
 	char  *js_root, *pdfjs_dir, *documents_dir, *public_url;
+	char  *office, *briefing_dir;     /* docs/conference.md */
 	char  *tls_cert, *tls_key;        /* both set: https and wss (bridge.h) */
 	int    pair_code_ttl;
 	double remote_audio_max_s;
@@ -39,6 +40,8 @@ struct config {
 	char  *hand_select;
 	int    camera_mirrored;
 	double cursor_min_cutoff, cursor_beta;
+	char  *pointer;           /* off | uinput | file:PATH (devices/pointer.h) */
+	int    pointer_width, pointer_height;
 	/* files */
 	char  *catalogue;
 	char  *state_dir;

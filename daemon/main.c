@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/conference.h"
 #include "daemon/clients.h"
 #include "base/xalloc.h"
 #include "daemon/config.h"
@@ -36,6 +37,7 @@
 #include "daemon/vision.h"
 #include "daemon/shelf.h"
 #include "devices/events_file.h"
+#include "devices/pointer.h"
 #include "devices/record.h"
 #include "models/face.h"
 #include "models/hand.h"
@@ -83,7 +85,8 @@ daemon_emit(void *ud, json_t *ev, json_t *pub)
 	if (d->mqtt != NULL) {	/* the same two texts; then the retained hellos */
 		mqtt_publish_event(d->mqtt, s, strlen(s), pub == ev ? s : p,
 		    pub == ev ? strlen(s) : p != NULL ? strlen(p) : 0);
-		if (strcmp(json_string_value(json_object_get(ev, "type")) ?: "", "cursor") != 0)
+		const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
+		if (strcmp(type, "cursor") != 0 && strcmp(type, "preview") != 0)	/* nothing retained changed */
 			clients_mqtt_state(d);
 	}
 	free(p);
@@ -335,9 +338,31 @@ daemon_reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = c;
 	clients_scan_documents(d);
+	conference_reload(d);
 	clients_check_tokens(d);
 	clients_hello_all(d);
 	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
+}
+
+/* The real pointer (pointer = uinput | file:PATH, devices/pointer.h)
+ * follows the cursor: it appears at engage, moves and clicks, goes at
+ * disengage.  A failure is one warning; the dashboards' cursor goes on. */
+static void
+pointer_follow(struct pointer *p, const struct input_gesture *g, double t)
+{
+	static const enum pointer_action act[] = { POINTER_MOVE, POINTER_PRESS, POINTER_RELEASE };
+	char err[512];
+	int r = 0;
+
+	if (g->what == GESTURE_ENGAGE) {
+		if ((r = pointer_engage(p, t, err, sizeof err)) == 0 && pointer_devnode(p) != NULL)
+			log_info("pointer: \"%s\" at %s", POINTER_DEV_NAME, pointer_devnode(p));
+	} else if (g->what == GESTURE_CURSOR)
+		r = pointer_cursor(p, t, g->x, g->y, act[g->cursor], err, sizeof err);
+	else
+		pointer_disengage(p, t);
+	if (r < 0)
+		log_warnx("%s (until the next engage the cursor moves the dashboards only)", err);
 }
 
 /* The hand cursor: engage, cursor (x, y, state), disengage, for the
@@ -355,6 +380,8 @@ gesture(struct daemon *d, const struct input *in)
 	} else if (g->what == GESTURE_DISENGAGE && g->reason[0])
 		json_object_set_new(ev, "reason", json_string(g->reason));
 	state_emit_trusted(&d->state, ev, daemon_emit, d);
+	if (d->pointer != NULL)
+		pointer_follow(d->pointer, g, in->t);
 }
 
 /* A camera went away, came back or ended: an event, and the daemon goes on
@@ -383,6 +410,25 @@ camera_event(struct daemon *d, const struct input *in)
 		d->video_done = 1;
 		break;
 	}
+}
+
+/* The microphone went away (the listener reopens it) or came back: an
+ * event for the trusted displays, and the daemon goes on. */
+static void
+mic_event(struct daemon *d, const struct input *in)
+{
+	json_t *ev = state_event(&d->state, "mic", in->t);
+
+	json_object_set_new(ev, "mic", json_string("room"));
+	json_object_set_new(ev, "state", json_string(mic_state_name(in->mic.state)));
+	if (in->mic.state == MIC_LOST) {
+		json_object_set_new(ev, "reason", json_string(in->mic.text));
+		log_warnx("microphone lost at %.2f s: %s (reopening)", in->t, in->mic.text);
+	} else {
+		json_object_set_new(ev, "gone_s", json_real(round(in->mic.gone_s * 1000.0) / 1000.0));
+		log_info("microphone is back after %.2f s", in->mic.gone_s);
+	}
+	state_emit_trusted(&d->state, ev, daemon_emit, d);
 }
 
 /*
@@ -461,6 +507,9 @@ on_wakeup(void *ud)
 		case IN_SHELF:
 			shelf_route(d, &in);
 			break;
+		case IN_MIC:
+			mic_event(d, &in);
+			break;
 		case IN_EVENTS_END:
 			log_info("scripted events ended at %.2f s", in.t);
 			d->events_done = 1;
@@ -472,7 +521,9 @@ on_wakeup(void *ud)
 				clients_voice_result(d, &in);
 				break;
 			}
+			conference_before_voice(d);
 			state_handle(&d->state, &in, daemon_emit, d, &say);
+			conference_after_voice(d, &in, &say);
 			if (d->feedback != NULL)
 				feedback_request(d->feedback, say.text, say.cue, in.speech.ticket);
 			else if (d->listener != NULL)
@@ -480,6 +531,13 @@ on_wakeup(void *ud)
 			break;
 		}
 		daemon_follow_state(d);
+	}
+	if (d->vision != NULL) {	/* the camera preview of a running verification */
+		struct vision_snapshot sn;
+		if (vision_snapshot(d->vision, &sn)) {
+			state_preview(&d->state, sn.jpeg, sn.len, sn.w, sn.h, sn.challenge, sn.t, daemon_emit, d);
+			free(sn.jpeg);
+		}
 	}
 	mqtt_drain(d->mqtt, clients_mqtt_command, d);
 	/* --exit-at-eof: once every input in use has ended. */
@@ -596,6 +654,30 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 	return xstrdup(d->cfg.audio);
 }
 
+/* pointer = uinput | file:PATH: the hand cursor drives a real pointer too.
+ * A /dev/uinput that cannot be opened is one line, and the daemon goes on
+ * without it; a bad value or an unwritable file stops the start. */
+static int
+start_pointer(struct daemon *d)
+{
+	char err[512];
+
+	if (!strcmp(d->cfg.pointer, "off"))
+		return 0;
+	d->pointer = pointer_open(d->cfg.pointer, d->cfg.pointer_width, d->cfg.pointer_height,
+	    err, sizeof err);
+	if (d->pointer != NULL)
+		log_info("pointer: %s over %dx%d, while the cursor is engaged", d->cfg.pointer,
+		    d->cfg.pointer_width, d->cfg.pointer_height);
+	else if (!strcmp(d->cfg.pointer, "uinput"))
+		log_warnx("%s; going on without the real pointer", err);
+	else {
+		log_errx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The room camera, when one is configured: face and hand tracking. */
 static int
 start_vision(struct daemon *d, int realtime)
@@ -670,6 +752,11 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 
 	d->exit_code = 0;
 	if (load_catalogue(d->cfg.catalogue, &d->cat) < 0) {
+		d->exit_code = 1;
+		goto out;
+	}
+	if (conference_open(d, err, sizeof err) < 0) {	/* office: rooms, departments */
+		log_errx("%s", err);
 		d->exit_code = 1;
 		goto out;
 	}
@@ -756,6 +843,8 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	bc.tls_cert = d->cfg.tls_cert;
 	bc.tls_key = d->cfg.tls_key;
 	bc.mqttjs_root = d->cfg.mqttjs_dir;
+	bc.briefing = d->cfg.briefing_dir;
+	bc.frame_src = conference_frame_src(d);	/* the office's https origins */
 	hooks.ud = d;
 	if ((d->bridge = bridge_new(&bc, &hooks, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
@@ -793,7 +882,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		d->events_done = 0;
 		events_file_start(d->events);
 	}
-	if (start_vision(d, realtime) < 0 || shelf_start(d, realtime, wake_service) < 0) {
+	if (start_pointer(d) < 0 || start_vision(d, realtime) < 0 || shelf_start(d, realtime, wake_service) < 0) {
 		d->exit_code = 1;
 		goto out;
 	}
@@ -849,6 +938,7 @@ out:
 		vision_free(d->vision);
 	}
 	shelf_stop(d);
+	pointer_close(d->pointer);          /* after the threads that feed it */
 	feedback_free(d->feedback);
 	tts_shutdown();
 	listener_free(d->listener);
@@ -860,6 +950,7 @@ out:
 	if (d->rec != NULL && record_close(d->rec, err, sizeof err) < 0)
 		log_warnx("--record: %s", err);
 	pairing_free(d->pairing);
+	conference_close(d);
 	for (size_t i = 0; i < d->ndocs; i++)
 		free(d->docs[i]);
 	free(d->docs);

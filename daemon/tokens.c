@@ -50,7 +50,8 @@ struct tokens {
 	struct sig sig;
 };
 
-static const char *role_names[] = { "display", "remote", "observer" };
+static const char *role_names[] = { "display", "remote", "observer", "tv" };
+#define NROLES (sizeof role_names / sizeof role_names[0])
 
 #define seterr log_seterr
 
@@ -68,13 +69,13 @@ joinpath(const char *dir, const char *name)
 const char *
 tokens_role_name(enum token_role role)
 {
-	return (unsigned)role < 3 ? role_names[role] : "?";
+	return (unsigned)role < NROLES ? role_names[role] : "?";
 }
 
 int
 tokens_role_parse(const char *s, enum token_role *role)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < (int)NROLES; i++)
 		if (s != NULL && strcmp(s, role_names[i]) == 0) {
 			*role = (enum token_role)i;
 			return 0;
@@ -536,7 +537,7 @@ tokens_add(struct tokens *t, enum token_role role, const char *name,
 	time_t now;
 	int lfd, rc = -1;
 
-	if ((unsigned)role > TOKEN_OBSERVER) {
+	if ((unsigned)role >= NROLES) {
 		seterr(err, errlen, "bad role");
 		return -1;
 	}

@@ -31,7 +31,7 @@
 #define TOKENS_TOKEN_LEN 43     /* characters of a token */
 #define TOKENS_NAME_MAX  64     /* bytes of a name */
 
-enum token_role { TOKEN_DISPLAY, TOKEN_REMOTE, TOKEN_OBSERVER };
+enum token_role { TOKEN_DISPLAY, TOKEN_REMOTE, TOKEN_OBSERVER, TOKEN_TV };
 
 struct token_info {
 	char            id[9];          /* 8 hex digits */
@@ -97,7 +97,7 @@ int tokens_reload_if_changed(struct tokens *t, char *err, size_t errlen);
  * characters), else -1 with err.  For checking a pairing name early. */
 int tokens_name_valid(const char *name, char *err, size_t errlen);
 
-/* "display", "remote", "observer". */
+/* "display", "remote", "observer", "tv" (a smart TV: docs/conference.md). */
 const char *tokens_role_name(enum token_role role);
 /* 0 and *role for one of those names, else -1. */
 int         tokens_role_parse(const char *s, enum token_role *role);

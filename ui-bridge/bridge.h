@@ -83,6 +83,8 @@ struct bridge_config {
 	const char *tls_cert;         /* PEM certificate (chain) for https/wss; NULL or "": plain */
 	const char *tls_key;          /* ... and its private key */
 	const char *mqttjs_root;      /* served at /js/mqtt/: npm mqtt's dist (NULL: not served) */
+	const char *briefing;         /* briefing_dir, served at /briefing/ to a valid token only */
+	const char *frame_src;        /* origins pages may show in an iframe (CSP frame-src), or NULL */
 };
 
 /* Starts listening.  On failure returns NULL and writes why into err. */

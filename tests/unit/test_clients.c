@@ -475,7 +475,7 @@ test_hello_bad_fields(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		say(c, bad[i]);
-		expect_error(c, "bad-request", "hello: role must be \"display\", \"remote\" or \"observer\"; "
+		expect_error(c, "bad-request", "hello: role must be \"display\", \"remote\", \"observer\" or \"tv\"; "
 		    "name (at most 64 bytes) and token must be strings", 4);
 		expect_nothing(c);
 	}
@@ -1218,7 +1218,7 @@ test_audio_without_recognizer(void **state)
 	say(p, "{\"type\":\"audio-start\",\"rate\":16000,\"format\":\"s16le\",\"id\":63}");
 	expect_error(p, "unauthorized", "pair this device first", 63);
 	say(o, "{\"type\":\"audio-start\",\"rate\":16000,\"format\":\"s16le\"}");
-	expect_error(o, "unauthorized", "pair this device first", -1);
+	expect_error(o, "unauthorized", "observers cannot command", -1);
 	assert_false(fake_client_binary(p));
 	assert_false(fake_client_binary(o));
 	expect_nothing(r);
