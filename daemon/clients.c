@@ -33,8 +33,8 @@
 #define NAME_MAX_BYTES	64
 
 /* Sends obj (stolen) to c, with the request's id when it had one. */
-static void
-reply(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id)
+void
+clients_reply(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id)
 {
 	char *s;
 
@@ -46,8 +46,8 @@ reply(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int
 	json_decref(obj);
 }
 
-static void
-reply_error(struct daemon *d, struct bridge_client *c, const char *code, const char *message,
+void
+clients_reply_error(struct daemon *d, struct bridge_client *c, const char *code, const char *message,
             json_int_t id, int has_id)
 {
 	char *s = proto_error(code, message, id, has_id);
@@ -58,8 +58,8 @@ reply_error(struct daemon *d, struct bridge_client *c, const char *code, const c
 }
 
 /* A string member of at most max bytes, or NULL (absent or wrong: *bad set). */
-static const char *
-member(const json_t *msg, const char *key, size_t max, int required, int *bad)
+const char *
+clients_member(const json_t *msg, const char *key, size_t max, int required, int *bad)
 {
 	json_t *v = json_object_get(msg, key);
 
@@ -193,14 +193,14 @@ static void
 on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
 {
 	int bad = 0, trusted = 0;
-	const char *role = member(msg, "role", 16, 0, &bad);
-	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
-	const char *token = member(msg, "token", 128, 0, &bad);
+	const char *role = clients_member(msg, "role", 16, 0, &bad);
+	const char *name = clients_member(msg, "name", NAME_MAX_BYTES, 0, &bad);
+	const char *token = clients_member(msg, "token", 128, 0, &bad);
 	struct token_info ti;
 
 	if (bad || (role != NULL && strcmp(role, "display") && strcmp(role, "remote") &&
 	    strcmp(role, "observer") && strcmp(role, "tv"))) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\", "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\", "
 		    "\"observer\" or \"tv\"; name (at most 64 bytes) and token must be strings", id, has_id);
 		return;
 	}
@@ -209,7 +209,7 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 		clients_check_tokens(d);
 		trusted = tokens_check(d->tokens, token, &ti) == 1;
 		if (!trusted)
-			reply_error(d, c, PROTO_E_BAD_TOKEN, "unknown or revoked token: public view",
+			clients_reply_error(d, c, PROTO_E_BAD_TOKEN, "unknown or revoked token: public view",
 			    id, has_id);
 	}
 	/* A token speaks for the role it was issued for, whatever is claimed. */
@@ -247,20 +247,20 @@ static void
 on_select(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
 {
 	int bad = 0;
-	const char *content = member(msg, "content", 64, 0, &bad);
-	const char *command = member(msg, "command", 64, 0, &bad);
+	const char *content = clients_member(msg, "content", 64, 0, &bad);
+	const char *command = clients_member(msg, "command", 64, 0, &bad);
 	const char *code;
 	char text[160];
 
 	if (bad || (content == NULL) == (command == NULL)) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "select needs one string member: content or command",
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "select needs one string member: content or command",
 		    id, has_id);
 		return;
 	}
 	if ((code = clients_select(d, content, command, text, sizeof text)) != NULL)
-		reply_error(d, c, code, text, id, has_id);
+		clients_reply_error(d, c, code, text, id, has_id);
 	else
-		reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+		clients_reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
 }
 
 const char *
@@ -352,22 +352,22 @@ on_confirm(struct daemon *d, struct bridge_client *c, const json_t *msg, json_in
 	json_t *accept = json_object_get(msg, "accept");
 
 	if (!json_is_boolean(accept)) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "confirm needs \"accept\": true or false", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "confirm needs \"accept\": true or false", id, has_id);
 		return;
 	}
 	if (!d->state.confirm_pending) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "nothing to confirm", id, has_id);
 		return;
 	}
 	if (state_confirm_late(&d->state, clock_mono())) {
 		/* Too late: the face check it confirms is stale. */
 		state_confirm_expired(&d->state, daemon_now(d), daemon_emit, d);
-		reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
+		clients_reply_error(d, c, PROTO_E_DENIED, "the confirmation came too late; ask for private mode again",
 		    id, has_id);
 		return;
 	}
 	state_confirm(&d->state, json_is_true(accept), daemon_now(d), daemon_emit, d);
-	reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+	clients_reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
 }
 
 /* ---- pairing ---- */
@@ -474,13 +474,13 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
                 int has_id)
 {
 	int bad = 0;
-	const char *name = member(msg, "name", NAME_MAX_BYTES, 0, &bad);
+	const char *name = clients_member(msg, "name", NAME_MAX_BYTES, 0, &bad);
 	char code[8], src[64];
 	double now = clock_mono(), wait;
 	char why[128];
 
 	if (bad || (name != NULL && tokens_name_valid(name, why, sizeof why) < 0)) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair-request: name must be a string of at most 64 "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "pair-request: name must be a string of at most 64 "
 		    "bytes without control characters", id, has_id);
 		return;
 	}
@@ -490,17 +490,17 @@ on_pair_request(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	    now)) > 0) {
 		snprintf(why, sizeof why, "pairing is paused for %.0f s (too many requests or wrong codes)",
 		    ceil(wait));
-		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
+		clients_reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
 		return;
 	}
 	if (pairing_request(d->pairing, name != NULL && name[0] ? name : "remote", now, code) < 0) {
-		reply_error(d, c, PROTO_E_INTERNAL, "no randomness for a pairing code", id, has_id);
+		clients_reply_error(d, c, PROTO_E_INTERNAL, "no randomness for a pairing code", id, has_id);
 		return;
 	}
 	log_info("pairing: code requested by client %llu (\"%s\"), valid %d s",
 	    (unsigned long long)bridge_client_id(c), name != NULL ? name : "", d->cfg.pair_code_ttl);
 	show_code(d, code, name);
-	reply(d, c, json_pack("{s:s, s:i}", "type", "pair-pending", "expires", d->cfg.pair_code_ttl),
+	clients_reply(d, c, json_pack("{s:s, s:i}", "type", "pair-pending", "expires", d->cfg.pair_code_ttl),
 	    id, has_id);
 }
 
@@ -508,7 +508,7 @@ static void
 on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
 {
 	int bad = 0;
-	const char *code = member(msg, "code", 16, 1, &bad);
+	const char *code = clients_member(msg, "code", 16, 1, &bad);
 	char rolebuf[16];
 	const char *role = rolebuf;
 	char token[TOKENS_TOKEN_LEN + 1], tid[9], err[512], src[64], why[128];
@@ -517,7 +517,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	int locked = 0;
 
 	if (bad) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
 		return;
 	}
 	/* A copy: set_view below rewrites the client's own role string. */
@@ -528,7 +528,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	case PAIRING_GUESS_LOCKED:
 		snprintf(why, sizeof why, "too many wrong codes from this address: pairing is paused "
 		    "for it for %.0f s", ceil(wait));
-		reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
+		clients_reply_error(d, c, PROTO_E_RATE_LIMITED, why, id, has_id);
 		return;
 	case PAIRING_GUESS_WRONG:
 		log_wrong_code(d, c, src, now);
@@ -540,7 +540,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 			show_code(d, NULL, NULL);
 		/* FALLTHROUGH */
 	default:	/* no live code: nothing to guess, nothing counted */
-		reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
 		return;
 	}
 	if (strcmp(role, "observer") == 0)
@@ -550,13 +550,13 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	if (tokens_add(d->tokens, trole, pairing_name(d->pairing), token, tid, err, sizeof err) < 0) {
 		log_warnx("pairing: %s", err);
 		show_code(d, NULL, NULL);
-		reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);
+		clients_reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);
 		return;
 	}
 	bridge_client_set_view(c, role, 1, tid);
 	log_info("pairing: client %llu paired as %s, token %s", (unsigned long long)bridge_client_id(c),
 	    role, tid);
-	reply(d, c, json_pack("{s:s, s:s, s:s, s:s}", "type", "paired", "token", token,
+	clients_reply(d, c, json_pack("{s:s, s:s, s:s, s:s}", "type", "paired", "token", token,
 	    "token_id", tid, "role", role), id, has_id);
 	send_hello(d, c, 0, 0);
 	show_code(d, NULL, NULL);
@@ -644,24 +644,24 @@ on_audio_start(struct daemon *d, struct bridge_client *c, const json_t *msg, jso
 {
 	json_t *rate = json_object_get(msg, "rate");
 	int bad = 0;
-	const char *format = member(msg, "format", 16, 1, &bad);
+	const char *format = clients_member(msg, "format", 16, 1, &bad);
 
 	if (bad || !json_is_integer(rate) || json_integer_value(rate) != 16000 ||
 	    strcmp(format, "s16le") != 0) {
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-start: rate must be 16000 and format \"s16le\"",
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-start: rate must be 16000 and format \"s16le\"",
 		    id, has_id);
 		return;
 	}
 	if (d->rv == NULL) {
-		reply_error(d, c, PROTO_E_INTERNAL, "the remote voice recognizer is not running", id, has_id);
+		clients_reply_error(d, c, PROTO_E_INTERNAL, "the remote voice recognizer is not running", id, has_id);
 		return;
 	}
 	if (remote_voice_start(d->rv, bridge_client_id(c), has_id ? id : -1) < 0) {
-		reply_error(d, c, PROTO_E_BUSY, "another voice stream is running", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BUSY, "another voice stream is running", id, has_id);
 		return;
 	}
 	bridge_client_allow_binary(c, 1);
-	reply(d, c, json_pack("{s:s}", "type", "audio-ready"), id, has_id);
+	clients_reply(d, c, json_pack("{s:s}", "type", "audio-ready"), id, has_id);
 }
 
 static void
@@ -670,7 +670,7 @@ on_audio_end(struct daemon *d, struct bridge_client *c, json_int_t id, int has_i
 	bridge_client_allow_binary(c, 0);
 	/* `recognized` answers this message: it carries this id. */
 	if (d->rv == NULL || remote_voice_end(d->rv, bridge_client_id(c), has_id ? id : -1) < 0)
-		reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "audio-end without audio-start", id, has_id);
 	/* The reply (recognized) comes when the recognizer is done. */
 }
 
@@ -709,7 +709,7 @@ clients_voice_result(struct daemon *d, struct input *in)
 	else
 		r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
 		    "reason", in->kind == IN_REJECT ? in->speech.reason : "no-command", "text", in->speech.text);
-	reply(d, c, r, in->speech.request_id, in->speech.request_id >= 0);
+	clients_reply(d, c, r, in->speech.request_id, in->speech.request_id >= 0);
 	snprintf(in->source, sizeof in->source, "remote-voice");
 	state_handle(&d->state, in, daemon_emit, d, &say);
 	say.cue = 0;
@@ -778,9 +778,9 @@ clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg)
 			h = &handlers[i];
 	if (h == NULL) {
 		snprintf(text, sizeof text, "unknown message type \"%.40s\"", type ? type : "");
-		reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
+		clients_reply_error(d, c, PROTO_E_UNKNOWN_TYPE, text, id, has_id);
 	} else if (!meets(c, h->need)) {
-		reply_error(d, c, PROTO_E_UNAUTHORIZED, h->need == NEED_COMMAND &&
+		clients_reply_error(d, c, PROTO_E_UNAUTHORIZED, h->need == NEED_COMMAND &&
 		    strcmp(bridge_client_role(c), "observer") == 0 ?
 		    "observers cannot command" : h->refusal, id, has_id);
 	} else

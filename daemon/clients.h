@@ -17,6 +17,14 @@ struct bridge_client;
 
 /* A client message the bridge did not answer itself (bridge on_message). */
 void  clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg);
+/* A reply to c: obj (stolen), with the request's id when it had one; an
+ * error reply (code, message). */
+void  clients_reply(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id);
+void  clients_reply_error(struct daemon *d, struct bridge_client *c, const char *code,
+                          const char *message, json_int_t id, int has_id);
+/* msg's string member key, or NULL; *bad is set when it is there but not
+ * a string of at most max bytes, or missing and required. */
+const char *clients_member(const json_t *msg, const char *key, size_t max, int required, int *bad);
 /* Audio bytes between audio-start and audio-end (bridge on_binary). */
 void  clients_binary(struct daemon *d, struct bridge_client *c, const void *buf, size_t len);
 /* A client left (bridge on_close): its voice stream, if any, is dropped. */

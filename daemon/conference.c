@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "daemon/clients.h"
 #include "models/office.h"
 #include "ui-bridge/bridge.h"
 #include "ui-bridge/protocol.h"
@@ -37,48 +38,9 @@ struct conference {
 };
 
 static void
-send_json(struct daemon *d, struct bridge_client *c, json_t *obj, json_int_t id, int has_id)
-{
-	char *s;
-
-	if (has_id)
-		json_object_set_new(obj, "id", json_integer(id));
-	if ((s = proto_dump(obj)) != NULL)
-		bridge_send(d->bridge, c, s, strlen(s));
-	free(s);
-	json_decref(obj);
-}
-
-static void
 ok(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
 {
-	send_json(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
-}
-
-static void
-refuse(struct daemon *d, struct bridge_client *c, const char *code, const char *text, json_int_t id,
-       int has_id)
-{
-	char *s = proto_error(code, text, id, has_id);
-
-	if (s != NULL)
-		bridge_send(d->bridge, c, s, strlen(s));
-	free(s);
-}
-
-/* A string member, or NULL; *bad when present and not a short string. */
-static const char *
-opt_str(const json_t *msg, const char *key, size_t max, int *bad)
-{
-	json_t *v = json_object_get(msg, key);
-
-	if (v == NULL)
-		return NULL;
-	if (!json_is_string(v) || json_string_length(v) > max) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
+	clients_reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
 }
 
 /* Who asked, for the events' "source": the client's role, or what the
@@ -452,8 +414,8 @@ conference_on_conference(struct daemon *d, struct bridge_client *c, const json_t
 {
 	struct conference *cf = d->conf;
 	int bad = 0;
-	const char *action = opt_str(msg, "action", 16, &bad);
-	const char *room = opt_str(msg, "room", 64, &bad);
+	const char *action = clients_member(msg, "action", 16, 0, &bad);
+	const char *room = clients_member(msg, "room", 64, 0, &bad);
 	const char *source = source_of(c, msg);
 	const struct office_room *r = NULL;
 	char text[160];
@@ -461,19 +423,19 @@ conference_on_conference(struct daemon *d, struct bridge_client *c, const json_t
 
 	if (bad || action == NULL || (strcmp(action, "open") && strcmp(action, "select") &&
 	    strcmp(action, "start") && strcmp(action, "end"))) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "conference needs \"action\": \"open\", \"select\", "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "conference needs \"action\": \"open\", \"select\", "
 		    "\"start\" or \"end\" (and \"room\": an id for select and start)", id, has_id);
 		return;
 	}
 	if (strcmp(action, "end") == 0) {
 		if (!end_active(cf, d, source))
-			refuse(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
+			clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
 		else
 			ok(d, c, id, has_id);
 		return;
 	}
 	if (cf->office == NULL || cf->office->nrooms == 0) {
-		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, "no conference rooms: set office in smartofficed.conf "
+		clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, "no conference rooms: set office in smartofficed.conf "
 		    "(docs/conference.md)", id, has_id);
 		return;
 	}
@@ -492,13 +454,13 @@ conference_on_conference(struct daemon *d, struct bridge_client *c, const json_t
 	if (room == NULL && strcmp(action, "start") == 0 && cf->selected[0])
 		room = cf->selected;
 	if (room == NULL) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "conference: which room? (\"room\": an id, or select one "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "conference: which room? (\"room\": an id, or select one "
 		    "first)", id, has_id);
 		return;
 	}
 	if ((r = office_room(cf->office, room)) == NULL) {
 		snprintf(text, sizeof text, "no room \"%.64s\" in the office file", room);
-		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+		clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
 		return;
 	}
 	if (strcmp(action, "select") == 0) {
@@ -519,29 +481,29 @@ conference_on_call(struct daemon *d, struct bridge_client *c, const json_t *msg,
 {
 	struct conference *cf = d->conf;
 	int bad = 0;
-	const char *kind = opt_str(msg, "kind", 8, &bad);
-	const char *dept = opt_str(msg, "department", 64, &bad);
-	const char *context = opt_str(msg, "context", 64, &bad);
-	const char *action = opt_str(msg, "action", 16, &bad);
+	const char *kind = clients_member(msg, "kind", 8, 0, &bad);
+	const char *dept = clients_member(msg, "department", 64, 0, &bad);
+	const char *context = clients_member(msg, "context", 64, 0, &bad);
+	const char *action = clients_member(msg, "action", 16, 0, &bad);
 	const char *source = source_of(c, msg), *uri;
 	const struct office_department *dp;
 	char text[200];
 	json_t *ev;
 
 	if (bad || (action != NULL && strcmp(action, "start") && strcmp(action, "end"))) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "call: \"action\" is \"start\" (the default) or \"end\"; "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "call: \"action\" is \"start\" (the default) or \"end\"; "
 		    "\"kind\", \"department\" and \"context\" are strings", id, has_id);
 		return;
 	}
 	if (action != NULL && strcmp(action, "end") == 0) {
 		if (!end_active(cf, d, source))
-			refuse(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
+			clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "no conference or call to end", id, has_id);
 		else
 			ok(d, c, id, has_id);
 		return;
 	}
 	if (kind == NULL || (strcmp(kind, "video") && strcmp(kind, "voice"))) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "call needs \"kind\": \"video\" or \"voice\"", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "call needs \"kind\": \"video\" or \"voice\"", id, has_id);
 		return;
 	}
 	/* The context a call is made from: named, else the screen shown now. */
@@ -557,13 +519,13 @@ conference_on_call(struct daemon *d, struct bridge_client *c, const json_t *msg,
 		else
 			snprintf(text, sizeof text, "no department answers for \"%.64s\" in the office file",
 			    context);
-		refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+		clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
 		return;
 	}
 	uri = strcmp(kind, "video") == 0 ? dp->video : dp->voice;
 	if (uri == NULL) {
 		snprintf(text, sizeof text, "department \"%s\" has no %s URI in the office file", dp->id, kind);
-		refuse(d, c, E_MISSING_URI, text, id, has_id);
+		clients_reply_error(d, c, E_MISSING_URI, text, id, has_id);
 		return;
 	}
 	end_active(cf, d, source);
@@ -589,9 +551,9 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 {
 	struct conference *cf = d->conf;
 	int bad = 0, k = -1;
-	const char *action = opt_str(msg, "action", 16, &bad);
-	const char *doc = opt_str(msg, "document", 200, &bad);
-	const char *title = opt_str(msg, "title", 200, &bad);
+	const char *action = clients_member(msg, "action", 16, 0, &bad);
+	const char *doc = clients_member(msg, "document", 200, 0, &bad);
+	const char *title = clients_member(msg, "title", 200, 0, &bad);
 	const char *source = source_of(c, msg);
 	const struct office_room *r;
 	char text[300];
@@ -600,7 +562,7 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 	if (bad || action == NULL || (strcmp(action, "open") && strcmp(action, "next") &&
 	    strcmp(action, "previous") && strcmp(action, "page") && strcmp(action, "close") &&
 	    strcmp(action, "meeting")) || (page != NULL && !json_is_integer(page))) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "tv needs \"action\": \"open\" (with \"document\" or "
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "tv needs \"action\": \"open\" (with \"document\" or "
 		    "\"title\"), \"next\", \"previous\", \"page\" (with \"page\": a number), \"close\" or "
 		    "\"meeting\"", id, has_id);
 		return;
@@ -608,7 +570,7 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 	if (strcmp(action, "meeting") == 0) {
 		if (cf->office == NULL || cf->office->tv_room == NULL ||
 		    (r = office_room(cf->office, cf->office->tv_room)) == NULL) {
-			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, "no meeting room for the TV: set \"tv_room\" in "
+			clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, "no meeting room for the TV: set \"tv_room\" in "
 			    "the office file (docs/conference.md)", id, has_id);
 			return;
 		}
@@ -618,19 +580,19 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 	}
 	if (strcmp(action, "open") == 0) {
 		if ((doc == NULL) == (title == NULL)) {
-			refuse(d, c, PROTO_E_BAD_REQUEST, "tv open needs \"document\" (a file of the briefing "
+			clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "tv open needs \"document\" (a file of the briefing "
 			    "folder) or \"title\" (words of its title)", id, has_id);
 			return;
 		}
 		if (doc != NULL && !conference_briefing_has(d, doc)) {
 			snprintf(text, sizeof text, "no document \"%.200s\" in the briefing folder", doc);
-			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+			clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
 			return;
 		}
 		if (title != NULL && (k = doc_by_title(cf, title)) < 0) {
 			snprintf(text, sizeof text, k == -2 ? "\"%.200s\" names more than one document of the "
 			    "briefing folder" : "no document of the briefing folder is called \"%.200s\"", title);
-			refuse(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
+			clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
 			return;
 		}
 		snprintf(cf->doc, sizeof cf->doc, "%s", doc != NULL ? doc : cf->docs[k]);
@@ -644,7 +606,7 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 		return;
 	}
 	if (cf->doc[0] == '\0') {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "no document is open on the TV", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "no document is open on the TV", id, has_id);
 		return;
 	}
 	if (strcmp(action, "close") == 0) {
@@ -658,7 +620,7 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 	else if (strcmp(action, "previous") == 0)
 		cf->page = cf->page > 1 ? cf->page - 1 : 1;
 	else if (page == NULL || json_integer_value(page) < 1 || json_integer_value(page) > 100000) {
-		refuse(d, c, PROTO_E_BAD_REQUEST, "tv page needs \"page\": 1 or more", id, has_id);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "tv page needs \"page\": 1 or more", id, has_id);
 		return;
 	} else
 		cf->page = (int)json_integer_value(page);
