@@ -73,6 +73,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/tools/ws_raw.h"
+
 #define SL_MAX_MSG	(1 << 20)
 #define SL_HS_MAX	8192
 #define SL_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -190,101 +192,7 @@ on_signal(int sig)
 	g.stop = 1;
 }
 
-/* ------------------------------------------------------------------ SHA-1, base64 */
-
-static void
-sha1(const unsigned char *data, size_t len, unsigned char out[20])
-{
-	uint32_t h[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
-	unsigned char block[64];
-	uint64_t bits = (uint64_t)len * 8;
-	size_t total = ((len + 8) / 64 + 1) * 64, off, i;
-
-	for (off = 0; off < total; off += 64) {
-		uint32_t w[80], a, b, c, d, e, f, k, t;
-
-		for (i = 0; i < 64; i++) {
-			size_t p = off + i;
-			if (p < len)
-				block[i] = data[p];
-			else if (p == len)
-				block[i] = 0x80;
-			else if (p >= total - 8)
-				block[i] = (unsigned char)(bits >> (8 * (total - 1 - p)));
-			else
-				block[i] = 0;
-		}
-		for (i = 0; i < 16; i++)
-			w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
-			    (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
-		for (i = 16; i < 80; i++) {
-			t = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16];
-			w[i] = t << 1 | t >> 31;
-		}
-		a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-		for (i = 0; i < 80; i++) {
-			if (i < 20)
-				f = (b & c) | (~b & d), k = 0x5A827999;
-			else if (i < 40)
-				f = b ^ c ^ d, k = 0x6ED9EBA1;
-			else if (i < 60)
-				f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-			else
-				f = b ^ c ^ d, k = 0xCA62C1D6;
-			t = (a << 5 | a >> 27) + f + e + k + w[i];
-			e = d, d = c, c = b << 30 | b >> 2, b = a, a = t;
-		}
-		h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-	}
-	for (i = 0; i < 20; i++)
-		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-static void
-base64(const unsigned char *in, size_t len, char *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		*out++ = tab[in[i] >> 2];
-		*out++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
-		*out++ = tab[(in[i + 1] & 15) << 2 | in[i + 2] >> 6];
-		*out++ = tab[in[i + 2] & 63];
-	}
-	if (i < len) {
-		*out++ = tab[in[i] >> 2];
-		if (i + 1 < len) {
-			*out++ = tab[(in[i] & 3) << 4 | in[i + 1] >> 4];
-			*out++ = tab[(in[i + 1] & 15) << 2];
-		} else {
-			*out++ = tab[(in[i] & 3) << 4];
-			*out++ = '=';
-		}
-		*out++ = '=';
-	}
-	*out = '\0';
-}
-
 /* ------------------------------------------------------------------ connections */
-
-static int
-reserve(unsigned char **buf, size_t *cap, size_t len, size_t n)
-{
-	size_t want = len + n + 1, c = *cap ? *cap : 256;
-	unsigned char *p;
-
-	if (want <= *cap)
-		return 0;
-	while (c < want)
-		c *= 2;
-	if ((p = realloc(*buf, c)) == NULL)
-		return -1;
-	*buf = p;
-	*cap = c;
-	return 0;
-}
 
 /* What epoll watches: a stalled client, once open, only its hang-up. */
 static void
