@@ -3,9 +3,11 @@
 // ORL face s1, enrolled first) with the step to do, then the result, and the
 // wall goes private.  A public kiosk open beside it has no button and never
 // gets a preview frame, a verify event or private mode.  A second daemon
-// with no camera: the same button says why and what to do.
+// with no camera: the same button, on the wall and on a paired remote, says
+// why and what to do.
 // Screenshots: private-mode-wall-preview, private-mode-kiosk,
-// private-mode-wall-private, private-mode-wall-no-camera.
+// private-mode-wall-private, private-mode-wall-no-camera,
+// private-mode-remote-no-camera (the paired remote's button, same refusal).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
@@ -106,4 +108,18 @@ test("with no camera the button says why and what to do", { timeout: 60000 }, as
 	assert.equal(await bodyData(wall.page, "mode"), "public");
 	await screenshot(wall.page, "private-mode-wall-no-camera");
 	assert.deepEqual(wall.console, [], "console errors on the wall");
+
+	// The paired remote's button: the same select, the same why and what to do.
+	const remoteToken = await makeToken(state, "remote", "tablet");
+	const tabCtx = await launchBrowser(t, dir, { name: "tablet-nocam", viewport: { width: 820, height: 1180 } });
+	const tab = await openPage(tabCtx, `${d.base}/remote/#token=${remoteToken}`);
+	await waitBody(tab.page, "paired", "true", 5000, "the tablet presented its remote token");
+	await tab.page.locator("#private-mode").click();
+	await until(() => tab.sentMessages("select").some((m) => m.command === "private-mode"), 3000,
+		"the remote's button sent no select {command: private-mode}");
+	const res = tab.page.locator("#result");
+	await until(async () => /no-camera: set camera_room, or private_unlock = voice/.test(await res.innerText().catch(() => "")),
+		5000, () => `no hint on the remote; its messages: ${tab.received.slice(-3).join(" ").slice(0, 300)}`);
+	await screenshot(tab.page, "private-mode-remote-no-camera");
+	assert.deepEqual(tab.console, [], "console errors on the remote");
 });
