@@ -16,12 +16,15 @@
  * @typedef {{type: string, [key: string]: any}} Message
  * @typedef {{
  *   url?: string,          // ws(s)://host/ws; default: same host as the page
- *   role?: "display"|"remote"|"observer",
+ *   role?: "display"|"remote"|"observer"|"tv",
  *   name?: string,         // shown on the wall while pairing, <= 64 bytes
  *   token?: string|null,   // default: the one stored in localStorage
- *   storageKey?: string,   // localStorage key of the token
+ *   storageKey?: string,   // localStorage key of the token (default smartoffice.token.<role>)
  *   timeoutMs?: number,    // request timeout (default 10 s)
  *   onEvent?: (m: Message) => void,  // every message ("*")
+ *   mqtt?: string,         // ws(s):// of an MQTT broker instead of the daemon (docs/mqtt.md)
+ *   site?: string,         // ... the room to follow there (default "office")
+ *   username?: string, password?: string,  // ... a trusted display's broker credentials
  * }} Options
  */
 
@@ -64,15 +67,28 @@ export class SmartOffice {
 		this.url = opts.url || defaultUrl();
 		this.role = opts.role || "display";
 		this.name = opts.name || this.role;
-		this.storageKey = opts.storageKey || "smartoffice.token";
+		// One key per role: a display and a remote opened in one browser
+		// (same origin) keep their own tokens.
+		this.storageKey = opts.storageKey || `smartoffice.token.${this.role}`;
 		/** @type {string|null} */
 		this.token = opts.token !== undefined ? opts.token : storageGet(this.storageKey);
+		if (this.token == null && !opts.storageKey && opts.token === undefined &&
+		    storageGet("smartoffice.token") != null) {
+			// stored by a client from before the per-role key: moved over
+			this.token = storageGet("smartoffice.token");
+			storageSet(this.storageKey, this.token);
+			storageSet("smartoffice.token", null);
+		}
 		this.timeoutMs = opts.timeoutMs || 10000;
 		this.connected = false;
 		/** The last `hello` received: reset your state to it. @type {Message|null} */
 		this.hello = null;
 		this.mode = "public";
 		this.view = "public";
+		/** The bookshelf as this view knows it (docs/shelf.md): the door
+		 * ("open", "closed", "lost" or null: not heard of yet) and the books
+		 * taken and not back, by id, with the `shelf` taken event. */
+		this.shelf = { door: null, taken: new Map() };
 		/** @type {Map<string, Set<Function>>} */
 		this.handlers = new Map();
 		this.pending = new Map();	// id -> {resolve, reject, timer}
@@ -83,11 +99,24 @@ export class SmartOffice {
 		this.voice = null;
 		if (opts.onEvent)
 			this.on("*", opts.onEvent);
+		this.opts = opts;
+		this.transport = null;	// smartoffice-mqtt.js when opts.mqtt
 	}
 
 	/**
 	 * Calls fn(message) for every message of that type; "*" for all,
 	 * "open"/"close" for the connection.  Returns a function that removes it.
+	 * The daemon's events (docs/protocol.md "Events"): wake, intent,
+	 * navigate, command, mode, denied, rejected, engage, cursor, disengage,
+	 * face, verify {state: "started"|"progress"|"verified"|"confirm"|"failed"
+	 * |"refused", step?, hint?, reason? (failed/refused)}, shelf {event: "door", state: "open"|"closed"|"lost"|"back"}
+	 * or {event: "taken"|"returned", book, marker, en, ko, privacy, content
+	 * or document + url, denied?} (see this.shelf), and, to trusted views
+	 * only, the devices that come and go: camera {camera: "room"|"shelf",
+	 * state: "lost"|"back"|"end", reason?}, preview {camera: "room",
+	 * format: "jpeg", w, h, step: "look"|"blink", hint, data (base64)}
+	 * while a face verification runs, and
+	 * mic {mic: "room", state: "lost"|"back", reason? (lost), gone_s? (back)}.
 	 * @param {string} type @param {(m: Message) => void} fn
 	 */
 	on(type, fn) {
@@ -110,6 +139,12 @@ export class SmartOffice {
 	/** Opens the connection; reconnects by itself until close(). */
 	connect() {
 		this.closed = false;
+		if (this.opts.mqtt) {	// through a broker (docs/mqtt.md)
+			if (!this.transport)
+				import("./smartoffice-mqtt.js").then((t) => t.attach(this, this.opts))
+				    .catch((e) => this.emit("transport-error", { type: "transport-error", message: String(e) }));
+			return this;
+		}
 		let ws;
 		try {
 			ws = new WebSocket(this.url);
@@ -167,6 +202,7 @@ export class SmartOffice {
 		this.closed = true;
 		clearTimeout(this.retryTimer);
 		this.ws?.close();
+		this.transport?.end();
 	}
 
 	retry() {
@@ -185,6 +221,13 @@ export class SmartOffice {
 			this.view = m.view || "public";
 		} else if (m.type === "mode" && m.mode) {
 			this.mode = m.mode;
+		} else if (m.type === "shelf") {
+			if (m.event === "door" && m.state !== "back")
+				this.shelf.door = m.state;
+			else if (m.event === "taken" && m.book)
+				this.shelf.taken.set(m.book, m);
+			else if (m.event === "returned" && m.book)
+				this.shelf.taken.delete(m.book);
 		} else if (m.type === "paired" && m.token) {
 			this.token = m.token;
 			storageSet(this.storageKey, m.token);
@@ -211,6 +254,8 @@ export class SmartOffice {
 
 	/** Sends one message as is; false when not connected. @param {Message} m */
 	send(m) {
+		if (this.transport)
+			return this.transport.send(m);
 		if (!this.ws || this.ws.readyState !== WebSocket.OPEN)
 			return false;
 		this.ws.send(JSON.stringify(m));

@@ -3,6 +3,7 @@
 // Plain ES module: no build step, nothing downloaded at run time.
 
 import { connect } from "/js/smartoffice.js";
+import { conferenceUI } from "./conference.js";
 
 const params = new URLSearchParams(location.search);
 const ROTATE_S = Math.max(0, Number(params.get("rotate") ?? 60) || 0);
@@ -43,6 +44,12 @@ const client = connect({
 	name: params.get("name") || "Dashboard",
 	storageKey: TOKEN_KEY,
 	token: hashToken ?? undefined,
+	// ?mqtt=ws://broker:8083/&site=mayor: follow a room through an MQTT
+	// broker (docs/mqtt.md); #mqtt_user=...&mqtt_password=...: its trusted view
+	mqtt: params.get("mqtt") || undefined,
+	site: params.get("site") || undefined,
+	username: new URLSearchParams(location.hash.slice(1)).get("mqtt_user") || undefined,
+	password: new URLSearchParams(location.hash.slice(1)).get("mqtt_password") || undefined,
 });
 
 /* ---- helpers ---- */
@@ -202,6 +209,9 @@ function render() {
 	body.dataset.screen = state.screen ?? "";
 	body.dataset.mode = state.mode;
 	body.dataset.view = state.view;
+	$("private-button").hidden = state.view !== "trusted";
+	$("private-button").textContent = state.mode === "private" ? "공개 모드 · Public mode"
+	    : "비공개 모드 · Private mode";
 	const banner = $("mode-banner");
 	banner.querySelector(".mode-en").textContent = state.mode === "private" ? "PRIVATE" : "PUBLIC";
 	banner.querySelector(".mode-ko").textContent = state.mode === "private" ? "비공개" : "공개";
@@ -668,6 +678,10 @@ client.on("rejected", (m) => {
 	toast(`다시 말씀해 주세요 · Sorry? ${why ? `${why} · ` : ""}${m.reason ?? ""}${m.text ? ` — “${m.text}”` : ""}`, "rejected");
 });
 client.on("denied", (m) => {
+	if (m.command === "private-mode" && m.cause) {
+		verifyShow("failed", m);	// why and what to do, in the panel
+		return;
+	}
 	const what = m.content ? label(m.content) : m.command ?? "";
 	const why = m.reason === "face-verification-required" ? "얼굴 인증 필요 · face verification required"
 	    : "공개 모드에서는 볼 수 없습니다 · not shown in public mode";
@@ -698,6 +712,73 @@ client.on("face", (m) => {
 	f.textContent = `얼굴 인증 · ${m.name ?? "verified"}`;
 });
 client.on("pairing", pairing);
+
+/* Private mode (docs/protocol.md "verify", "preview"): the button at the
+ * bottom of a trusted wall, the room camera while the face is verified,
+ * then the result, or why not and what to do. */
+const VERIFY_STEP = { look: "카메라를 보세요 · Look at the camera",
+    blink: "눈을 깜빡이세요 · Blink, or turn your head a little",
+    confirm: "리모컨에서 확인하세요 · Confirm on the paired remote" };
+const VERIFY_WHY = { "no-camera": "카메라 없음 · No camera configured",
+    "not-enrolled": "등록된 얼굴 없음 · Face not enrolled", timeout: "시간 초과 · Timed out",
+    "camera-gone": "카메라 끊김 · The camera is gone", "face-model-broken": "얼굴 모델 오류 · Face model broken",
+    "face-gone": "얼굴이 사라짐 · The face left", "refused-on-remote": "리모컨에서 거부 · Refused on the remote",
+    "confirm-late": "리모컨 확인 늦음 · Remote confirmation too late" };
+let verifyTimer;
+function verifyShow(what, m) {
+	const v = $("verify");
+	clearTimeout(verifyTimer);
+	v.hidden = false;
+	v.dataset.state = what;
+	if (what === "started")
+		$("verify-preview").hidden = true;
+	if (what === "failed" || what === "refused") {
+		$("verify-preview").hidden = true;
+		const why = m.type === "denied" ? m.cause : m.reason;	// denied: reason is the older, coarser code
+		$("verify-step").textContent = `✗ ${VERIFY_WHY[why] ?? why ?? "거부됨 · Refused"}`;
+		$("verify-hint").textContent = m.hint ?? "";
+		verifyTimer = setTimeout(() => { v.hidden = true; }, 12000);
+	} else if (what === "verified") {
+		$("verify-step").textContent = "✓ 인증됨 · Verified";
+		$("verify-hint").textContent = "";
+		verifyTimer = setTimeout(() => { v.hidden = true; }, 1500);
+	} else {
+		$("verify-step").textContent = VERIFY_STEP[m.step] ?? m.hint ?? "";
+		$("verify-hint").textContent = VERIFY_STEP[m.step] ? "" : m.hint ?? "";
+		verifyTimer = setTimeout(() => { v.hidden = true; }, 40000);
+	}
+}
+client.on("verify", (m) => verifyShow(m.state, m));
+client.on("preview", (m) => {
+	if (client.view !== "trusted" || !m.data)
+		return;
+	const img = $("verify-preview");
+	img.src = `data:image/${m.format ?? "jpeg"};base64,${m.data}`;
+	img.hidden = false;
+	if ($("verify").hidden || m.step !== $("verify").dataset.step)
+		verifyShow("progress", m);
+	$("verify").dataset.step = m.step ?? "";
+});
+$("verify").addEventListener("click", () => { $("verify").hidden = true; });
+$("private-button").addEventListener("click", () => {
+	const cmd = state.mode === "private" ? "public-mode" : "private-mode";
+	client.request({ type: "select", command: cmd }).catch((e) => {
+		if (e.code !== "denied")	// a refusal is shown from its events
+			toast(`${cmd}: ${e.message ?? e.code}`, "error");
+	});
+});
+/* The bookshelf (docs/shelf.md): a small status, and a taken book's document. */
+client.on("shelf", (m) => {
+	const b = $("shelf"), sh = client.shelf;
+	const door = sh.door === "open" ? "서재 열림 · shelf open" : sh.door === "lost" ? "서재 센서 없음 · shelf sensor lost" : "";
+	const books = [...sh.taken.values()].map((t) => `${t.ko} · ${t.en}`);
+	b.textContent = [door, ...books].filter(Boolean).join(" — ");
+	b.hidden = b.textContent === "";
+	if (m.event === "taken" && m.document && m.url)
+		openDocument(m.document);
+	else if (m.event === "returned" && m.document && state.viewer?.id === m.document)
+		closeViewer();
+});
 
 /* ---- local input: mouse / touch on the wall itself ---- */
 
@@ -757,5 +838,9 @@ async function init() {
 }
 init();
 
+// Conference rooms and calls (conference.js, docs/conference.md).
+const conference = conferenceUI(client, { bar: document.querySelector(".voicebar"),
+    screen: () => (state.viewer ? null : state.screen), toast });
+
 // For debugging from the console (and browser tests): the client and state.
-window.dashboard = { client, state, show, command };
+window.dashboard = { client, state, show, command, conference };

@@ -126,15 +126,20 @@ function setPaired(on) {
 	$("unpair").hidden = !on;
 }
 
+let privateWhy = "";	// the last private-mode refusal (a denied event's cause + hint)
 async function select(id, what) {
 	result(`${what} …`, "pending", true);
 	try {
 		await client.select(id);
 		if (!client.isControl(id))
 			countUse(id);
-		result(`✓ ${what}`, "ok");
+		if (!(id === "private-mode" && body.dataset.verify === "running"))	// its progress stays
+			result(`✓ ${what}`, "ok");
 	} catch (e) {
-		result(`✗ ${what}: ${explain(e)}`, "error");
+		if (id === "private-mode" && e.code === "denied" && privateWhy)
+			result(privateWhy, "error", true);	// the refusal's why and what to do
+		else
+			result(`✗ ${what}: ${explain(e)}`, "error");
 	}
 }
 
@@ -250,6 +255,8 @@ document.addEventListener("click", (ev) => {
 		return;
 	if (t.dataset.contentId)
 		select(t.dataset.contentId, label(t.dataset.contentId));
+	else if (t.dataset.command === "private-mode" && body.dataset.mode === "private")
+		select("public-mode", "공개 · Public");	// the same button turns it off
 	else if (t.dataset.command)
 		select(t.dataset.command, t.textContent.replace(/\s+/g, " ").trim());
 	else if (t.dataset.action === "main")
@@ -299,6 +306,20 @@ client.on("mode", (m) => { setMode(m.mode); $("confirm").hidden = true; });
 client.on("verify", (m) => {
 	$("confirm").hidden = m.state !== "confirm";
 	body.dataset.confirm = m.state === "confirm" ? "asked" : "";
+	body.dataset.verify = m.state === "started" || m.state === "progress" ? "running" : m.state;
+	// private mode's progress, and a refusal's why and what to do
+	if (m.state === "started" || m.state === "progress")
+		result(m.step === "blink" ? "눈을 깜빡이세요 · Blink, or turn your head" : "카메라를 보세요 · Look at the camera",
+		    "pending", true);
+	else if (m.state === "verified")
+		result("✓ 얼굴 인증 · Face verified", "ok");
+	else if ((m.state === "failed" || m.state === "refused") && m.reason)
+		result(`✗ ${m.reason}: ${m.hint ?? ""}`, "error", true);
+});
+client.on("denied", (m) => {
+	privateWhy = m.command === "private-mode" && m.cause ? `✗ ${m.cause}: ${m.hint ?? ""}` : "";
+	if (privateWhy)
+		result(privateWhy, "error", true);
 });
 for (const [id, accept] of [["confirm-yes", true], ["confirm-no", false]])
 	$(id).addEventListener("click", () => {
@@ -316,6 +337,7 @@ client.on("paired", () => setPaired(true));
 function setMode(mode) {
 	body.dataset.mode = mode === "private" ? "private" : "public";
 	$("mode").textContent = mode === "private" ? "PRIVATE 비공개" : "PUBLIC 공개";
+	$("private-mode").querySelector("span").textContent = mode === "private" ? "공개 · Public" : "비공개 · Private";
 }
 
 // A v1 daemon never answers our hello with a hello: submit a pending
