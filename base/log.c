@@ -119,3 +119,24 @@ log_seterr(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+void
+log_append_error(char *buf, size_t cap, size_t *len, const char *path, int line, const char *fmt,
+    va_list ap)
+{
+	int n;
+
+	if (buf == NULL || cap == 0 || *len + 1 >= cap)
+		return;
+	n = line ? snprintf(buf + *len, cap - *len, "%s:%d: ", path, line)
+	         : snprintf(buf + *len, cap - *len, "%s: ", path);
+	if (n > 0)
+		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	if (n > 0)
+		*len += (size_t)n < cap - *len ? (size_t)n : cap - *len - 1;
+	if (*len + 1 < cap) {
+		buf[(*len)++] = '\n';
+		buf[*len] = '\0';
+	}
+}

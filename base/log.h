@@ -38,6 +38,13 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  * Redis' anetSetError: modules return -1 and the caller decides what to do. */
 void log_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Appends one "PATH:LINE: message\n" (or "PATH: message\n" when line is
+ * 0) to the error list buf (cap bytes, *len used; always NUL-terminated,
+ * cut when full): the parsers that report every mistake of a file at once
+ * (catalogue, office file). */
+void log_append_error(char *buf, size_t cap, size_t *len, const char *path, int line,
+                      const char *fmt, va_list ap);
+
 #ifdef __cplusplus
 }
 #endif

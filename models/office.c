@@ -8,6 +8,7 @@
  * Parsing goes on after an error so that every one is reported at once.
  */
 #include "models/office.h"
+#include "base/log.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -47,24 +48,11 @@ static void __attribute__((format(printf, 3, 4)))
 err_add(struct errs *e, const char *at, const char *fmt, ...)
 {
 	va_list ap;
-	int n, line = line_at(e, at);
 
 	e->count++;
-	if (e->buf == NULL || e->cap == 0 || e->len + 1 >= e->cap)
-		return;
-	n = line ? snprintf(e->buf + e->len, e->cap - e->len, "%s:%d: ", e->path, line)
-	         : snprintf(e->buf + e->len, e->cap - e->len, "%s: ", e->path);
-	if (n > 0)
-		e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
 	va_start(ap, fmt);
-	n = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+	log_append_error(e->buf, e->cap, &e->len, e->path, line_at(e, at), fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
-	if (e->len + 1 < e->cap) {
-		e->buf[e->len++] = '\n';
-		e->buf[e->len] = '\0';
-	}
 }
 
 /* Where `"KEY"` (followed by a colon) first occurs at or after from. */
