@@ -5,6 +5,7 @@
 #include "devices/camera.h"
 #include "base/clock.h"
 #include "base/retry.h"
+#include "base/spec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,10 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static const struct {
-	const char              *prefix;
-	const struct camera_ops *ops;
-} rows[] = {
+static const struct spec_row rows[] = {
 	{ "file:",   &camera_file_ops },
 	{ "images:", &camera_images_ops },
 	{ "v4l2:",   &camera_v4l2_ops },
@@ -25,21 +23,8 @@ int
 camera_parse_spec(const char *spec, const struct camera_ops **ops, const char **arg,
     char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		size_t n = strlen(rows[i].prefix);
-		if (strncmp(spec, rows[i].prefix, n) != 0)
-			continue;
-		if (spec[n] == '\0') {
-			snprintf(err, errlen, "camera \"%s\": nothing after \"%s\"", spec, rows[i].prefix);
-			return -1;
-		}
-		*ops = rows[i].ops;
-		*arg = spec + n;
-		return 0;
-	}
-	snprintf(err, errlen, "camera \"%s\": expected file:PATH, images:DIR[@FPS] or "
-	    "v4l2:DEV[@WxH][@FPS]", spec);
-	return -1;
+	return spec_pick("camera", spec, rows, sizeof rows / sizeof rows[0],
+	    "file:PATH, images:DIR[@FPS] or v4l2:DEV[@WxH][@FPS]", (const void **)ops, arg, err, errlen);
 }
 
 struct camera *

@@ -5,6 +5,7 @@
 #include "devices/door.h"
 #include "base/log.h"
 #include "base/retry.h"
+#include "base/spec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,10 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static const struct {
-	const char            *prefix;
-	const struct door_ops *ops;
-} rows[] = {
+static const struct spec_row rows[] = {
 	{ "gpio:",  &door_gpio_ops },
 	{ "evdev:", &door_evdev_ops },
 };
@@ -24,21 +22,9 @@ int
 door_parse_spec(const char *spec, const struct door_ops **ops, const char **arg, char *err,
     size_t errlen)
 {
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		size_t n = strlen(rows[i].prefix);
-		if (strncmp(spec, rows[i].prefix, n) != 0)
-			continue;
-		if (spec[n] == '\0') {
-			log_seterr(err, errlen, "door \"%s\": nothing after \"%s\"", spec, rows[i].prefix);
-			return -1;
-		}
-		*ops = rows[i].ops;
-		*arg = spec + n;
-		return 0;
-	}
-	log_seterr(err, errlen, "door \"%.200s\": expected gpio:CHIP:LINE[:active-low] or "
-	    "evdev:/dev/input/eventN[:CODE]", spec);
-	return -1;
+	return spec_pick("door", spec, rows, sizeof rows / sizeof rows[0],
+	    "gpio:CHIP:LINE[:active-low] or evdev:/dev/input/eventN[:CODE]", (const void **)ops, arg,
+	    err, errlen);
 }
 
 struct door *
