@@ -60,7 +60,9 @@ wait_for "$T/d.err" 'mqtt: connected to 127.0.0.1' 5 && pass connected ||
 client ws --timeout 10
 
 cmd() { mpub a -u ops -q 1 -t smartoffice/mayor/command -m "$(select_cmd "$@")"; }
-sleep 0.5
+# The public websocket client compares with MQTT from the first command on:
+# it must be connected first (a slow start, under ASan, took over 0.5 s).
+wait_for "$T/ws.msgs" '"type":"hello"' 10 || fail ws-connected "no hello for the websocket client: $(cat "$T/ws.cerr")"
 cmd c1 air-quality "$tok"
 cmd c2 command:private-mode "$tok"
 cmd c3 approval-documents "$tok"
