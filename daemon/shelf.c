@@ -48,8 +48,8 @@ struct shelf_thread {
 	atomic_int       known_changed;
 	/* the thread's own */
 	struct cv_image  im;
-	double           t_last, t_offset;
-	int              rebase, warned_queue, warned_rec, open_warned;
+	struct camera_clock clk;        /* stream time continues after a reopen */
+	int              warned_queue, warned_rec, open_warned;
 	unsigned char    seen_unknown[SHELF_NIDS];
 	double           open_t;         /* stream time the door opened (-1 closed) */
 	_Atomic double   t_now;          /* t_last, for the door thread */
@@ -109,7 +109,7 @@ rebuild_model(struct shelf_thread *s)
 	}
 	shelf_free(s->model);
 	s->model = m;
-	shelf_set_door(m, s->t_last, open);
+	shelf_set_door(m, s->clk.last, open);
 }
 
 static void
@@ -171,46 +171,36 @@ static void *
 shelf_main(void *arg)
 {
 	struct shelf_thread *s = arg;
-	struct camera *c;
 	char err[512];
-	double t, period;
+	double t;
 
 	while (!worker_stopping(&s->thr)) {
 		if (atomic_exchange(&s->known_changed, 0))
 			rebuild_model(s);
 		switch (camera_sup_read(s->cam, &s->im, &t, err, sizeof err)) {
 		case CAMERA_SUP_FRAME:
-			if (s->rebase) {
-				c = camera_sup_camera(s->cam);
-				period = c && c->fps > 0 ? 1.0 / c->fps : 1.0 / 30;
-				s->t_offset = s->t_last + period - t;
-				s->rebase = 0;
-			}
-			t += s->t_offset;
-			if (t < s->t_last)
-				t = s->t_last;
-			s->t_last = t;
+			t = camera_clock_frame(&s->clk, camera_sup_camera(s->cam), t);
 			atomic_store(&s->t_now, t);
 			if (s->im.channels == 3)
 				frame(s, t);
 			break;
 		case CAMERA_SUP_END:
-			log_info("camera shelf: the replay ended at %.2f s", s->t_last);
-			push_camera(s, s->t_last, CAMERA_END, "");
+			log_info("camera shelf: the replay ended at %.2f s", s->clk.last);
+			push_camera(s, s->clk.last, CAMERA_END, "");
 			return NULL;
 		case CAMERA_SUP_LOST:
 			log_warnx("camera shelf lost: %s", err);
-			shelf_camera_lost(s->model, s->t_last);
-			push_camera(s, s->t_last, CAMERA_LOST, err);
+			shelf_camera_lost(s->model, s->clk.last);
+			push_camera(s, s->clk.last, CAMERA_LOST, err);
 			if (!s->live) {
-				push_camera(s, s->t_last, CAMERA_END, "a replay is not reopened");
+				push_camera(s, s->clk.last, CAMERA_END, "a replay is not reopened");
 				return NULL;
 			}
 			break;
 		case CAMERA_SUP_BACK:
 			log_info("camera shelf is back");
-			push_camera(s, s->t_last, CAMERA_BACK, "");
-			s->rebase = 1;
+			push_camera(s, s->clk.last, CAMERA_BACK, "");
+			s->clk.rebase = 1;
 			break;
 		default:
 			break;

@@ -43,8 +43,7 @@ struct vision {
 	/* the thread's own */
 	struct cv_image  im;
 	uint64_t         frame_no;
-	double           t_offset, t_last;   /* stream time continues after a reopen */
-	int              rebase;
+	struct camera_clock clk;             /* stream time continues after a reopen */
 	struct face_det  faces[FACE_MAX_DETS];
 	int              nfaces;
 	int              have_track;         /* faces[0] of the last detection */
@@ -621,22 +620,12 @@ vision_main(void *arg)
 {
 	struct vision *v = arg;
 	char err[512];
-	double t, period;
-	struct camera *c;
+	double t;
 
 	while (!worker_stopping(&v->thr)) {
 		switch (camera_sup_read(v->cam, &v->im, &t, err, sizeof err)) {
 		case CAMERA_SUP_FRAME:
-			if (v->rebase) {
-				c = camera_sup_camera(v->cam);
-				period = c && c->fps > 0 ? 1.0 / c->fps : 1.0 / 30;
-				v->t_offset = v->t_last + period - t;
-				v->rebase = 0;
-			}
-			t += v->t_offset;
-			if (t < v->t_last)
-				t = v->t_last;
-			v->t_last = t;
+			t = camera_clock_frame(&v->clk, camera_sup_camera(v->cam), t);
 			if (v->im.channels != 3) {
 				if (!v->warned_detect++)
 					log_warnx("camera %s: not a colour frame", v->role);
@@ -645,29 +634,29 @@ vision_main(void *arg)
 			process_frame(v, t);
 			break;
 		case CAMERA_SUP_END:
-			log_info("camera %s: the replay ended at %.2f s", v->role, v->t_last);
+			log_info("camera %s: the replay ended at %.2f s", v->role, v->clk.last);
 			if (v->verifying) {
 				v->verifying = 0;
-				push_face(v, v->t_last, FACE_FAILED, "the camera stream ended");
+				push_face(v, v->clk.last, FACE_FAILED, "the camera stream ended");
 			}
-			push_camera(v, v->t_last, CAMERA_END, "");
+			push_camera(v, v->clk.last, CAMERA_END, "");
 			return NULL;
 		case CAMERA_SUP_LOST:
 			log_warnx("camera %s lost: %s", v->role, err);
-			push_camera(v, v->t_last, CAMERA_LOST, err);
+			push_camera(v, v->clk.last, CAMERA_LOST, err);
 			hand_reset(v->hand);
 			v->nfaces = 0;
 			v->have_track = 0;
 			if (!v->live) {
 				/* a replay reopened would start over */
-				push_camera(v, v->t_last, CAMERA_END, "a replay is not reopened");
+				push_camera(v, v->clk.last, CAMERA_END, "a replay is not reopened");
 				return NULL;
 			}
 			break;
 		case CAMERA_SUP_BACK:
 			log_info("camera %s is back", v->role);
-			push_camera(v, v->t_last, CAMERA_BACK, "");
-			v->rebase = 1;
+			push_camera(v, v->clk.last, CAMERA_BACK, "");
+			v->clk.rebase = 1;
 			break;
 		case CAMERA_SUP_WAIT:
 		default:
@@ -675,7 +664,7 @@ vision_main(void *arg)
 			if (v->verifying || atomic_load(&v->verify_req) != v->verify_seen) {
 				v->verify_seen = atomic_load(&v->verify_req);
 				v->verifying = 0;
-				push_face(v, v->t_last, FACE_FAILED, "the camera is gone");
+				push_face(v, v->clk.last, FACE_FAILED, "the camera is gone");
 				v->wake(v->wake_ud);
 			}
 			break;

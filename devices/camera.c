@@ -89,6 +89,21 @@ camera_close(struct camera *c)
 	free(c);
 }
 
+double
+camera_clock_frame(struct camera_clock *k, const struct camera *c, double t)
+{
+	if (k->rebase) {
+		double period = c != NULL && c->fps > 0 ? 1.0 / c->fps : 1.0 / 30;
+		k->offset = k->last + period - t;
+		k->rebase = 0;
+	}
+	t += k->offset;
+	if (t < k->last)
+		t = k->last;
+	k->last = t;
+	return t;
+}
+
 /* ---- the supervised reader ---- */
 
 struct camera_sup {

@@ -79,6 +79,20 @@ struct camera *camera_open_ops(const struct camera_ops *ops, const char *role, c
 int  camera_read(struct camera *c, struct cv_image *im, double *t, char *err, size_t errlen);
 void camera_close(struct camera *c);
 
+/*
+ * Stream time that goes on across a reopen: a camera or replay opened
+ * again starts its own times over, so after CAMERA_SUP_BACK (set rebase)
+ * the first frame comes one frame period after the last one seen, and
+ * times never go back.  One per camera thread.
+ */
+struct camera_clock {
+	double last;      /* the last frame's stream time */
+	double offset;    /* added to the camera's own times */
+	int    rebase;    /* the camera was reopened: offset is new at the next frame */
+};
+/* The stream time of a frame the camera c timed t. */
+double camera_clock_frame(struct camera_clock *k, const struct camera *c, double t);
+
 /* ---- the supervised reader ---- */
 
 enum camera_sup_status {
