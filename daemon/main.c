@@ -49,6 +49,8 @@
 #include "models/catalogue.h"
 #include "models/grammar.h"
 #include "ui-bridge/bridge.h"
+#include "devices/camera.h"
+#include "devices/door.h"
 #include "ui-bridge/mqtt.h"
 #include "ui-bridge/protocol.h"
 
@@ -731,6 +733,34 @@ daemon_now(struct daemon *d)
 }
 
 /*
+ * -n: the device specs and the broker's address, which are otherwise only
+ * parsed when the device or the connection starts.  Each bad one is
+ * reported; returns how many.
+ */
+static int
+check_specs(const struct config *c)
+{
+	const struct camera_ops *cops;
+	const struct door_ops *dops;
+	const char *arg;
+	char err[512], host[256];
+	int bad = 0, port, tls;
+
+	if (c->camera_room[0] && camera_parse_spec(c->camera_room, &cops, &arg, err, sizeof err) < 0)
+		bad++, log_errx("camera_room: %s", err);
+	if (c->camera_shelf[0] && camera_parse_spec(c->camera_shelf, &cops, &arg, err, sizeof err) < 0)
+		bad++, log_errx("camera_shelf: %s", err);
+	if (c->shelf_door[0] && door_parse_spec(c->shelf_door, &dops, &arg, err, sizeof err) < 0)
+		bad++, log_errx("shelf_door: %s", err);
+	if (c->mqtt_url[0] && mqtt_parse_url(c->mqtt_url, host, sizeof host, &port, &tls, err,
+	    sizeof err) < 0)
+		bad++, log_errx("mqtt_url: %s", err);
+	if (!mqtt_site_valid(c->site))
+		bad++, log_errx("site: \"%s\" is not a site id (letters, digits, - and _; 1 to 64)", c->site);
+	return bad;
+}
+
+/*
  * The daemon itself, once cli/smartofficed.c has read the command line and
  * the configuration into *d: the catalogue, the devices, the threads and the
  * service loop, until a signal or the end of the inputs.  Returns the exit
@@ -757,6 +787,10 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	}
 	if (conference_open(d, err, sizeof err) < 0) {	/* office: rooms, departments */
 		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
+	if (check && check_specs(&d->cfg) > 0) {	/* what only a start would find */
 		d->exit_code = 1;
 		goto out;
 	}
