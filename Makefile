@@ -9,7 +9,7 @@ SYSCONFDIR ?= /etc
 CC      ?= cc
 CXX     ?= c++
 PKGS     = pocketsphinx libwebsockets jansson portaudio-2.0 espeak-ng libcrypto libqrencode \
-           libmosquitto libevdev libgpiod libsystemd openblas
+           libmosquitto libevdev libgpiod libsystemd openblas alsa
 # OpenCV is C++: only the wrapper (devices/*.cpp) sees its headers.
 CV_PKGS  = opencv4
 CFLAGS  ?= -O2 -g
@@ -90,6 +90,14 @@ FAKE_BRIDGE_TESTS = $(BUILD)/tests/test_clients
 $(FAKE_BRIDGE_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/unit/fake_bridge.o $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) -lcmocka $(LDFLAGS)
+
+# test_mic_alsa captures through the ALSA row from a device with no sound card:
+# tests/unit/alsa_test_pcm.c, an alsa-lib plugin its asoundrc loads.
+ALSA_TEST_PCM = $(BUILD)/tests/libasound_module_pcm_sotest.so
+$(ALSA_TEST_PCM): tests/unit/alsa_test_pcm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -DPIC -shared -o $@ $< -lasound $(LDFLAGS)
+$(BUILD)/tests/test_mic_alsa: $(ALSA_TEST_PCM)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsmartoffice.a
 	@mkdir -p $(dir $@)

@@ -745,7 +745,11 @@ check_specs(const struct config *c)
 	const char *arg;
 	char err[512], host[256];
 	int bad = 0, port, tls;
+	const struct mic_ops *mops;
 
+	if (strcmp(c->audio, "auto") && strcmp(c->audio, "demo") && strcmp(c->audio, "none") &&
+	    mic_parse_spec(c->audio, &mops, &arg, err, sizeof err) < 0)
+		bad++, log_errx("audio: %s", err);
 	if (c->camera_room[0] && camera_parse_spec(c->camera_room, &cops, &arg, err, sizeof err) < 0)
 		bad++, log_errx("camera_room: %s", err);
 	if (c->camera_shelf[0] && camera_parse_spec(c->camera_shelf, &cops, &arg, err, sizeof err) < 0)

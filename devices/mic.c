@@ -1,6 +1,6 @@
 /*
  * mic — spec parsing and the supervised reader (mic.h); the rows
- * themselves are in mic_file.c and mic_portaudio.c.
+ * themselves are in mic_file.c, mic_portaudio.c and mic_alsa.c.
  */
 #include "devices/mic.h"
 #include "base/retry.h"
@@ -18,26 +18,39 @@ static const struct {
 } rows[] = {
 	{ "file:",      &mic_file_ops },
 	{ "portaudio:", &mic_portaudio_ops },
+	{ "alsa:",      &mic_alsa_ops },
 };
+
+/* A live row is paced by its device, whatever the caller asked. */
+static int
+live(const struct mic_ops *ops)
+{
+	return ops == &mic_portaudio_ops || ops == &mic_alsa_ops;
+}
 
 int
 mic_parse_spec(const char *spec, const struct mic_ops **ops, const char **arg,
     char *err, size_t errlen)
 {
-	if (strcmp(spec, "portaudio") == 0) {
-		*ops = &mic_portaudio_ops;
+	if (strcmp(spec, "portaudio") == 0 || strcmp(spec, "alsa") == 0) {
+		*ops = spec[0] == 'p' ? &mic_portaudio_ops : &mic_alsa_ops;
 		*arg = NULL;
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		size_t n = strlen(rows[i].prefix);
 		if (strncmp(spec, rows[i].prefix, n) == 0) {
+			/* "alsa:" alone names no PCM (plain "alsa" is the default one). */
+			if (rows[i].ops == &mic_alsa_ops && spec[n] == '\0') {
+				snprintf(err, errlen, "audio source \"%s\": nothing after \"alsa:\" (a PCM name: default, hw:1,0, plughw:CARD=ID)", spec);
+				return -1;
+			}
 			*ops = rows[i].ops;
 			*arg = spec + n;
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "audio source \"%s\": expected file:PATH, portaudio or portaudio:NAME", spec);
+	snprintf(err, errlen, "audio source \"%.200s\": expected file:PATH, alsa, alsa:PCM, portaudio or portaudio:NAME", spec);
 	return -1;
 }
 
@@ -75,8 +88,7 @@ mic_open(const char *spec, int realtime, char *err, size_t errlen)
 
 	if (mic_parse_spec(spec, &ops, &arg, err, errlen) < 0)
 		return NULL;
-	/* A live source is paced by its device, whatever the caller asked. */
-	return mic_open_ops(ops, arg, ops == &mic_portaudio_ops ? 1 : realtime, err, errlen);
+	return mic_open_ops(ops, arg, live(ops) ? 1 : realtime, err, errlen);
 }
 
 ssize_t
@@ -139,7 +151,7 @@ mic_sup_open(const char *spec, const struct mic_ops *ops, int realtime,
 		return NULL;
 	}
 	s->ops = ops;
-	s->realtime = ops == &mic_portaudio_ops ? 1 : realtime;
+	s->realtime = live(ops) ? 1 : realtime;
 	if (conf != NULL)
 		s->conf = *conf;
 	retry_init(&s->retry, &(struct retry_conf){ s->conf.backoff_min, s->conf.backoff_max,

@@ -1,9 +1,10 @@
 /*
  * mic — where audio comes from: 16 kHz mono signed 16-bit samples.
  *
- * Each source is one small ops table (as SQLite's VFS): a live PortAudio
- * row and a WAV-file row, picked by a spec string, so tests can put their
- * own table in (an unplugged microphone is a read that fails with ENODEV).
+ * Each source is one small ops table (as SQLite's VFS): two live rows
+ * (ALSA directly, and PortAudio) and a WAV-file row, picked by a spec
+ * string, so tests can put their own table in (an unplugged microphone is
+ * a read that fails with ENODEV).
  *
  *   "file:PATH"          replay a WAV file (any rate, channels, 8/16/24/32
  *                        bit integer or 32-bit float PCM; converted)
@@ -11,6 +12,14 @@
  *                        the same, as a microphone that is unplugged at T
  *                        seconds into the file and plugged back D seconds
  *                        later (see "unplug" below)
+ *   "alsa"               ALSA's default capture PCM ("alsa:default")
+ *   "alsa:PCM"           the ALSA PCM of that name: hw:1,0, plughw:CARD=ID,
+ *                        plughw:CARD=smartofficemic (the udev rules' id,
+ *                        docs/install.md), or one from an asoundrc; 16 kHz
+ *                        mono S16, converted by ALSA (a hw: PCM that
+ *                        cannot is opened as plughw: instead).  A loss
+ *                        closes the PCM and a reopen opens it again by
+ *                        name, so a card that returns is found (mic_alsa.c)
  *   "portaudio"          the default capture device
  *   "portaudio:NAME"     the first capture device whose name contains NAME
  *
@@ -39,7 +48,8 @@
  * kernel keeps the old card while the daemon runs: a microphone plugged
  * back is a new card, which only a fresh PortAudio device list (no other
  * PortAudio stream open; the spoken feedback keeps one) can name.  Not yet
- * tried on a real USB microphone.
+ * tried on a real USB microphone.  The ALSA row has not that limit: it
+ * closes its own PCM (tests/tools/mic-vm measures both rows).
  */
 #ifndef SO_MIC_H
 #define SO_MIC_H
@@ -75,6 +85,7 @@ struct mic {
 
 extern const struct mic_ops mic_file_ops;
 extern const struct mic_ops mic_portaudio_ops;
+extern const struct mic_ops mic_alsa_ops;
 
 /* Splits a spec into its row and argument; -1 with err naming the spec. */
 int  mic_parse_spec(const char *spec, const struct mic_ops **ops, const char **arg,
@@ -137,6 +148,12 @@ unsigned mic_sup_losses(const struct mic_sup *s);
 unsigned mic_sup_attempts(const struct mic_sup *s);
 double   mic_sup_retry_in(const struct mic_sup *s);
 void    mic_sup_close(struct mic_sup *s);
+
+/* The ALSA row: overruns recovered so far (not losses), and the PCM name
+ * it opened (plughw:... when a hw: PCM needed converting); 0 and NULL
+ * for another row's source. */
+unsigned    mic_alsa_overruns(const struct mic *m);
+const char *mic_alsa_name(const struct mic *m);
 
 /* Pa_Initialize (a PaError) with ALSA's diagnostics silenced. */
 int     mic_pa_initialize(void);
