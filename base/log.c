@@ -45,9 +45,8 @@ level_name(enum log_level lvl)
 	}
 }
 
-/* "2026-12-02T09:30:15.042+09:00": local time, milliseconds, the offset. */
-static void
-stamp(char *buf, size_t len)
+void
+log_stamp(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -70,7 +69,7 @@ vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (!journal)	/* the journal stamps lines itself */
-		stamp(when, sizeof when);
+		log_stamp(when, sizeof when);
 	/* One fprintf per line under a lock: threads never interleave. */
 	pthread_mutex_lock(&log_lock);
 	if (journal)

@@ -36,6 +36,9 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 
 /* Writes a reason into a caller-supplied buffer (err may be NULL), as
  * Redis' anetSetError: modules return -1 and the caller decides what to do. */
+/* "2026-12-02T09:30:15.042+09:00": the time now as log lines carry it
+ * (local time, milliseconds, the offset); len >= 32. */
+void log_stamp(char *buf, size_t len);
 void log_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Appends one "PATH:LINE: message\n" (or "PATH: message\n" when line is

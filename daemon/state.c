@@ -1,4 +1,5 @@
 #include "daemon/state.h"
+#include "base/base64.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -406,27 +407,6 @@ state_confirm_expired(struct state *st, double t, state_emit emit, void *ud)
 	    "refused-on-remote", t, emit, ud);
 }
 
-/* base64 (RFC 4648, padded) of len bytes: a new string, or NULL. */
-static char *
-base64(const uint8_t *p, size_t len)
-{
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = (len + 2) / 3 * 4, o = 0;
-	char *s = malloc(n + 1);
-
-	if (s == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
-		    (i + 2 < len ? p[i + 2] : 0);
-		s[o++] = abc[v >> 18 & 63];
-		s[o++] = abc[v >> 12 & 63];
-		s[o++] = i + 1 < len ? abc[v >> 6 & 63] : '=';
-		s[o++] = i + 2 < len ? abc[v & 63] : '=';
-	}
-	s[o] = '\0';
-	return s;
-}
 
 void
 state_preview(struct state *st, const uint8_t *jpeg, size_t len, int w, int h, int challenge,
@@ -443,7 +423,7 @@ state_preview(struct state *st, const uint8_t *jpeg, size_t len, int w, int h, i
 		snprintf(st->verify_step, sizeof st->verify_step, "%s", step);
 		verify_progress(st, "progress", step, hint, t, emit, ud);
 	}
-	if ((b64 = base64(jpeg, len)) == NULL)
+	if ((b64 = base64_new(jpeg, len)) == NULL)
 		return;
 	ev = state_event(st, "preview", t);
 	json_object_set_new(ev, "camera", json_string("room"));

@@ -84,8 +84,10 @@ struct vision {
 	int              snap_w, snap_h;
 	double           snap_t;
 	enum face_live_state snap_step;
+	int              snap_verifying;     /* ... made for a verification */
 	double           snap_next;          /* the thread's own: stream time of the next */
 	struct cv_image  snap_im;
+	atomic_int       snap_wanted;        /* the admin page asked for one (vision_want_snapshot) */
 };
 
 static char *
@@ -426,6 +428,7 @@ snapshot(struct vision *v, double t)
 	v->snap_h = h;
 	v->snap_t = t;
 	v->snap_step = v->lv.st;
+	v->snap_verifying = v->verifying;
 	pthread_mutex_unlock(&v->snap_lock);
 	free(old);
 	return 1;
@@ -595,8 +598,10 @@ process_frame(struct vision *v, double t)
 		v->verifying = 0;
 		push_face(v, t, FACE_FAILED, "not verified in time");
 	}
-	if (v->verifying && snapshot(v, t))
+	if ((v->verifying || atomic_load(&v->snap_wanted)) && snapshot(v, t)) {
+		atomic_store(&v->snap_wanted, 0);
 		v->pushed++;	/* the service thread takes it on the wake below */
+	}
 	v->since_check++;
 	if (v->priv && detected && v->since_check >= VISION_PRIVATE_EVERY) {
 		v->since_check = 0;
@@ -799,6 +804,7 @@ vision_snapshot(struct vision *v, struct vision_snapshot *out)
 		out->h = v->snap_h;
 		out->t = v->snap_t;
 		out->challenge = v->snap_step == FACE_LIVE_CHALLENGE;
+		out->verifying = v->snap_verifying;
 		v->snap = NULL;
 	}
 	pthread_mutex_unlock(&v->snap_lock);
@@ -809,6 +815,12 @@ void
 vision_set_private(struct vision *v, int private_mode)
 {
 	atomic_store(&v->private_req, private_mode ? 1 : 0);
+}
+
+void
+vision_want_snapshot(struct vision *v)
+{
+	atomic_store(&v->snap_wanted, 1);
 }
 
 void
