@@ -1,6 +1,6 @@
 /*
  * smartofficed — the command line: options, the configuration, then either
- * a subcommand (tokens, face) or the daemon itself (daemon/main.c's
+ * a subcommand (tokens, face, mqtt, admin) or the daemon itself (daemon/main.c's
  * daemon_run).  The one folder above daemon/: nothing includes cli/.
  */
 #include <getopt.h>
@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "cli/admin_cli.h"
 #include "cli/face_cli.h"
 #include "models/face.h"
 #include "cli/tokens_cli.h"
@@ -25,7 +26,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: smartofficed [options]\n"
-	    "       smartofficed [options] tokens list|add|revoke ...  (paired devices)\n"
+	    "       smartofficed [options] tokens list|add|rename|revoke ...  (paired devices)\n"
+	    "       smartofficed [options] admin status|audit|command|demo|snapshot ...  (the running daemon)\n"
 	    "       smartofficed [options] face enroll|verify ...      (enrolled faces)\n"
 	    "       smartofficed [options] mqtt setup ...              (broker files, docs/mqtt.md)\n"
 	    "\n"
@@ -63,7 +65,7 @@ usage(FILE *out)
 	    "connected); SIGINT and SIGTERM stop the daemon.  See smartofficed(8).\n");
 }
 
-/* `smartofficed [options] tokens|face ...`: the configuration's state
+/* `smartofficed [options] tokens|face|mqtt|admin ...`: the configuration's state
  * directory, then the subcommand's own parser. */
 static int
 subcommand(struct daemon *d, int argc, char **argv)
@@ -94,7 +96,9 @@ subcommand(struct daemon *d, int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "mqtt"))
 		return mqtt_setup_cli(argc, argv, d->cfg.site);
-	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face, mqtt)\n", argv[0]);
+	if (!strcmp(argv[0], "admin"))
+		return admin_cli(argc, argv, d->cfg.state_dir);
+	fprintf(stderr, "smartofficed: unknown command \"%s\" (commands: tokens, face, mqtt, admin)\n", argv[0]);
 	return 2;
 }
 
@@ -181,7 +185,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "tokens") && strcmp(argv[optind], "face") &&
-	    strcmp(argv[optind], "mqtt")) {
+	    strcmp(argv[optind], "mqtt") && strcmp(argv[optind], "admin")) {
 		fprintf(stderr, "smartofficed: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;

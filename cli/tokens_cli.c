@@ -13,7 +13,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: smartofficed [--state-dir DIR] tokens list\n"
-	    "       smartofficed [--state-dir DIR] tokens add --role display|remote|observer --name NAME\n"
+	    "       smartofficed [--state-dir DIR] tokens add --role display|remote|observer|tv|admin --name NAME\n"
+	    "       smartofficed [--state-dir DIR] tokens rename ID NAME\n"
 	    "       smartofficed [--state-dir DIR] tokens revoke ID\n"
 	    "\n"
 	    "Manages the tokens of paired devices, kept hashed in STATE_DIR/tokens (mode 0600).\n"
@@ -21,9 +22,10 @@ usage(FILE *out)
 	    "\n"
 	    "  list     the tokens: ID, ROLE, CREATED (UTC), NAME\n"
 	    "  add      make a token; prints it once, alone on the first line, then\n"
-	    "           (display, remote) the URL that carries it: \"open: URL\", at the\n"
+	    "           (display, remote, tv, admin) the URL that carries it: \"open: URL\", at the\n"
 	    "           address the running daemon serves (STATE_DIR/url), else at\n"
 	    "           public_url or http://ADDRESS:PORT of the configuration\n"
+	    "  rename   give the token ID a new NAME (what lists and the admin page show)\n"
 	    "  revoke   remove the token ID; its connections fall back to the public view\n");
 }
 
@@ -116,9 +118,9 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		}
 	}
 	if (role_s == NULL)
-		return usage_error("add needs --role display|remote|observer|tv%s", "");
+		return usage_error("add needs --role display|remote|observer|tv|admin%s", "");
 	if (tokens_role_parse(role_s, &role) < 0)
-		return usage_error("unknown role \"%s\": display, remote, observer or tv", role_s);
+		return usage_error("unknown role \"%s\": display, remote, observer, tv or admin", role_s);
 	if (name == NULL)
 		return usage_error("add needs --name NAME%s", "");
 	if (tokens_name_valid(name, err, sizeof err) < 0)
@@ -145,6 +147,8 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		printf("open: %.*s/remote/#token=%s\n", (int)blen, base_url, token);
 	else if (role == TOKEN_TV)
 		printf("open: %.*s/tv/#token=%s\n", (int)blen, base_url, token);
+	else if (role == TOKEN_ADMIN)
+		printf("open: %.*s/admin/#token=%s\n", (int)blen, base_url, token);
 	fflush(stdout);
 	fprintf(stderr, PROG ": added %s token %s \"%s\"; the token is shown only once: copy it now\n",
 	    tokens_role_name(role), id, name);
@@ -174,6 +178,28 @@ cmd_revoke(int argc, char **argv, const char *state_dir)
 	return 0;
 }
 
+static int
+cmd_rename(int argc, char **argv, const char *state_dir)
+{
+	struct tokens *t;
+	char err[512];
+
+	if (argc < 4)
+		return usage_error("rename needs a token ID and a NAME (see: smartofficed tokens list)%s", "");
+	if (argc > 4)
+		return usage_error("rename: unexpected argument \"%s\" (quote a NAME with spaces)", argv[4]);
+	if ((t = open_or_say(state_dir)) == NULL)
+		return 1;
+	if (tokens_rename(t, argv[2], argv[3], err, sizeof err) < 0) {
+		fprintf(stderr, PROG ": rename: %s\n", err);
+		tokens_close(t);
+		return 1;
+	}
+	tokens_close(t);
+	printf("renamed %s \"%s\"\n", argv[2], argv[3]);
+	return 0;
+}
+
 int
 tokens_cli(int argc, char **argv, const char *state_dir, const char *base_url)
 {
@@ -197,6 +223,8 @@ tokens_cli(int argc, char **argv, const char *state_dir, const char *base_url)
 	}
 	if (strcmp(cmd, "add") == 0)
 		return cmd_add(argc, argv, state_dir, base_url);
+	if (strcmp(cmd, "rename") == 0)
+		return cmd_rename(argc, argv, state_dir);
 	if (strcmp(cmd, "revoke") == 0)
 		return cmd_revoke(argc, argv, state_dir);
 	return usage_error("unknown command \"%s\": list, add or revoke", cmd);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/admin.h"
 #include "daemon/conference.h"
 #include "daemon/feedback.h"
 #include "base/log.h"
@@ -153,6 +154,7 @@ hello_text(struct daemon *d, int trusted, const char *role, json_int_t id, int h
 			json_array_append_new(docs, document_entry(d->docs[i]));
 	json_object_set_new(h, "documents", docs);
 	conference_hello(d, h, trusted);
+	admin_hello(d, h);
 	if (has_id)
 		json_object_set_new(h, "id", json_integer(id));
 	s = proto_dump(h);
@@ -199,13 +201,17 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 	struct token_info ti;
 
 	if (bad || (role != NULL && strcmp(role, "display") && strcmp(role, "remote") &&
-	    strcmp(role, "observer") && strcmp(role, "tv"))) {
+	    strcmp(role, "observer") && strcmp(role, "tv") && strcmp(role, "admin"))) {
 		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\", "
-		    "\"observer\" or \"tv\"; name (at most 64 bytes) and token must be strings", id, has_id);
+		    "\"observer\", \"tv\" or \"admin\"; name (at most 64 bytes) and token must be strings", id, has_id);
 		return;
 	}
 	memset(&ti, 0, sizeof ti);
-	if (token != NULL && token[0] != '\0') {
+	if (token != NULL && admin_cookie_ok(d, token)) {	/* smartofficed admin */
+		trusted = 1;
+		ti.role = TOKEN_ADMIN;
+		snprintf(ti.name, sizeof ti.name, "command line");
+	} else if (token != NULL && token[0] != '\0') {
 		clients_check_tokens(d);
 		trusted = tokens_check(d->tokens, token, &ti) == 1;
 		if (!trusted)
@@ -221,9 +227,12 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 		bridge_client_allow_binary(c, 0);
 	}
 	bridge_client_set_view(c, role != NULL ? role : "display", trusted, trusted ? ti.id : NULL);
-	log_debug("client %llu: %s \"%s\", %s view%s%s", (unsigned long long)bridge_client_id(c),
-	    bridge_client_role(c), name != NULL ? name : "", trusted ? "trusted" : "public",
-	    trusted ? ", token " : "", trusted ? ti.id : "");
+	/* The name it gives, else its token's (what pairing called it). */
+	bridge_client_set_name(c, name != NULL && name[0] ? name : trusted ? ti.name : "");
+	admin_token_seen(d, trusted ? ti.id : NULL);
+	log_info("client %llu: %s \"%s\" from %s, %s view%s%s", (unsigned long long)bridge_client_id(c),
+	    bridge_client_role(c), bridge_client_name(c), bridge_client_address(c),
+	    trusted ? "trusted" : "public", trusted && ti.id[0] ? ", token " : "", trusted ? ti.id : "");
 	send_hello(d, c, id, has_id);
 }
 
@@ -337,8 +346,12 @@ clients_mqtt_command(void *ud, struct mqtt *m, const struct mqtt_command *c)
 		mqtt_reply(m, c, PROTO_E_UNAUTHORIZED, "the token is not a paired display's or remote's");
 		return;
 	}
+	snprintf(text, sizeof text, "mqtt%s%s (token %s)", c->from[0] ? " " : "", c->from, ti.id);
+	admin_actor_text(d, text);
+	admin_human(d);
 	code = clients_select(d, c->content[0] ? c->content : NULL, c->command[0] ? c->command : NULL,
 	    text, sizeof text);
+	admin_actor_clear(d);
 	log_info("mqtt: command %s (%s%s) from token %s: %s", c->id, c->content[0] ? "content " : "command ",
 	    c->content[0] ? c->content : c->command, ti.id, code != NULL ? code : "ok");
 	mqtt_reply(m, c, code, code != NULL ? text : NULL);
@@ -543,7 +556,9 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 		clients_reply_error(d, c, PROTO_E_BAD_CODE, "wrong, used or expired pairing code", id, has_id);
 		return;
 	}
-	if (strcmp(role, "observer") == 0)
+	/* Pairing makes displays, remotes and TVs; an admin token only
+	 * `tokens add --role admin` (an admin pairing a device gets a remote). */
+	if (strcmp(role, "observer") == 0 || strcmp(role, "admin") == 0)
 		role = "remote";
 	if (tokens_role_parse(role, &trole) < 0)
 		trole = TOKEN_REMOTE;
@@ -599,6 +614,12 @@ recheck_each(void *ud, struct bridge_client *c)
 	send_hello(d, c, 0, 0);
 }
 
+void
+clients_recheck_tokens(struct daemon *d)
+{
+	bridge_foreach(d->bridge, recheck_each, d);
+}
+
 /*
  * A tokens file that cannot be read (being rewritten by hand, restored,
  * its mode changed) revokes nothing: the tokens read before stay valid and
@@ -632,6 +653,8 @@ clients_token_ok(struct daemon *d, const char *token)
 {
 	struct token_info ti;
 
+	if (admin_cookie_ok(d, token))
+		return 1;
 	clients_check_tokens(d);
 	return tokens_check(d->tokens, token, &ti) == 1;
 }
@@ -686,6 +709,7 @@ clients_closed(struct daemon *d, struct bridge_client *c)
 {
 	if (d->rv != NULL)
 		remote_voice_cancel(d->rv, bridge_client_id(c));
+	admin_client_gone(d, c);
 }
 
 void
@@ -724,6 +748,7 @@ enum need {
 	NEED_NOTHING,   /* anyone connected */
 	NEED_COMMAND,   /* a trusted client that is not an observer */
 	NEED_REMOTE,    /* a paired remote */
+	NEED_ADMIN,     /* the admin page, smartofficed admin */
 };
 
 static void
@@ -751,6 +776,13 @@ static const struct handler {
 	{ "conference",   NEED_COMMAND, "pair this device first", conference_on_conference },
 	{ "call",         NEED_COMMAND, "pair this device first", conference_on_call },
 	{ "tv",           NEED_COMMAND, "pair this device first", conference_on_tv },
+	{ "typed",        NEED_COMMAND, "pair this device first", admin_on_typed },
+	{ "activity",     NEED_NOTHING, NULL, admin_on_activity },
+	{ "admin-status", NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_status },
+	{ "revoke",       NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_revoke },
+	{ "rename",       NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_rename },
+	{ "demo",         NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_demo },
+	{ "snapshot",     NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_snapshot },
 };
 
 static int
@@ -760,6 +792,7 @@ meets(struct bridge_client *c, enum need need)
 	case NEED_NOTHING: return 1;
 	case NEED_COMMAND: return may_command(c);
 	case NEED_REMOTE:  return may_command(c) && strcmp(bridge_client_role(c), "remote") == 0;
+	case NEED_ADMIN:   return bridge_client_trusted(c) && strcmp(bridge_client_role(c), "admin") == 0;
 	}
 	return 0;
 }
@@ -783,7 +816,14 @@ clients_message(struct daemon *d, struct bridge_client *c, const json_t *msg)
 		clients_reply_error(d, c, PROTO_E_UNAUTHORIZED, h->need == NEED_COMMAND &&
 		    strcmp(bridge_client_role(c), "observer") == 0 ?
 		    "observers cannot command" : h->refusal, id, has_id);
-	} else
+	} else {
+		/* Who changed the screen, for the audit log; a command is someone
+		 * at a display: the demo session pauses. */
+		admin_actor_client(d, c);
+		if (h->need == NEED_COMMAND)
+			admin_human(d);
 		h->fn(d, c, msg, id, has_id);
+		admin_actor_clear(d);
+	}
 	daemon_follow_state(d);
 }

@@ -39,6 +39,9 @@ int   clients_token_ok(struct daemon *d, const char *token);
  * whose token is back are trusted again; an unreadable file changes nothing
  * (logged once). */
 void  clients_check_tokens(struct daemon *d);
+/* This daemon changed the tokens itself (the admin page's revoke): every
+ * client's view is checked against the set now. */
+void clients_recheck_tokens(struct daemon *d);
 /* A remote voice result (in->client != 0): reply, then route it. */
 void  clients_voice_result(struct daemon *d, struct input *in);
 /* Lists documents_dir/public and /private (start-up, reload). */

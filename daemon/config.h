@@ -49,6 +49,8 @@ struct config {
 	char  *audio;             /* auto | demo | portaudio[:NAME] | file:PATH */
 	char  *demo_audio;
 	int    demo_loop;
+	int    demo;              /* the demo session may play */
+	double demo_pause_s;      /* ... and pauses this long after someone used a display */
 	/* recognizer */
 	char  *engine;            /* embedding | pocketsphinx */
 	char  *speech_models;     /* folder of the embedding's ONNX models */

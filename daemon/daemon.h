@@ -54,6 +54,7 @@ struct daemon {
 	int               vision_private;   /* what the vision thread was last told */
 	struct remote_voice *rv;           /* remotes' voice button */
 	struct mqtt      *mqtt;            /* the MQTT broker (ui-bridge/mqtt.h), or NULL */
+	struct admin     *admin;           /* the admin page's view (admin.h) */
 	struct conference *conf;           /* rooms, calls, the TV's briefing folder (conference.h) */
 	char            **docs;            /* documents_dir PDFs: "public/x.pdf", ... */
 	size_t            ndocs;
@@ -93,6 +94,10 @@ void daemon_emit(void *ud, json_t *ev, json_t *pub);
 /* Seconds since start-up, the `t` of events that come from no stream
  * (taps): the room audio's stream time while it plays, else the clock. */
 double daemon_now(struct daemon *d);
+/* A recognizer's result (IN_WAKE, IN_COMMAND, IN_REJECT) as the room
+ * microphone's are routed: conference context, state, spoken feedback.
+ * A typed command (admin.c) takes this path too. */
+void daemon_route_speech(struct daemon *d, struct input *in);
 /* After an input or a client's message: tell the vision thread what the
  * state now asks (verification, private mode). */
 void daemon_follow_state(struct daemon *d);

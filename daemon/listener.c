@@ -38,7 +38,38 @@ struct listener {
 	size_t           echo_n, echo_at;
 	const struct catalogue *next_cat;
 	int              audible;    /* the feedback goes to a loudspeaker */
+	atomic_int       level_cb;   /* the last chunk's RMS, centibels below full scale */
+	atomic_int       have_level;
 };
+
+/* The admin page's level meter: RMS of what the microphone gave (before
+ * the feedback echo is mixed in), in dB below full scale. */
+static void
+note_level(struct listener *l, const int16_t *pcm, size_t n)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)pcm[i] * pcm[i];
+	e = n > 0 ? sqrt(e / (double)n) / 32768.0 : 0;
+	atomic_store(&l->level_cb, e > 1e-5 ? (int)lround(200.0 * log10(e)) : -1000);
+	atomic_store(&l->have_level, 1);
+}
+
+const char *
+listener_source(const struct listener *l)
+{
+	return l != NULL ? l->source : "";
+}
+
+int
+listener_level(struct listener *l, double *db)
+{
+	if (l == NULL || !atomic_load(&l->have_level))
+		return 0;
+	*db = atomic_load(&l->level_cb) / 10.0;
+	return 1;
+}
 
 static void
 push(struct listener *l, struct input *in)
@@ -257,6 +288,7 @@ listener_main(void *arg)
 			push(l, &in);
 			break;
 		}
+		note_level(l, buf, (size_t)n);
 		mix_echo(l, buf, (size_t)n);
 		feed(l, buf, (size_t)n);
 	}

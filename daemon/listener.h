@@ -47,6 +47,11 @@ void listener_set_catalogue(struct listener *l, const struct catalogue *cat);
 /* Feedback thread: the audio answering `ticket` (16 kHz mono, may be
  * NULL/0; takes ownership of pcm), and whether it is played on a
  * loudspeaker (then the listener must not take it for the user). */
+/* Any thread: 1 and *db, the level of the last 20 ms the microphone gave
+ * (RMS, dB below full scale, -100 for silence), once it gave any; else 0. */
+int  listener_level(struct listener *l, double *db);
+/* The audio source it reads ("portaudio", "file:PATH"; "" for NULL). */
+const char *listener_source(const struct listener *l);
 void listener_ack(struct listener *l, unsigned long ticket, int16_t *pcm, size_t n, int audible);
 
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/admin.h"
 #include "daemon/conference.h"
 #include "daemon/clients.h"
 #include "base/xalloc.h"
@@ -74,6 +75,7 @@ daemon_emit(void *ud, json_t *ev, json_t *pub)
 
 	if (s == NULL)
 		return;
+	admin_observe(d, ev);
 	if (pub != NULL && pub != ev)
 		p = json_dumps(pub, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (d->events_stdout) {
@@ -433,6 +435,20 @@ mic_event(struct daemon *d, const struct input *in)
 	state_emit_trusted(&d->state, ev, daemon_emit, d);
 }
 
+void
+daemon_route_speech(struct daemon *d, struct input *in)
+{
+	struct feedback_say say = { 0 };
+
+	conference_before_voice(d);
+	state_handle(&d->state, in, daemon_emit, d, &say);
+	conference_after_voice(d, in, &say);
+	if (d->feedback != NULL)
+		feedback_request(d->feedback, say.text, say.cue, in->speech.ticket);
+	else if (d->listener != NULL)
+		listener_ack(d->listener, in->speech.ticket, NULL, 0, 0);
+}
+
 /*
  * After any input: the vision thread learns what the state asks of it (a
  * face verification was requested; private mode began or ended).
@@ -468,7 +484,6 @@ on_wakeup(void *ud)
 	struct input in;
 
 	while (queue_pop(d->queue, &in)) {
-		struct feedback_say say = { 0 };
 		switch (in.kind) {
 		case IN_SIGNAL:
 			if (in.signo == SIGHUP) {
@@ -523,13 +538,12 @@ on_wakeup(void *ud)
 				clients_voice_result(d, &in);
 				break;
 			}
-			conference_before_voice(d);
-			state_handle(&d->state, &in, daemon_emit, d, &say);
-			conference_after_voice(d, &in, &say);
-			if (d->feedback != NULL)
-				feedback_request(d->feedback, say.text, say.cue, in.speech.ticket);
-			else if (d->listener != NULL)
-				listener_ack(d->listener, in.speech.ticket, NULL, 0, 0);
+			if (!admin_demo_passes(d)) {	/* the demo is off or paused */
+				if (d->listener != NULL)
+					listener_ack(d->listener, in.speech.ticket, NULL, 0, 0);
+				break;
+			}
+			daemon_route_speech(d, &in);
 			break;
 		}
 		daemon_follow_state(d);
@@ -537,7 +551,10 @@ on_wakeup(void *ud)
 	if (d->vision != NULL) {	/* the camera preview of a running verification */
 		struct vision_snapshot sn;
 		if (vision_snapshot(d->vision, &sn)) {
-			state_preview(&d->state, sn.jpeg, sn.len, sn.w, sn.h, sn.challenge, sn.t, daemon_emit, d);
+			if (sn.verifying)
+				state_preview(&d->state, sn.jpeg, sn.len, sn.w, sn.h, sn.challenge, sn.t,
+				    daemon_emit, d);
+			admin_snapshot(d, &sn);
 			free(sn.jpeg);
 		}
 	}
@@ -814,6 +831,9 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		goto out;
 	}
 	d->pairing = pairing_new(d->cfg.pair_code_ttl, 5);
+	d->admin = admin_new();
+	if (admin_cookie_start(d, err, sizeof err) < 0)	/* the command line's way in */
+		log_warnx("admin: %s (smartofficed admin cannot reach this daemon)", err);
 	clients_scan_documents(d);
 
 	state_init(&d->state, d->cat, !strcmp(d->cfg.private_unlock, "voice") ? UNLOCK_VOICE : UNLOCK_FACE);
@@ -849,6 +869,8 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		goto out;
 	}
 	source = pick_source(d, audio_file, &realtime, &loop);
+	admin_set_demo_source(d, source != NULL && audio_file == NULL && strncmp(source, "file:", 5) == 0 &&
+	    strcmp(source + 5, d->cfg.demo_audio) == 0);
 	memset(&lc, 0, sizeof lc);
 	lc.source = source;
 	lc.realtime = realtime;
@@ -988,6 +1010,9 @@ out:
 	if (d->rec != NULL && record_close(d->rec, err, sizeof err) < 0)
 		log_warnx("--record: %s", err);
 	pairing_free(d->pairing);
+	admin_cookie_remove(d);
+	admin_free(d->admin);
+	d->admin = NULL;
 	conference_close(d);
 	for (size_t i = 0; i < d->ndocs; i++)
 		free(d->docs[i]);

@@ -50,7 +50,7 @@ struct tokens {
 	struct sig sig;
 };
 
-static const char *role_names[] = { "display", "remote", "observer", "tv" };
+static const char *role_names[] = { "display", "remote", "observer", "tv", "admin" };
 #define NROLES (sizeof role_names / sizeof role_names[0])
 
 #define seterr log_seterr
@@ -223,7 +223,7 @@ parse_line(char *line, struct entry *e, char *err, size_t errlen)
 		return -1;
 	}
 	if (tokens_role_parse(f[2], &e->info.role) < 0) {
-		seterr(err, errlen, "bad role \"%.16s\": want display, remote or observer", f[2]);
+		seterr(err, errlen, "bad role \"%.16s\": want display, remote, observer, tv or admin", f[2]);
 		return -1;
 	}
 	if (!time_ok(f[3])) {
@@ -643,6 +643,40 @@ tokens_revoke(struct tokens *t, const char *id, char *err, size_t errlen)
 			t->set.n++;
 			goto out;
 		}
+	}
+	rc = 0;
+out:
+	close(lfd);
+	return rc;
+}
+
+int
+tokens_rename(struct tokens *t, const char *id, const char *name, char *err, size_t errlen)
+{
+	char why[128], old[TOKENS_NAME_MAX + 1];
+	int lfd, rc = -1;
+	size_t i;
+
+	if (tokens_name_valid(name, why, sizeof why) < 0) {
+		seterr(err, errlen, "bad name: %s", why);
+		return -1;
+	}
+	if ((lfd = lock_file(t, err, errlen)) < 0)
+		return -1;
+	if (reread(t, err, errlen) < 0)
+		goto out;
+	for (i = 0; i < t->set.n; i++)
+		if (strcasecmp(t->set.v[i].info.id, id) == 0)
+			break;
+	if (i == t->set.n) {
+		seterr(err, errlen, "no token with id %s", id);
+		goto out;
+	}
+	memcpy(old, t->set.v[i].info.name, sizeof old);
+	snprintf(t->set.v[i].info.name, sizeof t->set.v[i].info.name, "%s", name);
+	if (store(t, &t->set, err, errlen) < 0) {
+		memcpy(t->set.v[i].info.name, old, sizeof old);	/* nothing changed */
+		goto out;
 	}
 	rc = 0;
 out:

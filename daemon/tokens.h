@@ -6,7 +6,7 @@
  *
  *   ID<TAB>SHA256-HEX<TAB>ROLE<TAB>CREATED<TAB>NAME
  *
- * ID is 8 hex digits, ROLE display|remote|observer, CREATED ISO 8601 UTC
+ * ID is 8 hex digits, ROLE display|remote|observer|tv|admin, CREATED ISO 8601 UTC
  * (2026-01-02T03:04:05Z), NAME at most 64 bytes without control characters.
  * Empty lines and lines starting with '#' are skipped.  The file must be
  * mode 0600 (a file that group or others may read or write is refused) and
@@ -31,7 +31,9 @@
 #define TOKENS_TOKEN_LEN 43     /* characters of a token */
 #define TOKENS_NAME_MAX  64     /* bytes of a name */
 
-enum token_role { TOKEN_DISPLAY, TOKEN_REMOTE, TOKEN_OBSERVER, TOKEN_TV };
+/* TOKEN_ADMIN: the admin page (/admin/, docs/admin.md); never made by
+ * pairing, only by `tokens add --role admin`. */
+enum token_role { TOKEN_DISPLAY, TOKEN_REMOTE, TOKEN_OBSERVER, TOKEN_TV, TOKEN_ADMIN };
 
 struct token_info {
 	char            id[9];          /* 8 hex digits */
@@ -74,6 +76,9 @@ int tokens_check(const struct tokens *t, const char *token, struct token_info *o
 /* Removes the token ID and writes the file.  0, or -1 with err ("no token
  * with id ID", or an I/O error). */
 int tokens_revoke(struct tokens *t, const char *id, char *err, size_t errlen);
+/* Gives the token ID a new NAME and writes the file.  0, or -1 with err
+ * (bad name, no such token, an I/O error; then nothing changed). */
+int tokens_rename(struct tokens *t, const char *id, const char *name, char *err, size_t errlen);
 
 /* Listing: tokens_at(t, i) for i < tokens_count(t), in file order (oldest
  * first).  The pointers stay valid until the set changes. */
@@ -97,7 +102,8 @@ int tokens_reload_if_changed(struct tokens *t, char *err, size_t errlen);
  * characters), else -1 with err.  For checking a pairing name early. */
 int tokens_name_valid(const char *name, char *err, size_t errlen);
 
-/* "display", "remote", "observer", "tv" (a smart TV: docs/conference.md). */
+/* "display", "remote", "observer", "tv" (a smart TV: docs/conference.md),
+ * "admin". */
 const char *tokens_role_name(enum token_role role);
 /* 0 and *role for one of those names, else -1. */
 int         tokens_role_parse(const char *s, enum token_role *role);

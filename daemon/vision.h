@@ -118,11 +118,15 @@ struct vision_snapshot {
 	int      w, h;
 	double   t;         /* stream time of the frame */
 	int      challenge; /* the face matched: the blink/turn challenge runs */
+	int      verifying; /* made for a running verification (else on request) */
 };
 /* Service thread: 1 and *out filled when a snapshot was waiting, else 0.
- * Snapshots are made only while a verification runs, every
- * VISION_SNAPSHOT_S of stream time. */
+ * Snapshots are made while a verification runs, every VISION_SNAPSHOT_S
+ * of stream time, and once after each vision_want_snapshot. */
 int  vision_snapshot(struct vision *v, struct vision_snapshot *out);
+/* Any thread: one snapshot of the next frame, verification or not (the
+ * admin page's camera view); vision_snapshot hands it over. */
+void vision_want_snapshot(struct vision *v);
 /* Service thread: private mode on (watch for absence and unknown faces)
  * or off. */
 void vision_set_private(struct vision *v, int private_mode);

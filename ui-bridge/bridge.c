@@ -69,6 +69,7 @@ struct bridge_client {
 	uint64_t		 id;
 	char			 role[12];
 	char			 token_id[12];
+	char			 name[65];	/* what its hello called it */
 	double			 bucket;	/* rate limit: messages in hand */
 	double			 bucket_t;	/* ... as of this time */
 	double			 limited_t;	/* last rate-limited reply */
@@ -645,8 +646,8 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->listed = 1;
 	b->nclients++;
 	b->nactive++;
-	log_debug("bridge: client %p connected (%zu)", (void *)wsi,
-	    b->nclients);
+	log_info("client %llu connected from %s (%zu connected)", (unsigned long long)c->id,
+	    c->addr[0] ? c->addr : "?", b->nclients);
 
 	if (b->hooks.hello != NULL && !b->closing &&
 	    (hello = b->hooks.hello(b->hooks.ud, c)) != NULL) {
@@ -670,7 +671,8 @@ client_closed(struct bridge *b, struct bridge_client *c)
 	client_queue_clear(c);
 	client_rx_clear(c);
 	b->nclients--;
-	log_debug("bridge: client %p disconnected (%zu)", (void *)c->wsi,
+	log_info("client %llu (%s%s%s%s) left after %.0f s (%zu connected)", (unsigned long long)c->id,
+	    c->role, c->name[0] ? " \"" : "", c->name, c->name[0] ? "\"" : "", clock_mono() - c->born,
 	    b->nclients);
 }
 
@@ -1493,6 +1495,24 @@ bridge_client_set_view(struct bridge_client *c, const char *role, int trusted,
 	memcpy(c->role, r, sizeof(r));
 	memcpy(c->token_id, t, sizeof(t));
 	c->trusted = trusted != 0;
+}
+
+void
+bridge_client_set_name(struct bridge_client *c, const char *name)
+{
+	snprintf(c->name, sizeof c->name, "%s", name != NULL ? name : "");
+}
+
+const char *
+bridge_client_name(const struct bridge_client *c)
+{
+	return c->name;
+}
+
+double
+bridge_client_since(const struct bridge_client *c)
+{
+	return c->born;
 }
 
 const char *

@@ -112,6 +112,11 @@ struct bridge_client *bridge_client_by_id(struct bridge *b, uint64_t id);
 void bridge_client_set_view(struct bridge_client *c, const char *role, int trusted,
                             const char *token_id);
 const char *bridge_client_role(const struct bridge_client *c);
+/* The name its hello gave (at most 64 bytes; "" none), for lists. */
+void bridge_client_set_name(struct bridge_client *c, const char *name);
+const char *bridge_client_name(const struct bridge_client *c);
+/* When it connected (clock_mono). */
+double bridge_client_since(const struct bridge_client *c);
 int  bridge_client_trusted(const struct bridge_client *c);
 const char *bridge_client_token_id(const struct bridge_client *c);
 /* The peer's address as text ("192.0.2.7", "::ffff:127.0.0.1"; "" unknown). */

@@ -301,6 +301,27 @@ export class SmartOffice {
 
 	ping() { return this.request({ type: "ping" }); }
 
+	/** A typed command, taken as speech is ("show me air quality"); resolves
+	 * with `recognized` {result: "command"|"rejected", content|command|reason}. */
+	typed(text) { return this.request({ type: "typed", text: String(text) }); }
+
+	/** Tells the daemon a document is open here (true) or closed (false):
+	 * the demo session pauses meanwhile. */
+	activity(reading) { return this.send({ type: "activity", reading: !!reading }); }
+
+	// The admin role's requests (docs/admin.md); others get "unauthorized".
+	/** Resolves with `admin-status`. */
+	adminStatus() { return this.request({ type: "admin-status" }); }
+	/** Revokes a paired device's token: its connections drop to the public view. */
+	revoke(tokenId) { return this.request({ type: "revoke", token_id: tokenId }); }
+	/** Renames a paired device. */
+	rename(tokenId, name) { return this.request({ type: "rename", token_id: tokenId, name }); }
+	/** Switches the demo session on or off. */
+	demo(on) { return this.request({ type: "demo", on: !!on }); }
+	/** Asks for the room camera's next frame: it comes as `admin-snapshot`
+	 * {camera, w, h, t, jpeg (base64)}. */
+	snapshot() { return this.request({ type: "snapshot" }); }
+
 	/** Forgets the stored token (the next connection is public). */
 	forget() {
 		this.token = null;

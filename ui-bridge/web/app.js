@@ -570,6 +570,7 @@ async function openDocument(id) {
 		url += `${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(client.token)}`;
 	const v = { doc: null, page: 0, pages: 0, scale: 1, id, privacy: d.privacy };
 	state.viewer = v;
+	client.activity(true);	// the demo session pauses while it is read
 	body.dataset.viewer = "open";
 	$("viewer").hidden = false;
 	$("viewer-title").textContent = d.title || d.id;
@@ -631,6 +632,7 @@ function closeViewer() {
 	if (!v)
 		return;
 	state.viewer = null;
+	client.activity(false);
 	v.doc?.destroy();
 	body.dataset.viewer = "closed";
 	$("viewer").hidden = true;
@@ -649,6 +651,9 @@ function onHello(m) {
 	if (state.viewer && !state.documents.some((d) => d.id === state.viewer.id))
 		closeViewer();
 	state.screen = m.screen || state.screen || "main";
+	demoBadge(m.demo);
+	if (state.viewer)	// reconnected while reading: still reading
+		client.activity(true);
 	setListening(false);
 	render();
 	idle();
@@ -712,6 +717,18 @@ client.on("face", (m) => {
 	f.textContent = `얼굴 인증 · ${m.name ?? "verified"}`;
 });
 client.on("pairing", pairing);
+client.on("demo", demoBadge);
+
+/* While the demo session is the room audio: say so, and how to stop it. */
+function demoBadge(m) {
+	const b = $("demo-badge");
+	b.hidden = !m || m.state === "off";
+	if (!m)
+		return;
+	b.dataset.state = m.state;
+	b.textContent = m.state === "paused" ? "데모 일시정지 · Demo paused" : "데모 세션 · Demo session";
+	b.title = `${m.why ? `${m.why}. ` : ""}Turn it off: ${m.hint ?? "demo = no"}`;
+}
 
 /* Private mode (docs/protocol.md "verify", "preview"): the button at the
  * bottom of a trusted wall, the room camera while the face is verified,

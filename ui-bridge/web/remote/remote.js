@@ -124,7 +124,27 @@ function setPaired(on) {
 	body.dataset.paired = on ? "true" : "false";
 	$("pair-panel").hidden = on;
 	$("unpair").hidden = !on;
+	$("typed-form").hidden = !on;
 }
+
+// A typed command takes the path speech takes (docs/admin.md).
+$("typed-form").addEventListener("submit", async (ev) => {
+	ev.preventDefault();
+	const text = $("typed").value.trim();
+	if (!text)
+		return;
+	result(`${text} …`, "pending", true);
+	try {
+		const m = await client.typed(text);
+		if (m.result === "command") {
+			result(`✓ ${label(m.content ?? m.command)}`, "ok");
+			$("typed").value = "";
+		} else
+			result(`✗ 명령이 없습니다 · Nothing matches “${text}”`, "error");
+	} catch (e) {
+		result(`✗ ${text}: ${explain(e)}`, "error");
+	}
+});
 
 let privateWhy = "";	// the last private-mode refusal (a denied event's cause + hint)
 async function select(id, what) {
