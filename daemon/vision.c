@@ -51,6 +51,7 @@ struct vision {
 	unsigned         next_tile;
 	double           dist[FACE_MAX_DETS];  /* per detection: -2 not computed, -1 failed */
 	struct cv_image  crop, eyes;
+	struct face_blink blink;             /* the challenge's eye aspect ratios */
 	int              pushed;             /* inputs pushed for this frame */
 	int              warned_detect, warned_rec, warned_queue;
 	/* verification */
@@ -270,8 +271,11 @@ face_match(struct vision *v, int i)
 	return d >= 0 && d <= v->threshold;
 }
 
-/* face_eyes_open on the upper face scaled down to EYES_FACE_PX wide: the
- * eye cascade costs ~4 times less there (10 ms instead of 38 ms for a
+/* face_eyes_open: with the landmark network, on the frame (its crop is
+ * resampled to 112 pixels whatever the face's size), the eye aspect ratio
+ * against this challenge's earlier frames (v->blink); with the eye cascade
+ * (no landmark model), on the upper face scaled down to EYES_FACE_PX wide:
+ * the cascade costs ~4 times less there (10 ms instead of 38 ms for a
  * 170-pixel face on one core) and finds the same eyes. */
 static int
 eyes_open(struct vision *v, const struct face_det *d)
@@ -282,8 +286,10 @@ eyes_open(struct vision *v, const struct face_det *d)
 	double k;
 	char err[256];
 
+	if (face_eyes_method(v->face) == 1)
+		return face_eyes_open(v->face, &v->im, d, &v->blink);
 	if (d->box.w <= EYES_FACE_PX)
-		return face_eyes_open(v->face, &v->im, d);
+		return face_eyes_open(v->face, &v->im, d, NULL);
 	x0 = d->box.x < 0 ? 0 : (int)d->box.x;
 	y0 = d->box.y < 0 ? 0 : (int)d->box.y;
 	x1 = (int)(d->box.x + d->box.w);
@@ -306,7 +312,7 @@ eyes_open(struct vision *v, const struct face_det *d)
 	s.box.y = (float)((d->box.y - y0) * k);
 	s.box.w = (float)(d->box.w * k);
 	s.box.h = (float)(d->box.h * k);
-	return face_eyes_open(v->face, &v->eyes, &s);
+	return face_eyes_open(v->face, &v->eyes, &s, NULL);
 }
 
 /* Loads (again) the enrolled person: a `face enroll` run since counts. */
@@ -375,10 +381,17 @@ verify_step(struct vision *v, double t)
 		st = face_live_feed(&v->lv, t, NULL, 0, -1);
 	} else {
 		int match = face_match(v, 0);
-		/* the eye cascade costs more than the rest of the frame: only
-		 * the challenge (a blink) needs it */
-		int eyes = v->lv.st == FACE_LIVE_CHALLENGE ?
-		    eyes_open(v, &v->faces[0]) : -1;
+		/* the eyes are only needed for the challenge (a blink); the
+		 * landmarks (4 ms) also run on the matched frames before it,
+		 * which learn this face's open level (v->blink, from the
+		 * face's first match on), so a blink counts from the
+		 * challenge's start; the cascade costs more, and needs no
+		 * history */
+		int eyes, lm = face_eyes_method(v->face) == 1;
+		if (v->lv.st == FACE_LIVE_SEARCHING && v->lv.matches == 0)
+			face_blink_reset(&v->blink);
+		eyes = v->lv.st == FACE_LIVE_CHALLENGE || (lm && match &&
+		    v->lv.st == FACE_LIVE_SEARCHING) ? eyes_open(v, &v->faces[0]) : -1;
 		st = face_live_feed(&v->lv, t, &v->faces[0], match, eyes);
 		log_debug("camera %s: verify t=%.2f dist=%.1f match=%d eyes=%d yaw=%.3f state=%d",
 		    v->role, t, v->dist[0], match, eyes, face_yaw(&v->faces[0]), (int)st);

@@ -38,9 +38,11 @@ struct face_ctx {
 	struct face_embed   *embed;      /* the embedding's network (its row) */
 	struct cv_facenet   *net;        /* NULL: cascade fallback */
 	struct cv_cascade   *cascade;    /* face cascade (fallback) */
-	struct cv_cascade   *eyes;       /* eye cascade (blink), may be NULL */
+	struct cv_cascade   *eyes;       /* eye cascade (blink without landmarks), may be NULL */
+	struct face_landmarks *lm;       /* the 68 landmarks (blink), may be NULL */
 	char                 recog_err[640];  /* recognition refused: why ("" when fine) */
 	uint8_t              rgb[FACE_EMBED_SIZE * FACE_EMBED_SIZE * 3];  /* embedding crop */
+	uint8_t              lm_rgb[FACE_LM_SIZE * FACE_LM_SIZE * 3];     /* landmark crop */
 	float                scores[CV_FACENET_ANCHORS];
 	float                regs[CV_FACENET_ANCHORS * CV_FACENET_REGS];
 };
@@ -211,6 +213,32 @@ load_cascade(const char *dir, const char *file, struct cv_cascade **c, char *err
 	return *c ? 0 : -1;
 }
 
+/* The landmark network, from cfg->landmark_model or beside the embedding's
+ * manifest.  Missing or broken: -1, said once (the eye cascade takes over:
+ * never "eyes open" for everyone). */
+static int
+landmarks_open(struct face_ctx *ctx, const struct face_config *cfg)
+{
+	static int warned;
+	const char *em = cfg->embed_model && *cfg->embed_model ? cfg->embed_model :
+	    FACE_EMBED_DEFAULT_MODEL, *slash = strrchr(em, '/');
+	char path[1200], e2[1400];
+
+	if (cfg->landmark_model != NULL)
+		snprintf(path, sizeof path, "%s", cfg->landmark_model);
+	else
+		snprintf(path, sizeof path, "%.*s%s", slash ? (int)(slash - em + 1) : 0, em,
+		    FACE_LM_MODEL_FILE);
+	if ((ctx->lm = face_landmarks_load(path, e2, sizeof e2)) != NULL)
+		return 0;
+	if (!warned) {
+		warned = 1;
+		log_warnx("face landmark model: %s: the blink check uses the eye cascade (run "
+		    "tools/fetch-models)", e2);
+	}
+	return -1;
+}
+
 struct face_ctx *
 face_open(const struct face_config *cfg, char *err, size_t errlen)
 {
@@ -249,7 +277,8 @@ face_open(const struct face_config *cfg, char *err, size_t errlen)
 		free(ctx);
 		return NULL;
 	}
-	if (load_cascade(cdir, "haarcascades/haarcascade_eye.xml", &ctx->eyes, e2,
+	if (landmarks_open(ctx, cfg) == -1 &&
+	    load_cascade(cdir, "haarcascades/haarcascade_eye.xml", &ctx->eyes, e2,
 	    sizeof e2) == -1)
 		log_debug("no eye cascade (blink check unavailable): %s", e2);
 	if (cfg->descriptor < 0 || cfg->descriptor >= FACE_NDESC) {
@@ -284,6 +313,7 @@ face_close(struct face_ctx *ctx)
 	cv_facenet_free(ctx->net);
 	cv_cascade_free(ctx->cascade);
 	cv_cascade_free(ctx->eyes);
+	face_landmarks_free(ctx->lm);
 	face_embed_free(ctx->embed);
 	free(ctx);
 }
@@ -397,11 +427,58 @@ face_yaw(const struct face_det *d)
 }
 
 int
-face_eyes_open(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d)
+face_eyes_method(const struct face_ctx *ctx)
+{
+	return ctx->lm != NULL ? 1 : ctx->eyes != NULL ? 0 : -1;
+}
+
+void
+face_blink_reset(struct face_blink *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+static int
+by_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+face_blink_feed(struct face_blink *b, double ear)
+{
+	float s[FACE_BLINK_HIST];
+	int r = -1;
+
+	if (ear < 0)
+		return -1;
+	if (b->n >= 3) {
+		memcpy(s, b->ear, (size_t)b->n * sizeof *s);
+		qsort(s, (size_t)b->n, sizeof *s, by_float);
+		r = ear >= FACE_BLINK_RATIO * s[b->n / 2];
+	}
+	b->ear[b->next] = (float)ear;
+	b->next = (b->next + 1) % FACE_BLINK_HIST;
+	if (b->n < FACE_BLINK_HIST)
+		b->n++;
+	return r;
+}
+
+int
+face_eyes_open(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    struct face_blink *b)
 {
 	struct cv_rect roi = { d->box.x, d->box.y, d->box.w, d->box.h * 0.55f }, r[4];
 	int minsz = (int)(d->box.w / 8), n;
 
+	if (ctx->lm != NULL) {
+		double ear = face_ear(ctx, im, d);
+		if (b != NULL)
+			return face_blink_feed(b, ear);
+		return ear < 0 ? -1 : ear >= FACE_LM_EAR_CLOSED;
+	}
 	if (ctx->eyes == NULL)
 		return -1;
 	if (minsz < 8)
@@ -578,22 +655,20 @@ lbp_describe(struct face_ctx *ctx, const struct cv_image *im, const struct face_
 }
 
 /*
- * The crop dlib's network was trained on (a "face chip": 150×150, padding
- * 0.25 around its mean face): the similarity transform that best maps the
- * mean face's eye centres and mouth centre onto the detection's keypoints
+ * The similarity transform that best maps a crop's template points (the
+ * subject's right eye, left eye, mouth centre: t[0], t[1], t[3] of a
+ * face_embed_align_points-style table) onto the detection's keypoints
  * (least squares), as the inverse map of the warp.  The nose is left out:
  * it moves with yaw and would pull the crop sideways.
  */
 static void
-embed_transform(const struct face_det *d, double m[6])
+crop_transform(const struct face_det *d, const float t[4][2], double m[6])
 {
-	float t[4][2];
 	const struct cv_point *k = d->kp;
 	double src[3][2], dst[3][2], su = 0, sv = 0, sx = 0, sy = 0, num_a = 0, num_b = 0, den = 0;
 	double a, b;
 	int i;
 
-	face_embed_align_points(t);
 	/* crop points (template) -> image points (keypoints) */
 	src[0][0] = t[0][0]; src[0][1] = t[0][1];
 	src[1][0] = t[1][0]; src[1][1] = t[1][1];
@@ -633,6 +708,7 @@ int
 face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_t *rgb,
     char *err, size_t errlen)
 {
+	float t[4][2];
 	double m[6];
 	double dx = d->kp[FACE_KP_LEYE].x - d->kp[FACE_KP_REYE].x;
 	double dy = d->kp[FACE_KP_LEYE].y - d->kp[FACE_KP_REYE].y;
@@ -641,9 +717,83 @@ face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_t *r
 		seterr(err, errlen, "eyes too close to align (%.1f px)", sqrt(dx * dx + dy * dy));
 		return -1;
 	}
-	embed_transform(d, m);
+	face_embed_align_points(t);
+	/* the crop dlib's network was trained on: a "face chip", 150×150,
+	 * padding 0.25 around its mean face */
+	crop_transform(d, t, m);
 	return cv_face_warp_rgb(im, m, FACE_EMBED_SIZE, FACE_EMBED_SIZE, rgb,
 	    (size_t)FACE_EMBED_SIZE * 3, err, errlen);
+}
+
+/*
+ * The landmark network's crop: the face chip's template (dlib's mean face:
+ * eye centres and mouth) with a padding of LM_PAD instead of 0.25, scaled
+ * to FACE_LM_SIZE, eyes level.  The whole face, jaw to jaw and brows to
+ * chin, nearly fills the square, as in the face boxes face-api.js feeds
+ * it.  LM_PAD was chosen on ORL's closed and open eyes (0.1 and 0.15 tell
+ * them apart best, 0 and 0.25 worse; docs/faces.md).
+ */
+#define LM_PAD 0.15
+
+int
+face_align_landmarks(const struct cv_image *im, const struct face_det *d, uint8_t *rgb,
+    double m[6], char *err, size_t errlen)
+{
+	float t[4][2];
+	double dx = d->kp[FACE_KP_LEYE].x - d->kp[FACE_KP_REYE].x;
+	double dy = d->kp[FACE_KP_LEYE].y - d->kp[FACE_KP_REYE].y;
+	double pad = LM_PAD;
+	int i;
+
+	if (sqrt(dx * dx + dy * dy) < 2) {
+		seterr(err, errlen, "eyes too close to align (%.1f px)", sqrt(dx * dx + dy * dy));
+		return -1;
+	}
+	face_embed_align_points(t);
+	for (i = 0; i < 4; i++) {
+		/* chip pixel -> mean-face unit -> this crop's pixel */
+		t[i][0] = (float)(((t[i][0] / FACE_EMBED_SIZE) * 1.5 - 0.25 + pad) / (1 + 2 * pad) *
+		    FACE_LM_SIZE);
+		t[i][1] = (float)(((t[i][1] / FACE_EMBED_SIZE) * 1.5 - 0.25 + pad) / (1 + 2 * pad) *
+		    FACE_LM_SIZE);
+	}
+	crop_transform(d, t, m);
+	return cv_face_warp_rgb(im, m, FACE_LM_SIZE, FACE_LM_SIZE, rgb, (size_t)FACE_LM_SIZE * 3,
+	    err, errlen);
+}
+
+int
+face_landmarks_det(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float pts[FACE_LM_POINTS][2], char *err, size_t errlen)
+{
+	double m[6];
+	int i;
+
+	if (ctx->lm == NULL) {
+		seterr(err, errlen, "no face landmark model");
+		return -1;
+	}
+	if (face_align_landmarks(im, d, ctx->lm_rgb, m, err, errlen) == -1 ||
+	    face_landmarks_run(ctx->lm, ctx->lm_rgb, (size_t)FACE_LM_SIZE * 3, pts, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; i < FACE_LM_POINTS; i++) {
+		double u = pts[i][0] * FACE_LM_SIZE, v = pts[i][1] * FACE_LM_SIZE;
+		pts[i][0] = (float)(m[0] * u + m[1] * v + m[2]);
+		pts[i][1] = (float)(m[3] * u + m[4] * v + m[5]);
+	}
+	return 0;
+}
+
+double
+face_ear(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d)
+{
+	float pts[FACE_LM_POINTS][2];
+	char err[256];
+
+	if (face_landmarks_det(ctx, im, d, pts, err, sizeof err) == -1)
+		return -1;
+	return (face_landmarks_ear(pts, 0) + face_landmarks_ear(pts, 1)) / 2;
 }
 
 static int

@@ -17,6 +17,7 @@
 #include "devices/cv.h"
 #include "devices/cv_face.h"
 #include "models/face_embed.h"
+#include "models/face_landmarks.h"
 
 /* Keypoints, in BlazeFace's order: "right"/"left" are the subject's. */
 enum { FACE_KP_REYE, FACE_KP_LEYE, FACE_KP_NOSE, FACE_KP_MOUTH, FACE_KP_REAR, FACE_KP_LEAR,
@@ -60,12 +61,16 @@ struct face_config {
 	int         recognizer_optional;  /* 1: a broken embedding model leaves detection
 	                                   * running and recognition refusing everyone
 	                                   * (face_recognizer_error), instead of failing */
+	const char *landmark_model;  /* the 68-landmark tfjs manifest; NULL: the file
+	                              * FACE_LM_MODEL_FILE beside the embedding's */
 };
 
 struct face_ctx;
 
 /* Loads the detector (the ONNX model, or the cascade when the model file
- * is missing: logged once), the eye cascade and the descriptor.  Fails
+ * is missing: logged once), the landmark network for the blink check (or,
+ * when it is missing or broken, the eye cascade: logged once) and the
+ * descriptor.  Fails
  * when neither detector can be loaded, and when the embedding's model is
  * missing or corrupt (never a silent fallback: templates of the other
  * descriptor would not match). */
@@ -111,9 +116,48 @@ int face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_
  * in eye distances (about 0 frontal, ± when the head turns). */
 double face_yaw(const struct face_det *d);
 
-/* 1 when the eye cascade finds an eye in the upper half of d's box, 0 when
- * none, -1 when it cannot tell (no eye cascade). */
-int face_eyes_open(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d);
+/* The landmark network's crop of detection d: FACE_LM_SIZE² RGB into rgb
+ * (rows of FACE_LM_SIZE * 3 bytes), eyes level, the face where the
+ * network's training crops had it; m: crop pixel -> image pixel
+ * (x = m0 u + m1 v + m2, y = m3 u + m4 v + m5). */
+int face_align_landmarks(const struct cv_image *im, const struct face_det *d, uint8_t *rgb,
+    double m[6], char *err, size_t errlen);
+
+/* The 68 landmarks of detection d (models/face_landmarks.h), in image
+ * pixels; -1 with a reason when the network is not loaded. */
+int face_landmarks_det(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    float pts[FACE_LM_POINTS][2], char *err, size_t errlen);
+/* The mean eye aspect ratio of both eyes of d (-1 when it cannot tell). */
+double face_ear(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d);
+/* 1 when the blink check uses the landmarks, 0 the eye cascade, -1 none. */
+int face_eyes_method(const struct face_ctx *ctx);
+
+/* Eyes open or closed over the frames of one face: the mean eye aspect
+ * ratio against the median of the last FACE_BLINK_HIST frames' (the
+ * person's own open level: this network's EAR differs more between people
+ * than between open and closed).  Closed below FACE_BLINK_RATIO of it
+ * (on ORL: 11 of 15 closed-eye images, none of 367 open ones, against the
+ * same person's other images; docs/faces.md). */
+#define FACE_BLINK_HIST  15
+#define FACE_BLINK_RATIO 0.85
+
+struct face_blink {
+	float ear[FACE_BLINK_HIST];
+	int   n, next;
+};
+
+void face_blink_reset(struct face_blink *b);
+/* One frame's EAR (< 0: no answer): 1 open, 0 closed, -1 unknown (no EAR,
+ * or fewer than 3 earlier frames to compare with). */
+int  face_blink_feed(struct face_blink *b, double ear);
+
+/* Whether d's eyes are open: with the landmark network, the EAR through
+ * b (face_blink_feed; b NULL: one image alone, closed below
+ * FACE_LM_EAR_CLOSED); without it (missing or broken model), 1 when the
+ * eye cascade finds an eye in the upper half of d's box, 0 when none; -1
+ * when it cannot tell. */
+int face_eyes_open(struct face_ctx *ctx, const struct cv_image *im, const struct face_det *d,
+    struct face_blink *b);
 
 /* ---- enrollment store: STATE_DIR/faces/NAME.face */
 

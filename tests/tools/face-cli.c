@@ -15,6 +15,15 @@
  *       configured descriptor) on IMAGE scaled into a W×H frame
  *   face-cli [--model PATH] crop IMAGE OUT.ppm
  *       the embedding's aligned 150×150 RGB crop of IMAGE's best face
+ *   face-cli [--pad N] lmcrop IMAGE OUT.ppm
+ *       the landmark network's 112×112 RGB crop of IMAGE's best face
+ *   face-cli [--pad N] [--landmark-model M] ear IMAGE...
+ *       one line per image: PATH EAR_RIGHT EAR_LEFT EYES_OPEN (the eye
+ *       aspect ratios from the 68 landmarks, and face_eyes_open's answer:
+ *       with --landmark-model /nonexistent, the eye cascade's)
+ *   face-cli [--pad N] [--landmark-model M] eyesfps FRAMES FACE_PX IMAGE
+ *       CPU time of one face_eyes_open on IMAGE's best face scaled to
+ *       FACE_PX wide (the landmarks, or the cascade as the daemon runs it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +31,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "devices/cv_video.h"
 #include "models/face.h"
 #include "cli/face_cli.h"
 
@@ -63,6 +73,28 @@ frame_of(const struct cv_image *im, int w, int h, struct cv_image *out)
 	return 0;
 }
 
+/* IMAGE with a pad-pixel black border (ORL's tight crops need context). */
+static int
+read_padded(const char *path, int pad, struct cv_image *big, char *err, size_t errlen)
+{
+	struct cv_image im;
+	int y;
+
+	memset(big, 0, sizeof *big);
+	if (cv_face_read_image(path, &im, err, errlen) == -1)
+		return -1;
+	if (cv_image_alloc(big, im.w + 2 * pad, im.h + 2 * pad, 3) == -1) {
+		cv_image_free(&im);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (y = 0; y < im.h; y++)
+		memcpy(big->data + (size_t)(y + pad) * big->stride + (size_t)pad * 3,
+		    im.data + (size_t)y * im.stride, (size_t)im.w * 3);
+	cv_image_free(&im);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,6 +126,8 @@ main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--embed-model") == 0)
 			cfg.embed_model = argv[i + 1];
+		else if (strcmp(argv[i], "--landmark-model") == 0)
+			fc.landmark_model = argv[i + 1];
 		else {
 			fprintf(stderr, "face-cli: unknown option %s\n", argv[i]);
 			return 2;
@@ -203,6 +237,73 @@ main(int argc, char **argv)
 		fwrite(rgb, 1, sizeof rgb, f);
 		fclose(f);
 		cv_image_free(&im);
+	} else if (strcmp(argv[i], "lmcrop") == 0 && i + 2 < argc) {
+		static uint8_t rgb[FACE_LM_SIZE * FACE_LM_SIZE * 3];
+		struct cv_image im;
+		double m[6];
+		FILE *f;
+
+		if (read_padded(argv[i + 1], pad, &im, err, sizeof err) == -1 ||
+		    face_detect(ctx, &im, d, FACE_MAX_DETS, err, sizeof err) < 1 ||
+		    face_align_landmarks(&im, &d[0], rgb, m, err, sizeof err) == -1) {
+			fprintf(stderr, "face-cli: %s: %s\n", argv[i + 1], err);
+			return 1;
+		}
+		if ((f = fopen(argv[i + 2], "wb")) == NULL) {
+			perror(argv[i + 2]);
+			return 1;
+		}
+		fprintf(f, "P6\n%d %d\n255\n", FACE_LM_SIZE, FACE_LM_SIZE);
+		fwrite(rgb, 1, sizeof rgb, f);
+		fclose(f);
+		cv_image_free(&im);
+	} else if (strcmp(argv[i], "ear") == 0) {
+		for (i++; i < argc; i++) {
+			float pts[FACE_LM_POINTS][2];
+			struct cv_image im;
+			double er = -1, el = -1;
+
+			if (read_padded(argv[i], pad, &im, err, sizeof err) == -1 ||
+			    face_detect(ctx, &im, d, FACE_MAX_DETS, err, sizeof err) < 1) {
+				printf("%s -1 -1 -1\n", argv[i]);
+				rc = 1;
+				if (im.data)
+					cv_image_free(&im);
+				continue;
+			}
+			if (face_landmarks_det(ctx, &im, &d[0], pts, err, sizeof err) == 0) {
+				er = face_landmarks_ear(pts, 0);
+				el = face_landmarks_ear(pts, 1);
+			}
+			printf("%s %.4f %.4f %d\n", argv[i], er, el, face_eyes_open(ctx, &im, &d[0], NULL));
+			cv_image_free(&im);
+		}
+	} else if (strcmp(argv[i], "eyesfps") == 0 && i + 3 < argc) {
+		struct cv_image im, big = { 0 };
+		int frames = atoi(argv[i + 1]), px = atoi(argv[i + 2]), k, open = 0;
+		double c0, c1, s;
+
+		if (read_padded(argv[i + 3], pad, &im, err, sizeof err) == -1 ||
+		    face_detect(ctx, &im, d, FACE_MAX_DETS, err, sizeof err) < 1) {
+			fprintf(stderr, "face-cli: %s: no face\n", argv[i + 3]);
+			return 1;
+		}
+		s = px / d[0].box.w;
+		if (cv_image_resize(&im, (int)(im.w * s), (int)(im.h * s), &big, err, sizeof err) != 0 ||
+		    face_detect(ctx, &big, d, FACE_MAX_DETS, err, sizeof err) < 1) {
+			fprintf(stderr, "face-cli: %s: no face at %d px\n", argv[i + 3], px);
+			return 1;
+		}
+		face_eyes_open(ctx, &big, &d[0], NULL);     /* warm-up */
+		c0 = cpu_now();
+		for (k = 0; k < frames; k++)
+			open += face_eyes_open(ctx, &big, &d[0], NULL) == 1;
+		c1 = cpu_now();
+		printf("%s, face %.0f px: %.2f ms CPU per check (%d of %d open)\n",
+		    face_eyes_method(ctx) == 1 ? "landmarks" : "eye cascade", d[0].box.w,
+		    (c1 - c0) * 1000 / frames, open, frames);
+		cv_image_free(&im);
+		cv_image_free(&big);
 	} else {
 		fprintf(stderr, "face-cli: unknown command %s\n", argv[i]);
 		rc = 2;
