@@ -40,7 +40,7 @@ TRAIN_SRC = $(sort $(wildcard models/train/*.c))
 TOOL_BIN += $(TRAIN_SRC:models/train/%.c=$(BUILD)/tools/%)
 
 .PHONY: all run test unit integration browser bench install uninstall clean deps help sanitize valgrind models models-tiny
-all: $(BUILD)/smartofficed $(TOOL_BIN)
+all: $(BUILD)/smartofficed $(TOOL_BIN) $(BUILD)/tests/libasound_module_pcm_sotest.so
 
 help:
 	@echo "make deps        install missing Debian packages (needs root)"

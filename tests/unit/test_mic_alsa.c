@@ -81,7 +81,7 @@ opens(void)
 static int
 setup(void **state)
 {
-	char exe[PATH_MAX], plugin[PATH_MAX + 64], conf[PATH_MAX + 1024], path[200], warn[256], err[512];
+	char exe[PATH_MAX], plugin[PATH_MAX + 64], conf[3 * PATH_MAX], path[200], warn[256], err[512];
 	struct wav_info info;
 	ssize_t n;
 	int16_t *tone;
@@ -116,8 +116,12 @@ setup(void **state)
 	    "pcm_type.sotest { lib \"%s\" }\n"
 	    "pcm.mic16 { type sotest infile \"%s/in16.raw\" rate 16000 channels 1 control \"%s\" }\n"
 	    "pcm.raw48 { type sotest infile \"%s/in48.raw\" rate 48000 channels 2 control \"%s\" }\n"
-	    "pcm.mic48 { type plug slave.pcm \"raw48\" }\n",
-	    plugin, dir, ctl, dir, ctl);
+	    "pcm.mic48 { type plug slave.pcm \"raw48\" }\n"
+	    /* hw:X and plughw:X as alsa.conf has them, on the 48 kHz device */
+	    "pcm.hw { @args [ CARD ] @args.CARD { type string } type sotest infile \"%s/in48.raw\" "
+	    "rate 48000 channels 2 control \"%s\" }\n"
+	    "pcm.plughw { @args [ CARD ] @args.CARD { type string } type plug slave.pcm \"raw48\" }\n",
+	    plugin, dir, ctl, dir, ctl, dir, ctl);
 	snprintf(path, sizeof path, "%s/asound.conf", dir);
 	put_file(path, conf, strlen(conf));
 	setenv("ALSA_CONFIG_PATH", path, 1);
@@ -285,6 +289,25 @@ test_reads_converted(void **state)
 	mic_close(m);
 }
 
+/* A hw: PCM that cannot give 16 kHz mono itself is opened as plughw:. */
+static void
+test_hw_falls_back_to_plughw(void **state)
+{
+	char err[512];
+	int16_t buf[1600];
+	struct mic *m = mic_open("alsa:hw:48", 1, err, sizeof err);
+
+	if (m == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(mic_alsa_name(m), "plughw:48");
+	read_n(m, buf, 1600, 320);
+	mic_close(m);
+	/* Not when the card is not there: that error is the one to see. */
+	control("gone");
+	assert_null(mic_open("alsa:hw:48", 1, err, sizeof err));
+	assert_non_null(strstr(err, "ALSA \"hw:48\""));
+}
+
 /* An overrun, signalled by the device or by a reader that fell a buffer
  * behind, is recovered: the reads go on and no read fails. */
 static void
@@ -440,6 +463,7 @@ main(void)
 		cmocka_unit_test_setup(test_open_errors, reset_control),
 		cmocka_unit_test_setup(test_reads_paced, reset_control),
 		cmocka_unit_test_setup(test_reads_converted, reset_control),
+		cmocka_unit_test_setup(test_hw_falls_back_to_plughw, reset_control),
 		cmocka_unit_test_setup(test_overrun_is_not_a_loss, reset_control),
 		cmocka_unit_test_setup(test_suspend, reset_control),
 		cmocka_unit_test_setup(test_sup_lost_and_back, reset_control),
