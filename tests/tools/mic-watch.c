@@ -6,7 +6,7 @@
  *
  *   mic-watch [-s SECONDS] SPEC          (alsa:hw:CARD=Loopback,DEV=1, portaudio, ...)
  *
- *   open T SPEC
+ *   open T MS SPEC      MS: how long the first open took
  *   audio T N RMS       each second: samples read in it, and their RMS
  *   lost T REASON
  *   back T GAP          GAP: the seconds the stream counted as gone
@@ -69,7 +69,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mic-watch: %s\n", err);
 		return 1;
 	}
-	printf("open %.3f %s\n", clock_mono(), argv[optind]);
+	printf("open %.3f %.1f %s\n", clock_mono(), (clock_mono() - t0) * 1000, argv[optind]);
 	tick = clock_mono() + 1;
 	while (!stop && clock_mono() - t0 < seconds) {
 		ssize_t r = mic_sup_read(s, buf, sizeof buf / sizeof buf[0], err, sizeof err);
