@@ -146,7 +146,7 @@ static struct option_row rows[] = {
 	{ "state_dir", T_STRING, F(state_dir), 0, 0, "/var/lib/smartoffice", NULL,
 	  "What the daemon keeps between runs (paired devices, enrolled faces)" },
 	{ "audio", T_STRING, F(audio), 0, 0, "auto", NULL,
-	  "Audio input: auto (microphone, else the demo), demo, portaudio, portaudio:NAME, file:PATH, or none" },
+	  "Audio input: auto (microphone through ALSA, else the demo), demo, alsa, alsa:PCM, portaudio, portaudio:NAME, file:PATH, or none" },
 	{ "demo_audio", T_STRING, F(demo_audio), 0, 0, "@DATA@/demo/session.wav", NULL,
 	  "The recorded demo session played when there is no microphone" },
 	{ "demo_loop", T_BOOL, F(demo_loop), 0, 0, "yes", NULL,

@@ -643,7 +643,10 @@ ws_max_clients(void)
 	return rl.rlim_cur > 2 * WS_FD_RESERVE ? (size_t)rl.rlim_cur - WS_FD_RESERVE : WS_FD_RESERVE;
 }
 
-/* auto: the microphone when there is one, else the demo session. */
+/* auto: the microphone when there is one, else the demo session.  The
+ * microphone is ALSA's default capture PCM through the direct ALSA row,
+ * not PortAudio: that row finds a microphone again after an unplug
+ * (PortAudio 19.6 keeps the lost card open; devices/mic.h, "Limits"). */
 static char *
 pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 {
@@ -655,11 +658,11 @@ pick_source(struct daemon *d, const char *audio_file, int *realtime, int *loop)
 		return xstrdup(buf);
 	}
 	if (!strcmp(d->cfg.audio, "auto")) {
-		struct mic *m = mic_open("portaudio", 1, err, sizeof err);
+		struct mic *m = mic_open("alsa", 1, err, sizeof err);
 		if (m != NULL) {
 			mic_close(m);
 			*realtime = 1;
-			return xstrdup("portaudio");
+			return xstrdup("alsa");
 		}
 		log_info("no microphone (%s): playing the demo session %s", err, d->cfg.demo_audio);
 	}
