@@ -20,6 +20,10 @@
  *   suspend ANY        suspended once (-ESTRPIPE); snd_pcm_resume resumes
  *   dead-suspend       suspended, and it never resumes: resume does
  *                      nothing and prepare fails (-ENODEV); opens fail
+ *   badfd              the stream drops to the SETUP state: reads fail
+ *                      with -EBADFD
+ *   pollerr            the poll descriptors report an error (-EIO from
+ *                      snd_pcm_poll_descriptors_revents)
  * Each open appends a line to CONTROL.opens, so a test can count them.
  */
 #include <alsa/asoundlib.h>
@@ -95,6 +99,8 @@ control_poll(struct sotest *t)
 	else if ((word_is(now, "suspend") || word_is(now, "dead-suspend")) &&
 	    t->io.state == SND_PCM_STATE_RUNNING)
 		t->io.state = SND_PCM_STATE_SUSPENDED;
+	else if (word_is(now, "badfd"))
+		t->io.state = SND_PCM_STATE_SETUP;
 }
 
 static int
@@ -195,6 +201,8 @@ so_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned int nfds, uns
 	if (pfd[0].revents & POLLIN)
 		(void)!read(t->tfd, &ticks, sizeof ticks);
 	control_poll(t);
+	if (word_is(t->last, "pollerr"))
+		return -EIO;
 	*revents = io->state == SND_PCM_STATE_RUNNING ? (pfd[0].revents & POLLIN) : POLLERR;
 	return 0;
 }

@@ -360,6 +360,44 @@ test_suspend(void **state)
 	mic_close(m);
 }
 
+/* A stream in a bad state (-EBADFD) and a poll error are losses too, each
+ * seen at the next read, with ALSA's reason. */
+static void
+test_badfd_and_poll_errors(void **state)
+{
+	static const struct { const char *word, *what, *reason; } cases[] = {
+		{ "badfd", "read", "File descriptor in bad state" },
+		{ "pollerr", "poll", "Input/output error" },
+	};
+	char err[512];
+	int16_t buf[1600];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mic *m;
+		char want[128];
+		double t0;
+		ssize_t r;
+
+		control("ok");
+		if ((m = mic_open("alsa:mic16", 1, err, sizeof err)) == NULL)
+			fail_msg("%s", err);
+		read_n(m, buf, 1600, 320);
+		control(cases[i].word);
+		t0 = clock_mono();
+		errno = 0;
+		while ((r = mic_read(m, buf, 320, err, sizeof err)) > 0 && clock_mono() - t0 < 2)
+			;
+		assert_int_equal(r, -1);
+		assert_int_equal(errno, ENODEV);
+		if (clock_mono() - t0 > 0.3)
+			fail_msg("%s: seen %.3f s later", cases[i].word, clock_mono() - t0);
+		snprintf(want, sizeof want, "ALSA \"mic16\": %s: %s", cases[i].what, cases[i].reason);
+		if (strstr(err, want) == NULL)
+			fail_msg("%s: \"%s\", want \"%s\"", cases[i].word, err, want);
+		mic_close(m);
+	}
+}
+
 /*
  * The card vanishes mid-stream and returns, through the supervisor on the
  * real clock: LOST at the next read (well within the 1 s silence limit),
@@ -466,6 +504,7 @@ main(void)
 		cmocka_unit_test_setup(test_hw_falls_back_to_plughw, reset_control),
 		cmocka_unit_test_setup(test_overrun_is_not_a_loss, reset_control),
 		cmocka_unit_test_setup(test_suspend, reset_control),
+		cmocka_unit_test_setup(test_badfd_and_poll_errors, reset_control),
 		cmocka_unit_test_setup(test_sup_lost_and_back, reset_control),
 		cmocka_unit_test_setup(test_sup_absent_at_start, reset_control),
 	};
