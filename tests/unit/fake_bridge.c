@@ -25,6 +25,7 @@ struct bridge_client {
 	int              trusted;
 	char             token_id[16];
 	char             address[64];
+	char             name[65];
 	int              binary;
 	struct fake_msg *msgs;
 	size_t           nmsgs, read;
@@ -273,6 +274,24 @@ const char *
 bridge_client_role(const struct bridge_client *c)
 {
 	return c->role;
+}
+
+void
+bridge_client_set_name(struct bridge_client *c, const char *name)
+{
+	snprintf(c->name, sizeof c->name, "%s", name != NULL ? name : "");
+}
+
+const char *
+bridge_client_name(const struct bridge_client *c)
+{
+	return c->name;
+}
+
+double
+bridge_client_since(const struct bridge_client *c)
+{
+	return 0;
 }
 
 int

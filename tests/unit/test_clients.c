@@ -464,7 +464,7 @@ static void
 test_hello_bad_fields(void **state)
 {
 	static const char *const bad[] = {
-		"{\"type\":\"hello\",\"role\":\"admin\",\"id\":4}",
+		"{\"type\":\"hello\",\"role\":\"root\",\"id\":4}",
 		"{\"type\":\"hello\",\"role\":7,\"id\":4}",
 		"{\"type\":\"hello\",\"token\":42,\"id\":4}",
 		"{\"type\":\"hello\",\"name\":\"01234567890123456789012345678901234567890123456789012345678901234\","
@@ -475,7 +475,7 @@ test_hello_bad_fields(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		say(c, bad[i]);
-		expect_error(c, "bad-request", "hello: role must be \"display\", \"remote\", \"observer\" or \"tv\"; "
+		expect_error(c, "bad-request", "hello: role must be \"display\", \"remote\", \"observer\", \"tv\" or \"admin\"; "
 		    "name (at most 64 bytes) and token must be strings", 4);
 		expect_nothing(c);
 	}

@@ -273,7 +273,7 @@ test_bad_lines(void **st)
 		{ "0a1b2c3d\tabc\tremote\t2026-01-02T03:04:05Z\tx\n", "bad sha256" },
 		{ "0a1b2c3\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tremote\t2026-01-02T03:04:05Z\tx\n", "bad id" },
 		{ "0a1b2c3g\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tremote\t2026-01-02T03:04:05Z\tx\n", "bad id" },
-		{ "11111111\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tadmin\t2026-01-02T03:04:05Z\tx\n", "bad role \"admin\"" },
+		{ "11111111\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\troot\t2026-01-02T03:04:05Z\tx\n", "bad role \"root\"" },
 		{ "11111111\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tremote\t2026-01-02 03:04:05\tx\n", "bad created time" },
 		{ "11111111\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tremote\t2026-01-02T03:04:05Z\n", "expected 5 tab-separated fields" },
 		{ "11111111\t2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\tremote\t2026-01-02T03:04:05Z\tx\ty\n", "got 6" },
