@@ -735,6 +735,9 @@ clients_voice_result(struct daemon *d, struct input *in)
 		    "reason", in->kind == IN_REJECT ? in->speech.reason : "no-command", "text", in->speech.text);
 	clients_reply(d, c, r, in->speech.request_id, in->speech.request_id >= 0);
 	snprintf(in->source, sizeof in->source, "remote-voice");
+	/* Its events on the daemon's clock, as a tap's: the recognizer's own
+	 * time counts from the start of this remote's stream. */
+	in->t = daemon_now(d);
 	state_handle(&d->state, in, daemon_emit, d, &say);
 	say.cue = 0;
 	speak(d, &say);

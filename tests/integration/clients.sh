@@ -172,6 +172,16 @@ check remote-voice-ready "$(grep -q '"type":"audio-ready","id":30' "$T/voice.msg
 check remote-voice-recognized "$([ "$(jget "$l" result) $(jget "$l" content)" = "command air-quality" ] || echo "got: ${l:-nothing}")"
 check remote-voice-reply-id "$(grep -q ',"id":31}$' <<<"$l" || echo "recognized does not carry the audio-end id: $l")"
 wait_for "$T/wall.msgs" '"source":"remote-voice"' 5 && pass remote-voice-navigates || fail remote-voice-navigates "no navigate with source remote-voice on the wall"
+# Its t is on the daemon's clock, as every other event's: never before the
+# wall's event just before it, and close to a tap made right after.
+"$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"select","content":"prices","id":35}' --until ok --timeout 5 >/dev/null 2>&1
+wait_for "$T/wall.msgs" '"content":"prices"' 5
+t_rv=$(jget "$(grep '"type":"navigate".*"source":"remote-voice"' "$T/wall.msgs" | tail -1)" t)
+t_before=$(jget "$(grep -B1 '"type":"intent".*"source":"remote-voice"' "$T/wall.msgs" | tail -2 | head -1)" t)
+t_tap=$(jget "$(grep '"content":"prices"' "$T/wall.msgs" | tail -1)" t)
+check remote-voice-clock "$(awk -v a="${t_before:-x}" -v v="${t_rv:-x}" -v b="${t_tap:-x}" \
+	'BEGIN { if (a == "x" || v == "x" || b == "x" || v + 0 < a + 0 || b + 0 < v + 0 || b - v > 10) exit 1 }' ||
+	echo "t: event before $t_before, remote voice $t_rv, tap after $t_tap")"
 "$WSCLIENT" --port "$PORT" --send "$H_TAB" --send '{"type":"audio-start","rate":16000,"format":"s16le","id":40}' \
 	--send '{"type":"audio-start","rate":16000,"format":"s16le","id":41}' --send '{"type":"audio-end","id":42}' \
 	--until recognized --timeout 15 >"$T/busy.msgs" 2>&1

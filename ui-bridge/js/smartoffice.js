@@ -61,6 +61,20 @@ function defaultUrl() {
 	return `${l.protocol === "https:" ? "wss" : "ws"}://${l.host}/ws`;
 }
 
+/* The browser's microphone errors (DOMException names, whose numeric
+ * `code` means nothing to a person: "8: Requested device not found") as
+ * our codes: no-microphone, microphone-denied, microphone-busy. */
+function micError(e) {
+	const name = e?.name ?? "";
+	if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError")
+		return new SmartOfficeError("no-microphone", "this device has no microphone");
+	if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError")
+		return new SmartOfficeError("microphone-denied", "the microphone is not allowed for this page");
+	if (name === "NotReadableError" || name === "AbortError" || name === "TrackStartError")
+		return new SmartOfficeError("microphone-busy", "the microphone is in use or failed to start");
+	return new SmartOfficeError("no-microphone", `the microphone cannot be opened (${name || e})`);
+}
+
 export class SmartOffice {
 	/** @param {Options} [opts] */
 	constructor(opts = {}) {
@@ -343,7 +357,9 @@ export class SmartOffice {
 				    "microphone unavailable (needs https or localhost)");
 			v.stream = await navigator.mediaDevices.getUserMedia({ audio: {
 			    channelCount: 1, echoCancellation: false,
-			    noiseSuppression: false, autoGainControl: false } });
+			    noiseSuppression: false, autoGainControl: false } }).catch((e) => {
+				throw micError(e);
+			});
 			try {
 				v.ctx = new AudioContext({ sampleRate: RATE });
 			} catch {

@@ -72,8 +72,13 @@ function explain(e) {
 	case "disconnected": return "연결 끊김 · Not connected";
 	case "busy": return "다른 기기가 음성 사용 중 · Another voice stream is running";
 	case "rate-limited": return "너무 빠름 · Too many taps";
-	case "no-microphone": return "마이크 사용 불가 · Microphone unavailable (needs https or localhost)";
-	default: return `${e.code}${e.message && e.message !== e.code ? `: ${e.message}` : ""}`;
+	case "no-microphone": return e.message?.includes("https")
+		? "마이크 사용 불가 · Microphone unavailable (needs https or localhost)"
+		: "마이크가 없습니다 · No microphone on this device: use the buttons";
+	case "microphone-denied": return "마이크 권한 없음 · Microphone not allowed: allow it in the browser settings";
+	case "microphone-busy": return "마이크 사용 중 · The microphone is busy or failed: close other apps and try again";
+	default: return typeof e.code === "string" ? `${e.code}${e.message && e.message !== e.code ? `: ${e.message}` : ""}`
+		: e.message || String(e);	// never a bare DOMException number
 	}
 }
 
