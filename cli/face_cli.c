@@ -5,12 +5,12 @@
 #include "devices/camera.h"
 
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/face.h"
+#include "models/face_guide.h"
 
 static const char usage[] =
     "usage: smartofficed [--state-dir DIR] face enroll --name NAME IMAGE...\n"
@@ -132,73 +132,24 @@ open_ctx(const struct face_cli_config *cfg)
 }
 
 /*
- * enroll --camera SPEC: a guided enrollment.  The person is asked for one
- * pose after another (straight, left, right, up, down); for each, frames
- * that show exactly one face in that pose are kept, up to CAM_PER_POSE,
- * at least CAM_GAP_S apart (different moments, not one frame many times),
- * within CAM_POSE_S seconds of the camera's stream time per pose.  The
- * pose is read from the keypoints against the straight pose's: yaw (the
- * nose along the eye line, in eye distances) and pitch (the nose below
- * the eye line).  A pose not shown in time is skipped with a note; the
- * straight pose needs CAM_MIN_FRONT frames.  A replay (images:DIR,
- * file:VIDEO) runs the same steps on its frames.
+ * enroll --camera SPEC: a guided enrollment (models/face_guide.h: the
+ * poses, the frames kept, the time per pose), said on stderr.  A replay
+ * (images:DIR, file:VIDEO) runs the same steps on its frames.
  */
-#define CAM_PER_POSE	3
-#define CAM_MIN_FRONT	3
-#define CAM_GAP_S	0.3
-#define CAM_POSE_S	8.0
-#define CAM_MAX_FRAMES	(5 * CAM_PER_POSE)
-
-static const struct {
-	const char *name, *say;
-	int yaw, pitch;        /* wanted sign of the change from straight */
-} poses[] = {
-	{ "straight", "look straight at the camera", 0, 0 },
-	{ "left", "now slowly turn your head to your left", 1, 0 },
-	{ "right", "now to your right", -1, 0 },
-	{ "up", "look straight, then tilt your head up a little", 0, -1 },
-	{ "down", "now down a little", 0, 1 },
-};
-
-/* Nose below the eye line, in eye distances (pitch proxy). */
-static double
-face_pitch(const struct face_det *d)
-{
-	struct cv_point a = d->kp[FACE_KP_REYE], b = d->kp[FACE_KP_LEYE], n = d->kp[FACE_KP_NOSE];
-	double dx = b.x - a.x, dy = b.y - a.y, dist = sqrt(dx * dx + dy * dy);
-	double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
-
-	if (dist < 1e-6)
-		return 0;
-	return ((n.y - my) * dx - (n.x - mx) * dy) / (dist * dist);
-}
-
-/* 1 when d shows pose p relative to the straight pose (yaw0, pitch0). */
-static int
-in_pose(int p, const struct face_det *d, double yaw0, double pitch0)
-{
-	double dy = face_yaw(d) - yaw0, dp = face_pitch(d) - pitch0;
-
-	if (poses[p].yaw == 0 && poses[p].pitch == 0)
-		return fabs(face_yaw(d)) < 0.08;
-	if (poses[p].yaw != 0)
-		return dy * poses[p].yaw >= 0.10 && fabs(dp) < 0.15;
-	return dp * poses[p].pitch >= 0.06 && fabs(dy) < 0.08;
-}
-
 static int
 cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_config *cfg)
 {
-	struct cv_image frame = { 0 }, ims[CAM_MAX_FRAMES];
+	struct cv_image frame = { 0 };
 	struct face_det det[2];
+	struct face_guide g = { 0 };
 	struct face_ctx *ctx;
 	struct camera *cam;
 	char err[512];
-	double t = 0, last = -1e9, t_pose = -1, yaw0 = 0, pitch0 = 0;
-	int n = 0, r = 1, rc = 1, p = 0, got = 0, per[5] = { 0 };
+	double t = 0;
+	int r = 1, rc = 1, n;
+	unsigned ev = 0;
 	json_t *o, *jp;
 
-	memset(ims, 0, sizeof ims);
 	if ((ctx = open_ctx(cfg)) == NULL)
 		return 1;
 	/* Live cameras are paced by themselves; a replay need not wait. */
@@ -207,69 +158,48 @@ cmd_enroll_camera(const char *name, const char *spec, const struct face_cli_conf
 		face_close(ctx);
 		return 1;
 	}
-	fprintf(stderr, "face enroll: %s (%s)\n", poses[0].say, spec);
-	while (p < 5 && (r = camera_read(cam, &frame, &t, err, sizeof err)) == 1) {
-		if (t_pose < 0)
-			t_pose = t;
-		if (t - t_pose > CAM_POSE_S || got == CAM_PER_POSE) {
-			if (got == 0)
-				fprintf(stderr, "face enroll: no %s pose seen in %.0f s; skipping it\n",
-				    poses[p].name, CAM_POSE_S);
-			if (p == 0 && got < CAM_MIN_FRONT)
-				break;
-			per[p] = got;
-			if (++p == 5)
-				break;
-			fprintf(stderr, "face enroll: %s\n", poses[p].say);
-			got = 0;
-			t_pose = t;
-		}
-		if (t - last < CAM_GAP_S || face_detect(ctx, &frame, det, 2, err, sizeof err) != 1 ||
-		    !in_pose(p, &det[0], yaw0, pitch0))
-			continue;
-		if (cv_image_alloc(&ims[n], frame.w, frame.h, frame.channels) < 0)
-			break;
-		for (int y = 0; y < frame.h; y++)
-			memcpy(ims[n].data + (size_t)y * ims[n].stride, frame.data + (size_t)y * frame.stride,
-			    (size_t)frame.w * frame.channels);
-		if (p == 0) {        /* the straight pose: the mean of its frames */
-			yaw0 = (yaw0 * got + face_yaw(&det[0])) / (got + 1);
-			pitch0 = (pitch0 * got + face_pitch(&det[0])) / (got + 1);
-		}
-		n++;
-		got++;
-		last = t;
-		fprintf(stderr, "face enroll: %s %d of %d at %.1f s\n", poses[p].name, got,
-		    CAM_PER_POSE, t);
+	face_guide_start(&g);
+	fprintf(stderr, "face enroll: %s (%s)\n", face_guide_pose_say(0), spec);
+	while (!(ev & (FACE_GUIDE_DONE | FACE_GUIDE_FAILED)) &&
+	    (r = camera_read(cam, &frame, &t, err, sizeof err)) == 1) {
+		n = face_guide_wants(&g, t) ? face_detect(ctx, &frame, det, 2, err, sizeof err) : -1;
+		ev = face_guide_feed(&g, t, &frame, det, n);
+		if (ev & FACE_GUIDE_SKIPPED)
+			fprintf(stderr, "face enroll: no %s pose seen in %.0f s; skipping it\n",
+			    face_guide_pose_name(g.skipped), FACE_GUIDE_POSE_S);
+		if (ev & FACE_GUIDE_POSE)
+			fprintf(stderr, "face enroll: %s\n", face_guide_pose_say(g.pose));
+		if (ev & FACE_GUIDE_KEPT)
+			fprintf(stderr, "face enroll: %s %d of %d at %.1f s\n", face_guide_pose_name(g.pose),
+			    g.got[g.pose], FACE_GUIDE_PER_POSE, t);
 	}
-	if (p < 5)
-		per[p] = got;
-	for (int q = p; q < 5 && per[0] >= CAM_MIN_FRONT; q++)
-		if (per[q] == 0)
+	if (!(ev & (FACE_GUIDE_DONE | FACE_GUIDE_FAILED)))
+		ev = face_guide_end(&g);
+	for (int q = 0; q < FACE_GUIDE_POSES; q++)
+		if (g.skipped_at_end & (1u << q))
 			fprintf(stderr, "face enroll: no %s pose seen before the camera's end; "
-			    "skipping it\n", poses[q].name);
+			    "skipping it\n", face_guide_pose_name(q));
 	if (r == -1)
 		fprintf(stderr, "face enroll: %s: %s\n", spec, err);
-	if (per[0] < CAM_MIN_FRONT)
-		fprintf(stderr, "face enroll: %s: only %d frame%s looking straight with one face; "
-		    "at least %d are needed\n", spec, per[0], per[0] == 1 ? "" : "s", CAM_MIN_FRONT);
-	else if (face_enroll(ctx, cfg->state_dir, name, ims, n, err, sizeof err) == -1)
+	if (ev & FACE_GUIDE_FAILED) {
+		face_guide_why(&g, err, sizeof err);
+		fprintf(stderr, "face enroll: %s: %s\n", spec, err);
+	} else if (face_enroll(ctx, cfg->state_dir, name, g.ims, g.n, err, sizeof err) == -1)
 		fprintf(stderr, "face enroll: %s\n", err);
 	else {
 		o = json_object();
 		jp = json_object();
 		json_object_set_new(o, "enrolled", json_string(name));
-		json_object_set_new(o, "images", json_integer(n));
-		for (int i = 0; i < 5; i++)
-			json_object_set_new(jp, poses[i].name, json_integer(per[i]));
+		json_object_set_new(o, "images", json_integer(g.n));
+		for (int i = 0; i < FACE_GUIDE_POSES; i++)
+			json_object_set_new(jp, face_guide_pose_name(i), json_integer(g.got[i]));
 		json_object_set_new(o, "poses", jp);
 		json_object_set_new(o, "descriptor",
 		    json_string(face_descriptor_name(face_descriptor_of(ctx))));
 		emit(o);
 		rc = 0;
 	}
-	for (int i = 0; i < n; i++)
-		cv_image_free(&ims[i]);
+	face_guide_clear(&g);
 	cv_image_free(&frame);
 	camera_close(cam);
 	face_close(ctx);
