@@ -9,6 +9,7 @@ static const char *const cameras[]  = { "lost", "back", "end" };
 static const char *const mics[]     = { "lost", "back" };
 static const char *const doors[]    = { "open", "closed", "lost", "back" };
 static const char *const books[]    = { "taken", "returned" };
+static const char *const enrolls[]  = { "started", "pose", "progress", "skipped", "done", "failed" };
 
 #define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
@@ -40,3 +41,5 @@ int mic_state_parse(const char *s)    { return parse(mics, N(mics), s); }
 const char *door_event_name(enum door_event e)     { return name(doors, N(doors), (int)e); }
 const char *shelf_book_name(enum shelf_book b)     { return name(books, N(books), (int)b); }
 int door_event_parse(const char *s)   { return parse(doors, N(doors), s); }
+const char *enroll_state_name(enum enroll_state s) { return name(enrolls, N(enrolls), (int)s); }
+int enroll_state_parse(const char *s) { return parse(enrolls, N(enrolls), s); }

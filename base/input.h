@@ -26,6 +26,7 @@ enum input_kind {
 	IN_MIC,           /* mic: the microphone went away or came back */
 	IN_DOOR,          /* door: the shelf door sensor */
 	IN_SHELF,         /* shelf: a book taken or put back */
+	IN_ENROLL,        /* enroll: a guided face enrollment's progress */
 };
 
 enum gesture_kind   { GESTURE_ENGAGE, GESTURE_CURSOR, GESTURE_DISENGAGE };
@@ -35,6 +36,8 @@ enum camera_state   { CAMERA_LOST, CAMERA_BACK, CAMERA_END };
 enum mic_state      { MIC_LOST, MIC_BACK };
 enum door_event     { DOOR_EV_OPEN, DOOR_EV_CLOSED, DOOR_EV_LOST, DOOR_EV_BACK };
 enum shelf_book     { SHELF_BOOK_TAKEN, SHELF_BOOK_RETURNED };
+enum enroll_state   { ENROLL_STARTED, ENROLL_POSE, ENROLL_PROGRESS, ENROLL_SKIPPED, ENROLL_DONE,
+                      ENROLL_FAILED };
 
 /* IN_WAKE, IN_COMMAND, IN_REJECT: a recognizer's decision. */
 struct input_speech {
@@ -85,6 +88,17 @@ struct input_mic {
 	char           text[256];    /* MIC_LOST: what went wrong */
 };
 
+/* IN_ENROLL: one step of a guided enrollment (daemon/vision.c). */
+struct input_enroll {
+	enum enroll_state state;
+	int               got, need;  /* frames of `pose` kept so far, wanted */
+	int               images;     /* ENROLL_DONE: frames enrolled */
+	char              name[64];   /* who is enrolled */
+	char              pose[16];   /* "straight", "left", ... ("" none) */
+	char              text[256];  /* STARTED, POSE: what to ask; SKIPPED, FAILED: why;
+	                               * DONE: the descriptor */
+};
+
 struct input {
 	enum input_kind kind;
 	double          t;           /* stream seconds when decided */
@@ -97,6 +111,7 @@ struct input {
 		struct input_mic     mic;      /* IN_MIC */
 		struct input_door    door;     /* IN_DOOR */
 		struct input_shelf   shelf;    /* IN_SHELF */
+		struct input_enroll  enroll;   /* IN_ENROLL */
 		char                 error[256]; /* IN_DEVICE_ERROR */
 		int                  signo;    /* IN_SIGNAL */
 	};
@@ -109,11 +124,13 @@ const char *camera_state_name(enum camera_state s);
 const char *mic_state_name(enum mic_state s);
 const char *door_event_name(enum door_event e);
 const char *shelf_book_name(enum shelf_book b);
+const char *enroll_state_name(enum enroll_state s);
 int gesture_kind_parse(const char *s);
 int cursor_state_parse(const char *s);
 int face_result_parse(const char *s);
 int camera_state_parse(const char *s);
 int mic_state_parse(const char *s);
 int door_event_parse(const char *s);
+int enroll_state_parse(const char *s);
 
 #endif

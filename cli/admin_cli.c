@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -33,6 +34,7 @@ usage(FILE *out)
 	    "       smartofficed [--state-dir DIR] admin command TEXT...\n"
 	    "       smartofficed [--state-dir DIR] admin demo on|off\n"
 	    "       smartofficed [--state-dir DIR] admin snapshot FILE.jpg\n"
+	    "       smartofficed [--state-dir DIR] admin enroll NAME\n"
 	    "\n"
 	    "Asks the running daemon (found at STATE_DIR/url, admitted by\n"
 	    "STATE_DIR/admin.cookie) what the admin page shows, or does what it does.\n"
@@ -45,9 +47,13 @@ usage(FILE *out)
 	    "  demo       switch the demo session on or off until the daemon restarts\n"
 	    "             (the configuration's demo = yes|no is the default)\n"
 	    "  snapshot   the room camera's next frame, as a JPEG file\n"
+	    "  enroll     a guided face enrollment of NAME from the room camera: says\n"
+	    "             each pose to take (\"look straight at the camera\", \"left 1 of 3\")\n"
+	    "             until NAME is enrolled (exit 0) or it failed (exit 1); the\n"
+	    "             daemon keeps its camera (docs/faces.md)\n"
 	    "\n"
-	    "Paired devices: smartofficed tokens list|rename|revoke; face enrollment:\n"
-	    "smartofficed face enroll --camera.\n");
+	    "Paired devices: smartofficed tokens list|rename|revoke; face enrollment\n"
+	    "without the daemon: smartofficed face enroll --camera.\n");
 }
 
 static int
@@ -63,6 +69,8 @@ static struct {
 	char    *hello, *request;   /* to send, in order */
 	int      sent;
 	int      want_snapshot;
+	const char *enroll;         /* admin enroll: the name whose events are said */
+	int      enrolled;          /* ... its done event came */
 	json_t  *reply;             /* the reply to REQ_ID */
 	json_t  *snapshot;          /* admin-snapshot */
 	char    *rx;
@@ -70,6 +78,35 @@ static struct {
 	char     error[256];
 	int      done;
 } g;
+
+static const char *s_of(const json_t *o, const char *k);
+
+/* One enroll event (docs/protocol.md), said as a line; done or failed ends. */
+static void
+say_enroll(const json_t *m)
+{
+	const char *st = s_of(m, "state");
+
+	if (!strcmp(st, "started") || !strcmp(st, "pose"))
+		printf("%s\n", s_of(m, "say"));
+	else if (!strcmp(st, "progress"))
+		printf("%s %lld of %lld\n", s_of(m, "pose"), (long long)json_integer_value(json_object_get(m, "got")),
+		    (long long)json_integer_value(json_object_get(m, "need")));
+	else if (!strcmp(st, "skipped"))
+		printf("skipped %s: %s\n", s_of(m, "pose"), s_of(m, "reason"));
+	else if (!strcmp(st, "done")) {
+		printf("enrolled %s: %lld images, descriptor %s%s\n", g.enroll,
+		    (long long)json_integer_value(json_object_get(m, "images")), s_of(m, "descriptor"),
+		    json_is_false(json_object_get(m, "unlocks")) ?
+		    " (not private_face: it does not unlock private mode)" : "");
+		g.enrolled = 1;
+		g.done = 1;
+	} else if (!strcmp(st, "failed")) {
+		printf("failed: %s\n", s_of(m, "reason"));
+		g.done = 1;
+	}
+	fflush(stdout);
+}
 
 static void
 take(const char *buf, size_t len)
@@ -89,8 +126,14 @@ take(const char *buf, size_t len)
 			    json_string_value(json_object_get(m, "code")) ?: "error",
 			    json_string_value(json_object_get(m, "message")) ?: "");
 			g.done = 1;
-		} else if (!g.want_snapshot)
+		} else if (!g.want_snapshot && g.enroll == NULL)
 			g.done = 1;
+		return;
+	}
+	if (type != NULL && !strcmp(type, "enroll") && g.enroll != NULL &&
+	    !strcmp(json_string_value(json_object_get(m, "name")) ?: "", g.enroll)) {
+		say_enroll(m);
+		json_decref(m);
 		return;
 	}
 	if (type != NULL && !strcmp(type, "error") && json_is_integer(id) && json_integer_value(id) == 1) {
@@ -214,7 +257,9 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 	struct lws_client_connect_info ci;
 	struct lws_context *ctx;
 	char url[512], cookie[128], path[4096], host[256];
-	int port, tls, n = 0;
+	int port, tls, limit = g.enroll != NULL ? 120 : 40;
+	struct timespec now;
+	time_t deadline;
 
 	if (service_read_url(state_dir, url, sizeof url) < 0) {
 		fprintf(stderr, PROG ": no running daemon: %s/url is missing (start smartofficed, "
@@ -273,9 +318,15 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 		lws_context_destroy(ctx);
 		return -1;
 	}
-	while (!g.done && n >= 0 && n++ < 400)	/* 100 ms a turn: 40 s at most */
+	/* 40 s at most (an enrollment: 120 s; its five poses take at most
+	 * 40 s of the camera's time) */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = now.tv_sec + limit;
+	while (!g.done && now.tv_sec < deadline) {
 		if (lws_service(ctx, 100) < 0)
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	}
 	lws_context_destroy(ctx);
 	free(g.hello);
 	free(g.request);
@@ -284,8 +335,8 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 		fprintf(stderr, PROG ": %s\n", g.error);
 		return -1;
 	}
-	if (g.reply == NULL || (want_snapshot && g.snapshot == NULL)) {
-		fprintf(stderr, PROG ": no answer from %s within 40 s\n", url);
+	if (g.reply == NULL || (want_snapshot && g.snapshot == NULL) || (g.enroll != NULL && !g.done)) {
+		fprintf(stderr, PROG ": no answer from %s within %d s\n", url, limit);
 		return -1;
 	}
 	return 0;
@@ -451,8 +502,15 @@ admin_cli(int argc, char **argv, const char *state_dir)
 			    (long long)json_integer_value(json_object_get(g.snapshot, "w")),
 			    (long long)json_integer_value(json_object_get(g.snapshot, "h")),
 			    json_number_value(json_object_get(g.snapshot, "t")));
+	} else if (!strcmp(cmd, "enroll")) {
+		if (argc != 3)
+			return usage_error("enroll needs the NAME to enroll%s", "");
+		g.enroll = argv[2];
+		if (ask(state_dir, json_pack("{s:s, s:s}", "type", "enroll", "name", argv[2]), 0) < 0)
+			return 1;
+		rc = g.enrolled ? 0 : 1;
 	} else
-		return usage_error("unknown command \"%s\" (status, audit, command, demo, snapshot)", cmd);
+		return usage_error("unknown command \"%s\" (status, audit, command, demo, snapshot, enroll)", cmd);
 	json_decref(g.reply);
 	json_decref(g.snapshot);
 	return rc;

@@ -20,9 +20,11 @@
 #include "base/sysio.h"
 #include "base/xalloc.h"
 #include "daemon/clients.h"
+#include "daemon/state.h"
 #include "daemon/listener.h"
 #include "daemon/tokens.h"
 #include "daemon/vision.h"
+#include "models/face.h"
 #include "models/grammar.h"
 #include "ui-bridge/bridge.h"
 #include "ui-bridge/protocol.h"
@@ -82,6 +84,8 @@ struct admin {
 	uint64_t          readers[32];                 /* clients with a document open */
 	size_t            nreaders;
 	int               demo_logged;                 /* 0 playing, 1 paused, 2 off: last logged */
+	int               enrolling;                   /* a guided enrollment runs (vision_enroll) */
+	char              enroll_name[FACE_NAME_MAX];
 };
 
 struct admin *
@@ -716,6 +720,110 @@ admin_snapshot(struct daemon *d, const struct vision_snapshot *sn)
 	}
 	a->nwant = 0;
 	free(s);
+}
+
+/* ---- a guided face enrollment (vision_enroll) ---- */
+
+void
+admin_on_enroll(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id, int has_id)
+{
+	struct admin *a = d->admin;
+	int bad = 0;
+	const char *name = clients_member(msg, "name", FACE_NAME_MAX - 1, 1, &bad);
+	char why[200];
+
+	if (bad || !face_name_valid(name)) {
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "enroll needs name: 1-63 characters of "
+		    "A-Z a-z 0-9 _ . -, not starting with '.'", id, has_id);
+		return;
+	}
+	if (d->vision == NULL || d->video_done) {
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, d->vision == NULL ?
+		    "no room camera runs (camera_room is not set): stop the daemon and run "
+		    "smartofficed face enroll --camera" : "the room camera's replay has ended", id, has_id);
+		return;
+	}
+	if (a->enrolling) {
+		snprintf(why, sizeof why, "an enrollment of %s is running: wait for it to end, or enroll-cancel",
+		    a->enroll_name);
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, why, id, has_id);
+		return;
+	}
+	if (d->state.verify_pending) {
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST,
+		    "a face verification (private mode) is running: enroll when it is over", id, has_id);
+		return;
+	}
+	a->enrolling = 1;
+	snprintf(a->enroll_name, sizeof a->enroll_name, "%s", name);
+	log_info("admin: face enrollment of %s from the room camera started by %s", name, a->actor);
+	vision_enroll(d->vision, name);
+	/* The steps come as enroll events. */
+	clients_reply(d, c, json_pack("{s:s, s:s}", "type", "ok", "name", name), id, has_id);
+}
+
+void
+admin_on_enroll_cancel(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+    int has_id)
+{
+	struct admin *a = d->admin;
+
+	if (!a->enrolling || d->vision == NULL) {
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "no enrollment is running", id, has_id);
+		return;
+	}
+	log_info("admin: face enrollment of %s cancelled by %s", a->enroll_name, a->actor);
+	vision_enroll_cancel(d->vision);
+	/* ... the enroll event "failed", "cancelled" ends it */
+	clients_reply(d, c, json_pack("{s:s, s:s}", "type", "ok", "name", a->enroll_name), id, has_id);
+}
+
+void
+admin_enroll_step(struct daemon *d, const struct input *in)
+{
+	const struct input_enroll *e = &in->enroll;
+	struct admin *a = d->admin;
+	json_t *ev = state_event(&d->state, "enroll", in->t);
+
+	json_object_set_new(ev, "state", json_string(enroll_state_name(e->state)));
+	json_object_set_new(ev, "name", json_string(e->name));
+	switch (e->state) {
+	case ENROLL_STARTED:
+	case ENROLL_POSE:
+		json_object_set_new(ev, "pose", json_string(e->pose));
+		json_object_set_new(ev, "say", json_string(e->text));
+		json_object_set_new(ev, "got", json_integer(e->got));
+		json_object_set_new(ev, "need", json_integer(e->need));
+		break;
+	case ENROLL_PROGRESS:
+		json_object_set_new(ev, "pose", json_string(e->pose));
+		json_object_set_new(ev, "got", json_integer(e->got));
+		json_object_set_new(ev, "need", json_integer(e->need));
+		break;
+	case ENROLL_SKIPPED:
+		json_object_set_new(ev, "pose", json_string(e->pose));
+		json_object_set_new(ev, "reason", json_string(e->text));
+		break;
+	case ENROLL_DONE:
+		json_object_set_new(ev, "images", json_integer(e->images));
+		json_object_set_new(ev, "descriptor", json_string(e->text));
+		json_object_set_new(ev, "unlocks", json_boolean(d->cfg.private_face != NULL && !strcmp(e->name, d->cfg.private_face)));
+		break;
+	case ENROLL_FAILED:
+		json_object_set_new(ev, "reason", json_string(e->text));
+		break;
+	}
+	/* A refusal of a second one (the vision thread's own check) does not
+	 * end the running one. */
+	if ((e->state == ENROLL_DONE || e->state == ENROLL_FAILED) && a != NULL &&
+	    !strcmp(e->name, a->enroll_name)) {
+		if (e->state == ENROLL_DONE)
+			log_info("admin: %s enrolled from the room camera (%d images)", e->name, e->images);
+		else
+			log_warnx("admin: face enrollment of %s failed: %s", e->name, e->text);
+		a->enrolling = 0;
+	}
+	state_emit_trusted(&d->state, ev, daemon_emit, d);
 }
 
 /* ---- a typed command ---- */

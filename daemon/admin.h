@@ -64,6 +64,11 @@ void admin_set_demo_source(struct daemon *d, int is_demo);
  * the demo session and the demo is off or paused (logged on a change). */
 int  admin_demo_passes(struct daemon *d);
 
+/* An IN_ENROLL from the vision thread: the enroll event (docs/protocol.md)
+ * for the trusted clients; done or failed ends the enrollment. */
+struct input;
+void admin_enroll_step(struct daemon *d, const struct input *in);
+
 /* The hello's "demo" member while the demo session is the room audio. */
 void admin_hello(struct daemon *d, json_t *hello);
 /* The admin-status message (docs/protocol.md), a new object. */
@@ -80,6 +85,12 @@ void admin_on_demo(struct daemon *d, struct bridge_client *c, const json_t *msg,
                    int has_id);
 void admin_on_snapshot(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
                        int has_id);
+/* A guided face enrollment from the room camera (vision_enroll), and its
+ * cancel; the steps reach trusted clients as enroll events. */
+void admin_on_enroll(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
+                     int has_id);
+void admin_on_enroll_cancel(struct daemon *d, struct bridge_client *c, const json_t *msg,
+                            json_int_t id, int has_id);
 /* Any commanding client (remotes too): a typed command. */
 void admin_on_typed(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
                     int has_id);

@@ -786,6 +786,8 @@ static const struct handler {
 	{ "rename",       NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_rename },
 	{ "demo",         NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_demo },
 	{ "snapshot",     NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_snapshot },
+	{ "enroll",       NEED_ADMIN,   "only an admin token (tokens add --role admin)", admin_on_enroll },
+	{ "enroll-cancel", NEED_ADMIN,  "only an admin token (tokens add --role admin)", admin_on_enroll_cancel },
 };
 
 static int

@@ -527,6 +527,9 @@ on_wakeup(void *ud)
 		case IN_MIC:
 			mic_event(d, &in);
 			break;
+		case IN_ENROLL:
+			admin_enroll_step(d, &in);
+			break;
 		case IN_EVENTS_END:
 			log_info("scripted events ended at %.2f s", in.t);
 			d->events_done = 1;

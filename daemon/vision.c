@@ -9,6 +9,7 @@
 #include "base/queue.h"
 #include "devices/cv_video.h"
 #include "devices/record.h"
+#include "models/face_guide.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -39,6 +40,8 @@ struct vision {
 	struct worker    thr;                /* the thread and its stop flag */
 	atomic_uint      verify_req;         /* bumped by vision_verify */
 	atomic_int       private_req;        /* set by vision_set_private */
+	atomic_uint      enroll_req;         /* bumped by vision_enroll (the name: enroll_want) */
+	atomic_uint      cancel_req;         /* bumped by vision_enroll_cancel */
 
 	/* the thread's own */
 	struct cv_image  im;
@@ -59,6 +62,11 @@ struct vision {
 	int              verifying;
 	double           verify_t0;
 	struct face_live lv;
+	/* a guided enrollment */
+	unsigned         enroll_seen, cancel_seen;
+	int              enrolling;
+	char             enroll_name[FACE_NAME_MAX];
+	struct face_guide guide;
 	/* private mode */
 	int              priv;
 	double           t_seen;             /* the enrolled face last matched */
@@ -77,6 +85,7 @@ struct vision {
 	double           lat_sum, lat_min, lat_max, face_sum, hand_sum;
 	uint32_t        *lat_hist;
 	int              w, h;
+	char             enroll_want[FACE_NAME_MAX];  /* vision_enroll's name */
 
 	/* the preview of a running verification (vision_snapshot) */
 	pthread_mutex_t  snap_lock;          /* guards the five that follow */
@@ -499,6 +508,125 @@ private_check(struct vision *v, double t)
 	}
 }
 
+/* ---- a guided enrollment (models/face_guide.h) ---- */
+
+static void
+push_enroll(struct vision *v, double t, enum enroll_state state, int pose, const char *text)
+{
+	struct input in = { .kind = IN_ENROLL, .t = t };
+	struct input_enroll *e = &in.enroll;
+
+	e->state = state;
+	snprintf(e->name, sizeof e->name, "%s", v->enroll_name);
+	snprintf(e->pose, sizeof e->pose, "%s", face_guide_pose_name(pose) ? face_guide_pose_name(pose) : "");
+	snprintf(e->text, sizeof e->text, "%s", text ? text : "");
+	if (pose >= 0 && pose < FACE_GUIDE_POSES)
+		e->got = v->guide.got[pose];
+	e->need = FACE_GUIDE_PER_POSE;
+	e->images = v->guide.n;
+	log_info("camera %s: enroll %s %s%s%s at %.2f s%s%s", v->role, v->enroll_name,
+	    enroll_state_name(state), e->pose[0] ? " " : "", e->pose, t, *e->text ? ": " : "", e->text);
+	push(v, &in);
+}
+
+/* The enrollment is over (the guide's frames freed). */
+static void
+enroll_over(struct vision *v)
+{
+	v->enrolling = 0;
+	face_guide_clear(&v->guide);
+}
+
+static void
+start_enroll(struct vision *v, double t)
+{
+	char name[FACE_NAME_MAX], why[160];
+
+	pthread_mutex_lock(&v->lock);
+	snprintf(name, sizeof name, "%s", v->enroll_want);
+	pthread_mutex_unlock(&v->lock);
+	if (v->enrolling || v->verifying) {
+		/* the service thread refuses these first; say so anyway */
+		snprintf(why, sizeof why, v->enrolling ? "an enrollment of %s is running" :
+		    "a face verification is running", v->enroll_name);
+		snprintf(v->enroll_name, sizeof v->enroll_name, "%s", name);
+		push_enroll(v, t, ENROLL_FAILED, -1, why);
+		return;
+	}
+	snprintf(v->enroll_name, sizeof v->enroll_name, "%s", name);
+	face_guide_start(&v->guide);
+	v->enrolling = 1;
+	push_enroll(v, t, ENROLL_STARTED, 0, face_guide_pose_say(0));
+}
+
+/* What the guide said at t: the events, and at the end the enrollment
+ * itself (face_enroll into the state dir; the enrolled person reloaded
+ * when it is private_face, so the next verification and private mode's
+ * checks use it). */
+static void
+enroll_report(struct vision *v, double t, unsigned ev)
+{
+	struct face_guide *g = &v->guide;
+	char text[512];
+
+	if (ev & FACE_GUIDE_SKIPPED) {
+		snprintf(text, sizeof text, "no %s pose seen in %.0f s", face_guide_pose_name(g->skipped),
+		    FACE_GUIDE_POSE_S);
+		push_enroll(v, t, ENROLL_SKIPPED, g->skipped, text);
+	}
+	if (ev & FACE_GUIDE_POSE)
+		push_enroll(v, t, ENROLL_POSE, g->pose, face_guide_pose_say(g->pose));
+	if (ev & FACE_GUIDE_KEPT)
+		push_enroll(v, t, ENROLL_PROGRESS, g->pose, "");
+	for (int q = 0; q < FACE_GUIDE_POSES; q++)
+		if (g->skipped_at_end & (1u << q)) {
+			snprintf(text, sizeof text, "no %s pose seen before the camera's end",
+			    face_guide_pose_name(q));
+			push_enroll(v, t, ENROLL_SKIPPED, q, text);
+		}
+	g->skipped_at_end = 0;
+	if (ev & FACE_GUIDE_FAILED) {
+		face_guide_why(g, text, sizeof text);
+		push_enroll(v, t, ENROLL_FAILED, -1, text);
+		enroll_over(v);
+	} else if (ev & FACE_GUIDE_DONE) {
+		if (face_enroll(v->face, v->state_dir, v->enroll_name, g->ims, g->n, text, sizeof text) < 0)
+			push_enroll(v, t, ENROLL_FAILED, -1, text);
+		else {
+			if (strcmp(v->enroll_name, v->enrolled) == 0)
+				reload_person(v);
+			push_enroll(v, t, ENROLL_DONE, -1,
+			    face_descriptor_name(face_descriptor_of(v->face)));
+		}
+		enroll_over(v);
+	}
+}
+
+/* Ends a running enrollment as failed (cancelled, the camera gone). */
+static void
+enroll_fail(struct vision *v, double t, const char *why)
+{
+	if (!v->enrolling)
+		return;
+	push_enroll(v, t, ENROLL_FAILED, -1, why);
+	enroll_over(v);
+}
+
+/* An enrollment asked for while no frames come: failed at once. */
+static void
+enroll_refuse_asked(struct vision *v, double t, const char *why)
+{
+	unsigned req = atomic_load(&v->enroll_req);
+
+	if (req == v->enroll_seen)
+		return;
+	v->enroll_seen = req;
+	pthread_mutex_lock(&v->lock);
+	snprintf(v->enroll_name, sizeof v->enroll_name, "%s", v->enroll_want);
+	pthread_mutex_unlock(&v->lock);
+	push_enroll(v, t, ENROLL_FAILED, -1, why);
+}
+
 /* ---- the thread ---- */
 
 static void
@@ -577,10 +705,22 @@ process_frame(struct vision *v, double t)
 	char err[256];
 
 	v->pushed = 0;
+	req = atomic_load(&v->enroll_req);
+	if (req != v->enroll_seen) {
+		v->enroll_seen = req;
+		start_enroll(v, t);
+	}
+	req = atomic_load(&v->cancel_req);
+	if (req != v->cancel_seen) {
+		v->cancel_seen = req;
+		enroll_fail(v, t, "cancelled");
+	}
 	req = atomic_load(&v->verify_req);
 	if (req != v->verify_seen) {
 		v->verify_seen = req;
-		if (!v->verifying)
+		if (!v->verifying && v->enrolling)
+			push_face(v, t, FACE_FAILED, "a face enrollment is running");
+		else if (!v->verifying)
 			start_verify(v, t);
 	}
 	priv = atomic_load(&v->private_req);
@@ -590,11 +730,13 @@ process_frame(struct vision *v, double t)
 			start_private(v, t);
 	}
 
-	detected = v->frame_no % (uint64_t)v->cfg.face_every == 0;
+	/* an enrollment looks at every frame, and at the whole of it (the
+	 * guide keeps only frames with exactly one face) */
+	detected = v->enrolling || v->frame_no % (uint64_t)v->cfg.face_every == 0;
 	v->frame_no++;
 	if (detected) {
 		a = clock_mono();
-		detect(v, v->priv && v->since_check + 1 >= VISION_PRIVATE_EVERY);
+		detect(v, v->enrolling || (v->priv && v->since_check + 1 >= VISION_PRIVATE_EVERY));
 		w_face = clock_mono() - a;
 	}
 
@@ -605,6 +747,8 @@ process_frame(struct vision *v, double t)
 		push_hand(v, &ev[i]);
 
 	a = clock_mono();
+	if (v->enrolling)
+		enroll_report(v, t, face_guide_feed(&v->guide, t, &v->im, v->faces, v->nfaces));
 	if (v->verifying && detected)
 		verify_step(v, t);
 	if (v->verifying && t - v->verify_t0 > v->cfg.verify_timeout_s) {
@@ -657,6 +801,9 @@ vision_main(void *arg)
 				v->verifying = 0;
 				push_face(v, v->clk.last, FACE_FAILED, "the camera stream ended");
 			}
+			if (v->enrolling)	/* what it has: enough straight frames enroll */
+				enroll_report(v, v->clk.last, face_guide_end(&v->guide));
+			enroll_refuse_asked(v, v->clk.last, "the camera stream ended");
 			push_camera(v, v->clk.last, CAMERA_END, "");
 			return NULL;
 		case CAMERA_SUP_LOST:
@@ -666,6 +813,7 @@ vision_main(void *arg)
 			v->nfaces = 0;
 			v->have_track = 0;
 			if (!v->live) {
+				enroll_fail(v, v->clk.last, "the camera stream failed");
 				/* a replay reopened would start over */
 				push_camera(v, v->clk.last, CAMERA_END, "a replay is not reopened");
 				return NULL;
@@ -683,6 +831,11 @@ vision_main(void *arg)
 				v->verify_seen = atomic_load(&v->verify_req);
 				v->verifying = 0;
 				push_face(v, v->clk.last, FACE_FAILED, "the camera is gone");
+				v->wake(v->wake_ud);
+			}
+			if (v->enrolling || atomic_load(&v->enroll_req) != v->enroll_seen) {
+				enroll_fail(v, v->clk.last, "the camera is gone");
+				enroll_refuse_asked(v, v->clk.last, "the camera is gone");
 				v->wake(v->wake_ud);
 			}
 			break;
@@ -786,6 +939,7 @@ vision_free(struct vision *v)
 	cv_image_free(&v->crop);
 	cv_image_free(&v->eyes);
 	cv_image_free(&v->snap_im);
+	face_guide_clear(&v->guide);
 	free(v->snap);
 	pthread_mutex_destroy(&v->snap_lock);
 	free(v->role);
@@ -803,6 +957,21 @@ void
 vision_verify(struct vision *v)
 {
 	atomic_fetch_add(&v->verify_req, 1);
+}
+
+void
+vision_enroll(struct vision *v, const char *name)
+{
+	pthread_mutex_lock(&v->lock);
+	snprintf(v->enroll_want, sizeof v->enroll_want, "%s", name);
+	pthread_mutex_unlock(&v->lock);
+	atomic_fetch_add(&v->enroll_req, 1);
+}
+
+void
+vision_enroll_cancel(struct vision *v)
+{
+	atomic_fetch_add(&v->cancel_req, 1);
 }
 
 int

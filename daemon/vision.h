@@ -28,6 +28,8 @@
  *    VISION_UNKNOWN_CHECKS checks in a row: "unknown" (once per episode;
  *    an episode ends at a check without such a face).
  *
+ * Enrollment (IN_ENROLL): vision_enroll() below.
+ *
  * Camera (IN_CAMERA, id = role): "lost" (text = what went wrong) and "back"
  * for a live camera, which is reopened with back-off while the thread keeps
  * running; stream times after "back" continue from before the loss, so t
@@ -127,6 +129,21 @@ int  vision_snapshot(struct vision *v, struct vision_snapshot *out);
 /* Any thread: one snapshot of the next frame, verification or not (the
  * admin page's camera view); vision_snapshot hands it over. */
 void vision_want_snapshot(struct vision *v);
+/* Any thread: a guided enrollment of NAME (face_name_valid) from the next
+ * frames (models/face_guide.h: five poses, up to FACE_GUIDE_POSE_S of
+ * stream time each): faces are detected on every frame, at the whole
+ * frame, while it runs; each step is an IN_ENROLL input (started, pose,
+ * progress, skipped, then done or failed).  At the end the kept frames
+ * are enrolled into the state dir (face_enroll; a camera replay that ends
+ * enrolls what it has when the straight pose has its frames), and NAME's
+ * face reloaded when it is the enrolled name.  Refused (IN_ENROLL failed)
+ * while an enrollment or a verification runs; a verification asked for
+ * while one runs fails ("a face enrollment is running").  The camera gone
+ * or its replay failed: failed. */
+void vision_enroll(struct vision *v, const char *name);
+/* Any thread: stop a running enrollment (failed, "cancelled"; nothing
+ * written). */
+void vision_enroll_cancel(struct vision *v);
 /* Service thread: private mode on (watch for absence and unknown faces)
  * or off. */
 void vision_set_private(struct vision *v, int private_mode);
