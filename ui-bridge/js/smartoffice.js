@@ -313,6 +313,35 @@ export class SmartOffice {
 	/** Sends the 6-digit code; resolves with `paired` (the token is stored). */
 	pair(code) { return this.request({ type: "pair", code: String(code).trim() }); }
 
+	// Rooms, calls and the TV (docs/conference.md); trusted clients only,
+	// others get "unauthorized".  Each resolves with `ok`; what happens
+	// comes to every trusted client as a conference, call or tv event.
+	/** action "open" (the picker), "select" or "start" (with room: an id of
+	 * hello.office.rooms; start without one: the selected room), "end". */
+	conference(action, room) {
+		return this.request(room ? { type: "conference", action, room } : { type: "conference", action });
+	}
+
+	/** A "video" or "voice" call to a department (an id of
+	 * hello.office.departments); without one, the department answering for
+	 * context, and without a context the screen shown now. */
+	call(kind, department, context) {
+		const m = { type: "call", kind };
+		if (department)
+			m.department = department;
+		if (context)
+			m.context = context;
+		return this.request(m);
+	}
+
+	/** Ends the running call (or room). */
+	endCall() { return this.request({ type: "call", action: "end" }); }
+
+	/** The TV: action "open" (extra {document: an id of hello.briefing} or
+	 * {title: "budget report"}), "next", "previous", "page" ({page: n}),
+	 * "close", "meeting" (the office's tv_room on the TV). */
+	tv(action, extra = {}) { return this.request({ ...extra, type: "tv", action }); }
+
 	ping() { return this.request({ type: "ping" }); }
 
 	/** A typed command, taken as speech is ("show me air quality"); resolves
