@@ -77,6 +77,9 @@ function explain(e) {
 		: "마이크가 없습니다 · No microphone on this device: use the buttons";
 	case "microphone-denied": return "마이크 권한 없음 · Microphone not allowed: allow it in the browser settings";
 	case "microphone-busy": return "마이크 사용 중 · The microphone is busy or failed: close other apps and try again";
+	case "unknown-content": return `설정에 없음 · Not in the office's set-up${e.message && e.message !== e.code ? ` (${e.message})` : ""}`;
+	case "missing-uri": return `연결 주소 없음 · No link of that kind${e.message && e.message !== e.code ? ` (${e.message})` : ""}`;
+	case "bad-request": return e.message && e.message !== e.code ? e.message : "잘못된 요청 · Bad request";
 	default: return typeof e.code === "string" ? `${e.code}${e.message && e.message !== e.code ? `: ${e.message}` : ""}`
 		: e.message || String(e);	// never a bare DOMException number
 	}
@@ -130,6 +133,8 @@ function setPaired(on) {
 	$("pair-panel").hidden = on;
 	$("unpair").hidden = !on;
 	$("typed-form").hidden = !on;
+	if (!on)	// until a trusted hello lists the office again
+		$("office").hidden = $("now").hidden = true;
 }
 
 // A typed command takes the path speech takes (docs/admin.md).
@@ -299,6 +304,192 @@ $("unpair").addEventListener("click", () => {
 });
 matchMedia("(max-width: 320px)").addEventListener("change", renderGrid);
 
+/* ---- rooms, calls and the TV (docs/conference.md) ----
+ * What the office offers (the trusted hello's office and briefing) and what
+ * runs now (its conference and tv, then the conference, call and tv events):
+ * the buttons show it, the daemon routes every tap. */
+
+const office = { rooms: [], departments: [], tvRoom: null, briefing: [] };
+let running = { state: "idle" };	// "started" (room, target) or "call" (kind, department, uri, context)
+let selectedRoom = null;
+let tvNow = null;	// { document: {id, title}, page } while the TV shows one
+let screen = "";	// the screen shown now: the context of a call
+
+const el = (tag, cls, text) => {
+	const e = document.createElement(tag);
+	if (cls)
+		e.className = cls;
+	if (text != null)
+		e.textContent = text;
+	return e;
+};
+const named = (x) => `${x.ko ? `${x.ko} · ` : ""}${x.en ?? x.id}`;
+const tvShown = () => office.briefing.length > 0 || !!office.tvRoom;
+
+function renderOffice() {
+	const trusted = body.dataset.paired === "true";
+	$("office").hidden = !trusted || (!office.rooms.length && !office.departments.length && !tvShown());
+	const room = running.state === "started" ? running.room : null;
+	const call = running.state === "call" ? running : null;
+	body.dataset.conference = room ? "conference" : call ? "call" : "idle";
+	body.dataset.tv = tvNow ? "open" : "closed";
+
+	// What runs now, and one end button for it (the watch keeps only this).
+	$("now").hidden = !trusted || (!room && !call);
+	$("now").dataset.now = body.dataset.conference;
+	$("now-text").textContent = room
+	    ? `회의 중 · In conference: ${named(room)}${running.target === "tv" ? " (TV)" : ""}`
+	    : call ? `통화 중 · ${call.kind === "video" ? "Video" : "Voice"} call: ${named(call.department)}${call.context ? ` (${label(call.context)})` : ""}`
+	    : "";
+	const dial = call && !call.uri.startsWith("https://") ? call.uri : "";	// tel:, sip: (this device's phone)
+	$("now-dial").hidden = !dial;
+	if (dial)
+		$("now-dial").href = dial;
+
+	$("conference-section").hidden = !office.rooms.length;
+	$("rooms").replaceChildren(...office.rooms.map((r) => {
+		const b = el("button", "row room");
+		b.type = "button";
+		b.dataset.room = r.id;
+		const on = room?.id === r.id;
+		b.setAttribute("aria-pressed", String(on));
+		if (on)
+			b.dataset.running = "true";
+		if (selectedRoom === r.id)
+			b.dataset.selected = "true";
+		b.append(el("span", "row-name", named(r)), el("span", "row-go", on ? "진행 중 · Running" : "시작 · Start"));
+		return b;
+	}));
+	$("conference-end").disabled = !room;
+
+	$("call-section").hidden = !office.departments.length;
+	// The departments answering for the screen shown now come first.
+	const here = (d) => (d.contexts ?? []).includes(screen);
+	const depts = [...office.departments].sort((a, b) => here(b) - here(a));
+	$("departments").replaceChildren(...depts.map((d) => {
+		const row = el("div", "row dept");
+		row.dataset.department = d.id;
+		const name = el("span", "row-name", named(d));
+		if (here(d)) {
+			row.dataset.here = "true";
+			name.append(el("span", "row-note", `이 화면 담당 · For ${label(screen)}`));
+		}
+		row.append(name);
+		for (const kind of ["video", "voice"]) {
+			const b = el("button", `call-${kind}`, kind === "video" ? "영상 · Video" : "음성 · Voice");
+			b.type = "button";
+			b.dataset.call = kind;
+			b.dataset.department = d.id;
+			b.disabled = !d[kind];
+			if (!d[kind])
+				b.title = kind === "video" ? "no video link for this department" : "no voice number for this department";
+			if (call?.department?.id === d.id && call.kind === kind)
+				b.dataset.running = "true";
+			row.append(b);
+		}
+		return row;
+	}));
+	$("call-end").disabled = !call;
+
+	$("tv-section").hidden = !tvShown();
+	$("tv-now").textContent = tvNow
+	    ? `${tvNow.document.title ?? tvNow.document.id} · ${tvNow.page} 쪽 · page ${tvNow.page}`
+	    : "목록 · The TV shows its folder";
+	$("tv-docs").replaceChildren(...office.briefing.map((doc) => {
+		const b = el("button", "row doc");
+		b.type = "button";
+		b.dataset.doc = doc.id;
+		if (tvNow?.document.id === doc.id)
+			b.dataset.open = "true";
+		b.append(el("span", "row-name", doc.title), el("span", "row-go", "TV에서 열기 · Open on the TV"));
+		return b;
+	}));
+	for (const b of document.querySelectorAll("[data-tv]"))
+		b.disabled = !tvNow;
+	$("tv-meeting").hidden = !office.tvRoom;
+	$("tv-meeting").disabled = room?.id === office.tvRoom && running.target === "tv";
+}
+
+function officeAsk(what, p) {
+	result(`${what} …`, "pending", true);
+	p.then(() => result(`✓ ${what}`, "ok"), (e) => result(`✗ ${what}: ${explain(e)}`, "error"));
+}
+
+function officeClick(ev) {
+	const t = ev.target.closest("button");
+	if (!t || t.disabled)
+		return;
+	const room = (id) => office.rooms.find((r) => r.id === id);
+	const dept = (id) => office.departments.find((d) => d.id === id);
+	if (t.dataset.room)
+		officeAsk(`회의 시작 · Start ${named(room(t.dataset.room))}`, client.conference("start", t.dataset.room));
+	else if (t.dataset.call)	// no context: the daemon takes the screen shown now
+		officeAsk(`${t.dataset.call === "video" ? "영상통화 · Video call" : "음성통화 · Voice call"}: ${named(dept(t.dataset.department))}`,
+		    client.call(t.dataset.call, t.dataset.department));
+	else if (t.id === "conference-end" || (t.id === "now-end" && running.state === "started"))
+		officeAsk("회의 종료 · End the conference", client.conference("end"));
+	else if (t.id === "call-end" || t.id === "now-end")
+		officeAsk("통화 종료 · End the call", client.endCall());
+	else if (t.dataset.doc)
+		officeAsk(`TV: ${office.briefing.find((d) => d.id === t.dataset.doc)?.title ?? t.dataset.doc}`,
+		    client.tv("open", { document: t.dataset.doc }));
+	else if (t.dataset.tv)
+		officeAsk(`TV: ${t.textContent.replace(/\s+/g, " ").trim()}`, client.tv(t.dataset.tv));
+	else if (t.id === "tv-meeting")
+		officeAsk("TV: 회의 시작 · Start the meeting", client.tv("meeting"));
+}
+$("office").addEventListener("click", officeClick);
+$("now").addEventListener("click", officeClick);
+
+client.on("navigate", (m) => {
+	screen = m.content ?? screen;
+	renderOffice();
+});
+client.on("conference", (m) => {
+	if (m.state === "picker" && m.selected)
+		selectedRoom = m.selected;
+	else if (m.state === "selected")
+		selectedRoom = m.room?.id ?? null;
+	else if (m.state === "started") {
+		running = { state: "started", room: m.room, target: m.target };
+		selectedRoom = m.room?.id ?? selectedRoom;
+	} else if (m.state === "ended" && running.state === "started")
+		running = { state: "idle" };
+	renderOffice();
+});
+client.on("call", (m) => {
+	if (m.state === "started")
+		running = { state: "call", kind: m.kind, department: m.department, uri: m.uri ?? "", context: m.context };
+	else if (m.state === "ended" && running.state === "call")
+		running = { state: "idle" };
+	renderOffice();
+});
+client.on("tv", (m) => {
+	if (m.state === "document")
+		tvNow = { document: m.document, page: m.page ?? 1 };
+	else if (m.state === "page" && tvNow?.document.id === m.document)
+		tvNow.page = m.page;
+	else if (m.state === "closed")
+		tvNow = null;
+	renderOffice();
+});
+
+// The hello resets it all: what this view may see, and what runs now.
+function officeHello(m) {
+	const o = m.view === "trusted" ? m.office : null;
+	office.rooms = o?.rooms ?? [];
+	office.departments = o?.departments ?? [];
+	office.tvRoom = o?.tv_room ?? null;
+	office.briefing = m.view === "trusted" ? m.briefing ?? [] : [];
+	const c = m.view === "trusted" ? m.conference : null;
+	running = c?.state === "started" ? { state: "started", room: c.room, target: c.target }
+	    : c?.state === "call" ? { state: "call", kind: c.kind, department: c.department, uri: c.uri ?? "", context: c.context }
+	    : { state: "idle" };
+	tvNow = m.view === "trusted" && m.tv?.document ? { document: m.tv.document, page: m.tv.page ?? 1 } : null;
+	screen = m.screen ?? "";
+	renderOffice();
+}
+
 /* ---- the daemon ---- */
 
 client.on("open", () => { body.dataset.connected = "true"; });
@@ -314,6 +505,7 @@ client.on("hello", (m) => {
 	renderGrid();
 	setPaired(m.view === "trusted");
 	setMode(m.mode);
+	officeHello(m);
 	// A v1 daemon's hello has no id; only act on the answer to ours, so the
 	// code is not sent before the daemon knows who we are.
 	if (pendingCode && m.id !== undefined && m.view !== "trusted") {
