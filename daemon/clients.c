@@ -200,6 +200,11 @@ on_hello(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_
 	const char *token = clients_member(msg, "token", 128, 0, &bad);
 	struct token_info ti;
 
+	char why[128];
+
+	/* A name goes into log and audit lines: no control characters. */
+	if (name != NULL && tokens_name_valid(name, why, sizeof why) < 0)
+		bad = 1;
 	if (bad || (role != NULL && strcmp(role, "display") && strcmp(role, "remote") &&
 	    strcmp(role, "observer") && strcmp(role, "tv") && strcmp(role, "admin"))) {
 		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "hello: role must be \"display\", \"remote\", "
