@@ -137,7 +137,7 @@ usage_case "no command"
 usage_case "unknown command" frobnicate
 usage_case "add without --role" add --name x
 usage_case "add without --name" add --role remote
-usage_case "add, unknown role" add --role admin --name x
+usage_case "add, unknown role" add --role root --name x
 usage_case "add, --role without value" add --name x --role
 usage_case "add, tab in the name" add --role remote --name "$(printf 'a\tb')"
 usage_case "add, 65-byte name" add --role remote --name "$(printf '%065d' 0)"
@@ -152,7 +152,7 @@ tok list_after_usage list
 tok help --help
 r=""
 [ "$RC" = 0 ] || r="exit status $RC"
-[ -n "$r" ] || grep -q 'tokens add --role display|remote|observer --name NAME' "$T/help.out" || r="no usage on stdout: $(head -2 "$T/help.out" | tr '\n' ' ')"
+[ -n "$r" ] || grep -q 'tokens add --role display|remote|observer|tv|admin --name NAME' "$T/help.out" || r="no usage on stdout: $(head -2 "$T/help.out" | tr '\n' ' ')"
 check help "$r"
 
 # ---- a file others may read; a bad line
