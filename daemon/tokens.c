@@ -615,23 +615,35 @@ tokens_check(const struct tokens *t, const char *token, struct token_info *out)
 	return hit != NULL;
 }
 
+/* Locks the file and re-reads it, then finds token ID: its index, with
+ * the lock's descriptor in *lfd (the caller closes it), or -1 with err (the
+ * lock released). */
+static ssize_t
+locked_find(struct tokens *t, const char *id, int *lfd, char *err, size_t errlen)
+{
+	if ((*lfd = lock_file(t, err, errlen)) < 0)
+		return -1;
+	if (reread(t, err, errlen) < 0)
+		goto fail;
+	for (size_t i = 0; i < t->set.n; i++)
+		if (strcasecmp(t->set.v[i].info.id, id) == 0)
+			return (ssize_t)i;
+	seterr(err, errlen, "no token with id %s", id);
+fail:
+	close(*lfd);
+	return -1;
+}
+
 int
 tokens_revoke(struct tokens *t, const char *id, char *err, size_t errlen)
 {
 	int lfd, rc = -1;
+	ssize_t at;
 	size_t i;
 
-	if ((lfd = lock_file(t, err, errlen)) < 0)
+	if ((at = locked_find(t, id, &lfd, err, errlen)) < 0)
 		return -1;
-	if (reread(t, err, errlen) < 0)
-		goto out;
-	for (i = 0; i < t->set.n; i++)
-		if (strcasecmp(t->set.v[i].info.id, id) == 0)
-			break;
-	if (i == t->set.n) {
-		seterr(err, errlen, "no token with id %s", id);
-		goto out;
-	}
+	i = (size_t)at;
 	{
 		struct entry gone = t->set.v[i];
 		memmove(&t->set.v[i], &t->set.v[i + 1], (t->set.n - i - 1) * sizeof *t->set.v);
@@ -655,23 +667,16 @@ tokens_rename(struct tokens *t, const char *id, const char *name, char *err, siz
 {
 	char why[128], old[TOKENS_NAME_MAX + 1];
 	int lfd, rc = -1;
+	ssize_t at;
 	size_t i;
 
 	if (tokens_name_valid(name, why, sizeof why) < 0) {
 		seterr(err, errlen, "bad name: %s", why);
 		return -1;
 	}
-	if ((lfd = lock_file(t, err, errlen)) < 0)
+	if ((at = locked_find(t, id, &lfd, err, errlen)) < 0)
 		return -1;
-	if (reread(t, err, errlen) < 0)
-		goto out;
-	for (i = 0; i < t->set.n; i++)
-		if (strcasecmp(t->set.v[i].info.id, id) == 0)
-			break;
-	if (i == t->set.n) {
-		seterr(err, errlen, "no token with id %s", id);
-		goto out;
-	}
+	i = (size_t)at;
 	memcpy(old, t->set.v[i].info.name, sizeof old);
 	snprintf(t->set.v[i].info.name, sizeof t->set.v[i].info.name, "%s", name);
 	if (store(t, &t->set, err, errlen) < 0) {
