@@ -26,10 +26,9 @@
 
 #include "base/log.h"
 #include "devices/wav.h"
-#include "models/catalogue.h"
 #include "models/speech.h"
+#include "tests/unit/repo_catalogue.h"
 
-#define CATALOGUE "models/catalogue.json"
 #define RATE      SPEECH_RATE
 #define MAXRES    32
 
@@ -117,15 +116,8 @@ describe(const struct run *run, char *out, size_t len)
 static int
 setup(void **state)
 {
-	char err[4096] = "";
-
 	log_init(-1);
-	cat = catalogue_load(CATALOGUE, err, sizeof err);
-	if (cat == NULL) {
-		fprintf(stderr, "%s (run from the repository root)\n", err);
-		return -1;
-	}
-	return 0;
+	return (cat = repo_catalogue()) != NULL ? 0 : -1;
 }
 
 static int

@@ -31,10 +31,9 @@
 #include <sphinxbase/err.h>
 
 #include "base/log.h"
-#include "models/catalogue.h"
 #include "models/speech.h"
+#include "tests/unit/repo_catalogue.h"
 
-#define CATALOGUE "models/catalogue.json"
 #define ROUNDS    12
 
 static struct catalogue *cat;
@@ -126,16 +125,9 @@ test_two_threads_mixed(void **state)
 static int
 setup(void **state)
 {
-	char err[4096] = "";
-
 	(void)state;
 	log_init(-1);
-	cat = catalogue_load(CATALOGUE, err, sizeof err);
-	if (cat == NULL) {
-		fprintf(stderr, "%s (run from the repository root)\n", err);
-		return -1;
-	}
-	return 0;
+	return (cat = repo_catalogue()) != NULL ? 0 : -1;
 }
 
 static int
