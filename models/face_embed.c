@@ -70,22 +70,17 @@ static int
 conv_load(const struct tfjs_weights *w, const char *manifest, const char *prefix, int k, int ci,
     int co, int stride, int same, struct conv *c, char *err, size_t errlen)
 {
-	char name[128];
 	const struct tfjs_tensor *f, *b, *sw, *sb;
 	int fs[4] = { k, k, ci, co }, vs[1] = { co };
 	size_t K = (size_t)k * k * ci, i;
 
-	snprintf(name, sizeof name, "%s/conv/filters", prefix);
-	if ((f = tfjs_weights_need(w, manifest, WHAT, name, 4, fs, err, errlen)) == NULL)
+	if ((f = tfjs_weights_need(w, manifest, WHAT, prefix, "conv/filters", 4, fs, err, errlen)) == NULL)
 		return -1;
-	snprintf(name, sizeof name, "%s/conv/bias", prefix);
-	if ((b = tfjs_weights_need(w, manifest, WHAT, name, 1, vs, err, errlen)) == NULL)
+	if ((b = tfjs_weights_need(w, manifest, WHAT, prefix, "conv/bias", 1, vs, err, errlen)) == NULL)
 		return -1;
-	snprintf(name, sizeof name, "%s/scale/weights", prefix);
-	if ((sw = tfjs_weights_need(w, manifest, WHAT, name, 1, vs, err, errlen)) == NULL)
+	if ((sw = tfjs_weights_need(w, manifest, WHAT, prefix, "scale/weights", 1, vs, err, errlen)) == NULL)
 		return -1;
-	snprintf(name, sizeof name, "%s/scale/biases", prefix);
-	if ((sb = tfjs_weights_need(w, manifest, WHAT, name, 1, vs, err, errlen)) == NULL)
+	if ((sb = tfjs_weights_need(w, manifest, WHAT, prefix, "scale/biases", 1, vs, err, errlen)) == NULL)
 		return -1;
 	c->k = k;
 	c->ci = ci;
@@ -166,7 +161,7 @@ face_embed_load(const char *manifest, char *err, size_t errlen)
 		    err, errlen) == -1)
 			goto fail;
 	}
-	if ((fc = tfjs_weights_need(&w, manifest, WHAT, "fc", 2, fcs, err, errlen)) == NULL)
+	if ((fc = tfjs_weights_need(&w, manifest, WHAT, NULL, "fc", 2, fcs, err, errlen)) == NULL)
 		goto fail;
 	if ((fe->fc = malloc(fc->n * sizeof *fe->fc)) == NULL) {
 		seterr(err, errlen, "out of memory");

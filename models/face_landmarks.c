@@ -76,16 +76,12 @@ sep_load(const struct tfjs_weights *w, const char *manifest, const char *prefix,
 {
 	const struct tfjs_tensor *dw, *pw, *b;
 	int dws[4] = { 3, 3, ci, 1 }, pws[4] = { 1, 1, ci, co }, bs[1] = { co };
-	char name[128];
 
-	snprintf(name, sizeof name, "%s/depthwise_filter", prefix);
-	if ((dw = tfjs_weights_need(w, manifest, WHAT, name, 4, dws, err, errlen)) == NULL)
+	if ((dw = tfjs_weights_need(w, manifest, WHAT, prefix, "depthwise_filter", 4, dws, err, errlen)) == NULL)
 		return -1;
-	snprintf(name, sizeof name, "%s/pointwise_filter", prefix);
-	if ((pw = tfjs_weights_need(w, manifest, WHAT, name, 4, pws, err, errlen)) == NULL)
+	if ((pw = tfjs_weights_need(w, manifest, WHAT, prefix, "pointwise_filter", 4, pws, err, errlen)) == NULL)
 		return -1;
-	snprintf(name, sizeof name, "%s/bias", prefix);
-	if ((b = tfjs_weights_need(w, manifest, WHAT, name, 1, bs, err, errlen)) == NULL)
+	if ((b = tfjs_weights_need(w, manifest, WHAT, prefix, "bias", 1, bs, err, errlen)) == NULL)
 		return -1;
 	s->ci = ci;
 	s->co = co;
@@ -153,9 +149,9 @@ face_landmarks_load(const char *manifest, char *err, size_t errlen)
 	fl->nconvs = fl->tiny ? 3 : 4;
 	for (b = 0; b < fl->nblocks; b++)
 		fl->chan[b] = 32 << b;
-	if ((t = tfjs_weights_need(&w, manifest, WHAT, "dense0/conv0/filters", 4, fs, err,
+	if ((t = tfjs_weights_need(&w, manifest, WHAT, NULL, "dense0/conv0/filters", 4, fs, err,
 	    errlen)) == NULL || (fl->first_w = copy_tensor(t, err, errlen)) == NULL ||
-	    (t = tfjs_weights_need(&w, manifest, WHAT, "dense0/conv0/bias", 1, bs, err,
+	    (t = tfjs_weights_need(&w, manifest, WHAT, NULL, "dense0/conv0/bias", 1, bs, err,
 	    errlen)) == NULL || (fl->first_b = copy_tensor(t, err, errlen)) == NULL)
 		goto fail;
 	for (b = 0, ci = 32; b < fl->nblocks; ci = fl->chan[b], b++)
@@ -169,9 +165,9 @@ face_landmarks_load(const char *manifest, char *err, size_t errlen)
 	fl->fc_in = fl->chan[fl->nblocks - 1];
 	fcw[0] = fl->fc_in;
 	fcw[1] = 2 * FACE_LM_POINTS;
-	if ((t = tfjs_weights_need(&w, manifest, WHAT, "fc/weights", 2, fcw, err, errlen)) == NULL ||
+	if ((t = tfjs_weights_need(&w, manifest, WHAT, NULL, "fc/weights", 2, fcw, err, errlen)) == NULL ||
 	    (fl->fc_w = copy_tensor(t, err, errlen)) == NULL ||
-	    (t = tfjs_weights_need(&w, manifest, WHAT, "fc/bias", 1, fcb, err, errlen)) == NULL ||
+	    (t = tfjs_weights_need(&w, manifest, WHAT, NULL, "fc/bias", 1, fcb, err, errlen)) == NULL ||
 	    (fl->fc_b = copy_tensor(t, err, errlen)) == NULL)
 		goto fail;
 	tfjs_weights_free(&w);

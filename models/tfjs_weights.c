@@ -231,10 +231,14 @@ out:
 
 const struct tfjs_tensor *
 tfjs_weights_need(const struct tfjs_weights *w, const char *manifest, const char *what,
-    const char *name, int rank, const int *shape, char *err, size_t errlen)
+    const char *prefix, const char *leaf, int rank, const int *shape, char *err, size_t errlen)
 {
-	const struct tfjs_tensor *t = tfjs_weights_find(w, name);
+	const struct tfjs_tensor *t;
+	char name[160];
 	int i;
+
+	snprintf(name, sizeof name, "%s%s%s", prefix ? prefix : "", prefix ? "/" : "", leaf);
+	t = tfjs_weights_find(w, name);
 
 	if (t == NULL) {
 		seterr(err, errlen, "%s: no tensor %s: not the %s", manifest, name, what);

@@ -36,10 +36,12 @@ void tfjs_weights_free(struct tfjs_weights *w);
 /* The tensor called name, or NULL. */
 const struct tfjs_tensor *tfjs_weights_find(const struct tfjs_weights *w, const char *name);
 
-/* The tensor called name with exactly this rank and shape; else NULL and
- * "MANIFEST: no tensor NAME: not the WHAT" or "... has the wrong shape for
- * the WHAT" (what: "face recognition model", ...). */
+/* The tensor called PREFIX/LEAF (LEAF alone when prefix is NULL) with
+ * exactly this rank and shape; else NULL and "MANIFEST: no tensor NAME: not
+ * the WHAT" or "... has the wrong shape for the WHAT" (what: "face
+ * recognition model", ...). */
 const struct tfjs_tensor *tfjs_weights_need(const struct tfjs_weights *w, const char *manifest,
-    const char *what, const char *name, int rank, const int *shape, char *err, size_t errlen);
+    const char *what, const char *prefix, const char *leaf, int rank, const int *shape,
+    char *err, size_t errlen);
 
 #endif
