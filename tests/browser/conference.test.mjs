@@ -11,38 +11,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { writeFileSync } from "node:fs";
 import { startDaemon, launchBrowser, openPage, screenshot, waitBody, tmpDir, makeToken,
 	wsConnect, hello, sleep } from "./lib.mjs";
-
-// Join URLs on a name that never resolves (.invalid, RFC 2606): the frame
-// is real, nothing leaves the machine.
-const ROOM_URL = "https://meet.example.invalid/smartoffice-test-situation";
-function officeFile(dir) {
-	const f = path.join(dir, "office.json");
-	writeFileSync(f, JSON.stringify({
-		version: 1,
-		rooms: [
-			{ id: "mayor-room", ko: "시장실 회의", en: "Mayor's meeting room", url: "https://meet.example.invalid/mayor" },
-			{ id: "situation-room", ko: "재난상황실", en: "Disaster situation room", url: ROOM_URL },
-		],
-		departments: [
-			{ id: "disaster-response", ko: "재난안전대책본부", en: "Disaster and Safety Headquarters",
-			  video: "https://meet.example.invalid/disaster", voice: "tel:+82-2-120",
-			  contexts: ["disaster-safety"] },
-		],
-	}, null, 2));
-	return f;
-}
-// The page's own console errors, less the frame's failed name look-up.
-const ownErrors = (rec) => rec.console.filter((s) => !/example\.invalid|ERR_NAME_NOT_RESOLVED/.test(s));
+import { ROOM_URL, ROOMS, DEPARTMENTS, officeFile, ownErrors } from "./office.mjs";
 
 test("conference: picker → room → end on the wall, nothing on a kiosk", { timeout: 60000 }, async (t) => {
 	const dir = tmpDir(t, "conference");
 	const state = path.join(dir, "state");
 	const token = await makeToken(state, "display", "wall");
 	const d = await startDaemon(t, dir, { name: "conference", stateDir: state,
-		args: ["-o", "audio=none", "-o", `office=${officeFile(dir)}`] });
+		args: ["-o", "audio=none", "-o", `office=${officeFile(dir, { rooms: [ROOMS.mayor, ROOMS.situation], departments: [DEPARTMENTS.disaster] })}`] });
 	const [wallCtx, kioskCtx] = await Promise.all([
 		launchBrowser(t, dir, { name: "wall" }), launchBrowser(t, dir, { name: "kiosk" })]);
 	const wall = await openPage(wallCtx, `${d.base}/#token=${token}`);
@@ -95,7 +73,7 @@ test("call: from a disaster event, the contact card, a voice call, end", { timeo
 	const token = await makeToken(state, "display", "wall");
 	const remote = await makeToken(state, "remote", "tablet");
 	const d = await startDaemon(t, dir, { name: "call", stateDir: state,
-		args: ["-o", "audio=none", "-o", `office=${officeFile(dir)}`] });
+		args: ["-o", "audio=none", "-o", `office=${officeFile(dir, { rooms: [ROOMS.mayor, ROOMS.situation], departments: [DEPARTMENTS.disaster] })}`] });
 	const ctx = await launchBrowser(t, dir, { name: "wall" });
 	const wall = await openPage(ctx, `${d.base}/#token=${token}`);
 	try {

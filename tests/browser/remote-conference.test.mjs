@@ -17,34 +17,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { writeFileSync } from "node:fs";
 import { startDaemon, launchBrowser, openPage, screenshot, waitBody, tmpDir, makeToken,
 	contentButton, until } from "./lib.mjs";
-
-// Join URLs on a name that never resolves (.invalid, RFC 2606).
-const ROOM_URL = "https://meet.example.invalid/smartoffice-test-situation";
-const TV_ROOM_URL = "https://meet.example.invalid/smartoffice-test-briefing";
-function officeFile(dir) {
-	const f = path.join(dir, "office.json");
-	writeFileSync(f, JSON.stringify({
-		version: 1,
-		rooms: [
-			{ id: "mayor-room", ko: "시장실 회의", en: "Mayor's meeting room", url: "https://meet.example.invalid/mayor" },
-			{ id: "situation-room", ko: "재난상황실", en: "Disaster situation room", url: ROOM_URL },
-			{ id: "briefing-room", ko: "브리핑룸", en: "Briefing room", url: TV_ROOM_URL },
-		],
-		departments: [
-			{ id: "transport", ko: "교통정책과", en: "Transport Policy Division",
-			  voice: "tel:+82-2-2133-2200", contexts: ["transportation"] },
-			{ id: "disaster-response", ko: "재난안전대책본부", en: "Disaster and Safety Headquarters",
-			  video: "https://meet.example.invalid/disaster", voice: "tel:+82-2-120",
-			  contexts: ["disaster-safety"] },
-		],
-		tv_room: "briefing-room",
-	}, null, 2));
-	return f;
-}
-const ownErrors = (rec) => rec.console.filter((s) => !/example\.invalid|ERR_NAME_NOT_RESOLVED/.test(s));
+import { ROOM_URL, TV_ROOM_URL, ROOMS, DEPARTMENTS, officeFile, ownErrors } from "./office.mjs";
 
 test("remote: rooms, calls and the TV from a paired tablet; nothing on an unpaired one", { timeout: 120000 }, async (t) => {
 	const dir = tmpDir(t, "remote-conference");
@@ -54,7 +29,7 @@ test("remote: rooms, calls and the TV from a paired tablet; nothing on an unpair
 	const watchToken = await makeToken(state, "remote", "watch");
 	const tvToken = await makeToken(state, "tv", "lobby-tv");
 	const d = await startDaemon(t, dir, { name: "remote-conference", stateDir: state,
-		args: ["-o", "audio=none", "-o", `office=${officeFile(dir)}`] });
+		args: ["-o", "audio=none", "-o", `office=${officeFile(dir, { rooms: Object.values(ROOMS), departments: [DEPARTMENTS.transport, DEPARTMENTS.disaster], tvRoom: "briefing-room" })}`] });
 	const [wallCtx, tabCtx, tvCtx, watchCtx, strangerCtx] = await Promise.all([
 		launchBrowser(t, dir, { name: "wall" }),
 		launchBrowser(t, dir, { name: "tablet", viewport: { width: 820, height: 1180 } }),
