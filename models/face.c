@@ -414,16 +414,30 @@ face_align(const struct cv_image *im, const struct face_det *d, struct cv_image 
 	return cv_face_warp_grey(im, m, FACE_CROP_W, FACE_CROP_H, crop, err, errlen);
 }
 
+/* The nose's offset from the eye midpoint, in eye distances: along the
+ * eye line (yaw) when across is 0, across it (pitch) when 1. */
+static double
+nose_offset(const struct face_det *d, int across)
+{
+	struct cv_point a = d->kp[FACE_KP_REYE], b = d->kp[FACE_KP_LEYE], n = d->kp[FACE_KP_NOSE];
+	double dx = b.x - a.x, dy = b.y - a.y, dist2 = dx * dx + dy * dy;
+	double nx = n.x - (a.x + b.x) / 2, ny = n.y - (a.y + b.y) / 2;
+
+	if (dist2 < 1e-12)
+		return 0;
+	return (across ? ny * dx - nx * dy : nx * dx + ny * dy) / dist2;
+}
+
 double
 face_yaw(const struct face_det *d)
 {
-	struct cv_point a = d->kp[FACE_KP_REYE], b = d->kp[FACE_KP_LEYE], n = d->kp[FACE_KP_NOSE];
-	double dx = b.x - a.x, dy = b.y - a.y, dist = sqrt(dx * dx + dy * dy);
-	double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
+	return nose_offset(d, 0);
+}
 
-	if (dist < 1e-6)
-		return 0;
-	return ((n.x - mx) * dx + (n.y - my) * dy) / (dist * dist);
+double
+face_pitch(const struct face_det *d)
+{
+	return nose_offset(d, 1);
 }
 
 int

@@ -115,6 +115,8 @@ int face_align_embed(const struct cv_image *im, const struct face_det *d, uint8_
 /* Yaw proxy: the nose's offset from the eye midpoint along the eye line,
  * in eye distances (about 0 frontal, ± when the head turns). */
 double face_yaw(const struct face_det *d);
+/* Pitch proxy: the nose below the eye line, in eye distances. */
+double face_pitch(const struct face_det *d);
 
 /* The landmark network's crop of detection d: FACE_LM_SIZE² RGB into rgb
  * (rows of FACE_LM_SIZE * 3 bytes), eyes level, the face where the

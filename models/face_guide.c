@@ -30,18 +30,6 @@ face_guide_pose_say(int p)
 	return p >= 0 && p < FACE_GUIDE_POSES ? poses[p].say : NULL;
 }
 
-double
-face_pitch(const struct face_det *d)
-{
-	struct cv_point a = d->kp[FACE_KP_REYE], b = d->kp[FACE_KP_LEYE], n = d->kp[FACE_KP_NOSE];
-	double dx = b.x - a.x, dy = b.y - a.y, dist = sqrt(dx * dx + dy * dy);
-	double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
-
-	if (dist < 1e-6)
-		return 0;
-	return ((n.y - my) * dx - (n.x - mx) * dy) / (dist * dist);
-}
-
 /* 1 when d shows pose p relative to the straight pose (yaw0, pitch0):
  * straight is |yaw| < 0.08 on its own; a turn is ≥ 0.10 to that side with
  * the pitch within 0.15; a tilt ≥ 0.06 with the yaw within 0.08. */

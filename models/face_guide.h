@@ -82,7 +82,4 @@ void face_guide_why(const struct face_guide *g, char *buf, size_t len);
 const char *face_guide_pose_name(int p);
 const char *face_guide_pose_say(int p);
 
-/* Nose below the eye line, in eye distances (the pitch proxy). */
-double face_pitch(const struct face_det *d);
-
 #endif
