@@ -44,22 +44,6 @@ static const char *crops[] = {
 
 static char tmp[64];
 
-/* A binary PPM crop of FACE_EMBED_SIZE² into rgb. */
-static void
-read_crop(const char *path, uint8_t *rgb)
-{
-	FILE *f = fopen(path, "rb");
-	int w, h, max;
-
-	if (f == NULL)
-		fail_msg("fixture %s is missing", path);
-	if (fscanf(f, "P6 %d %d %d", &w, &h, &max) != 3 || fgetc(f) == EOF || w != FACE_EMBED_SIZE ||
-	    h != FACE_EMBED_SIZE || max != 255)
-		fail_msg("%s: not a %dx%d binary PPM", path, FACE_EMBED_SIZE, FACE_EMBED_SIZE);
-	assert_int_equal(fread(rgb, 1, (size_t)w * h * 3, f), (size_t)w * h * 3);
-	fclose(f);
-}
-
 static void
 test_matches_faceapi(void **st)
 {
@@ -75,7 +59,7 @@ test_matches_faceapi(void **st)
 	if ((fe = face_embed_load(MODEL, err, sizeof err)) == NULL)
 		fail_msg("%s (run tools/fetch-models)", err);
 	for (i = 0; i < NCROPS; i++) {
-		read_crop(crops[i], rgb);
+		read_ppm_crop(crops[i], FACE_EMBED_SIZE, rgb);
 		assert_int_equal(face_embed_run(fe, rgb, FACE_EMBED_SIZE * 3, ours[i], err,
 		    sizeof err), 0);
 	}

@@ -79,22 +79,6 @@ listed(const int (*l)[2], int n, int s, int k)
 	return 0;
 }
 
-/* A binary PPM crop of FACE_LM_SIZE² into rgb. */
-static void
-read_crop(const char *path, uint8_t *rgb)
-{
-	FILE *f = fopen(path, "rb");
-	int w, h, max;
-
-	if (f == NULL)
-		fail_msg("fixture %s is missing", path);
-	if (fscanf(f, "P6 %d %d %d", &w, &h, &max) != 3 || fgetc(f) == EOF || w != FACE_LM_SIZE ||
-	    h != FACE_LM_SIZE || max != 255)
-		fail_msg("%s: not a %dx%d binary PPM", path, FACE_LM_SIZE, FACE_LM_SIZE);
-	assert_int_equal(fread(rgb, 1, (size_t)w * h * 3, f), (size_t)w * h * 3);
-	fclose(f);
-}
-
 /* Our points and face-api's for every crop, with `net` (landmarks or
  * landmarks-tiny) and `model`; returns the largest difference. */
 static double
@@ -112,7 +96,7 @@ compare(const char *model, const char *net, int want_tiny)
 		fail_msg("%s (run tools/fetch-models)", err);
 	assert_int_equal(face_landmarks_tiny(fl), want_tiny);
 	for (i = 0; i < NCROPS; i++) {
-		read_crop(crops[i], rgb);
+		read_ppm_crop(crops[i], FACE_LM_SIZE, rgb);
 		assert_int_equal(face_landmarks_run(fl, rgb, FACE_LM_SIZE * 3, ours[i], err,
 		    sizeof err), 0);
 	}

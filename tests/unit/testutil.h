@@ -128,4 +128,20 @@ expect_error_line(const char *errs, const char *path, int line, const char *need
 	fail_msg("expected an error \"%s...%s...\", got:\n%s", prefix, needle, errs);
 }
 
+/* A binary PPM crop of size² into rgb (rows of size * 3 bytes). */
+static void __attribute__((unused))
+read_ppm_crop(const char *path, int size, uint8_t *rgb)
+{
+	FILE *f = fopen(path, "rb");
+	int w, h, max;
+
+	if (f == NULL)
+		fail_msg("fixture %s is missing", path);
+	if (fscanf(f, "P6 %d %d %d", &w, &h, &max) != 3 || fgetc(f) == EOF || w != size ||
+	    h != size || max != 255)
+		fail_msg("%s: not a %dx%d binary PPM", path, size, size);
+	assert_int_equal(fread(rgb, 1, (size_t)w * h * 3, f), (size_t)w * h * 3);
+	fclose(f);
+}
+
 #endif
