@@ -85,12 +85,11 @@ static double
 compare(const char *model, const char *net, int want_tiny)
 {
 	static uint8_t rgb[FACE_LM_SIZE * FACE_LM_SIZE * 3];
-	float ours[NCROPS][FACE_LM_POINTS][2];
-	char cmd[2048], line[8192], err[512];
+	float ours[NCROPS][FACE_LM_POINTS][2], ref[NCROPS][FACE_LM_POINTS][2];
+	char args[64], err[512];
 	struct face_landmarks *fl;
 	double maxdiff = 0;
-	FILE *p;
-	int i, j, n = 0;
+	int i, j;
 
 	if ((fl = face_landmarks_load(model, err, sizeof err)) == NULL)
 		fail_msg("%s (run tools/fetch-models)", err);
@@ -102,31 +101,14 @@ compare(const char *model, const char *net, int want_tiny)
 	}
 	face_landmarks_free(fl);
 
-	snprintf(cmd, sizeof cmd, "node tests/vision/face-reference.mjs --net %s", net);
-	for (i = 0; i < NCROPS; i++) {
-		strcat(cmd, " ");
-		strcat(cmd, crops[i]);
-	}
-	strcat(cmd, " 2>/dev/null");
-	assert_non_null(p = popen(cmd, "r"));
-	while (fgets(line, sizeof line, p) != NULL && n < NCROPS) {
-		char *tab = strchr(line, '\t'), *s, *end;
-		if (tab == NULL)
-			continue;
-		*tab = '\0';
-		assert_string_equal(line, crops[n]);
-		for (s = tab + 1, j = 0; j < 2 * FACE_LM_POINTS; j++, s = end) {
-			double ref = strtod(s, &end), d;
-			assert_true(end != s);
-			d = fabs(ours[n][j / 2][j % 2] - ref);
+	snprintf(args, sizeof args, "--net %s", net);
+	face_reference(args, crops, NCROPS, 2 * FACE_LM_POINTS, &ref[0][0][0]);
+	for (i = 0; i < NCROPS; i++)
+		for (j = 0; j < 2 * FACE_LM_POINTS; j++) {
+			double d = fabs(ours[i][j / 2][j % 2] - ref[i][j / 2][j % 2]);
 			if (d > maxdiff)
 				maxdiff = d;
 		}
-		n++;
-	}
-	if (pclose(p) != 0 || n != NCROPS)
-		fail_msg("node tests/vision/face-reference.mjs --net %s gave %d of %d results (needs "
-		    "node and node_modules: tools/install-deps)", net, n, NCROPS);
 	/* a real face, not zeros: in the crop, the subject's right eye (36-41)
 	 * left of the left eye (42-47), both above the mouth (48-67), the chin
 	 * (8) lowest */

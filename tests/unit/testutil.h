@@ -144,4 +144,42 @@ read_ppm_crop(const char *path, int size, uint8_t *rgb)
 	fclose(f);
 }
 
+/*
+ * The face networks' reference: `node tests/vision/face-reference.mjs ARGS
+ * CROP...` (face-api.js in tfjs) prints "CROP<TAB>values" per crop; ref
+ * gets nvals floats per crop, in the order of crops.  Fails unless every
+ * crop comes back.
+ */
+static void __attribute__((unused))
+face_reference(const char *args, const char *const *crops, int ncrops, int nvals, float *ref)
+{
+	char cmd[2048], line[8192];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof cmd, "node tests/vision/face-reference.mjs %s", args);
+	for (int i = 0; i < ncrops; i++) {
+		strcat(cmd, " ");
+		strcat(cmd, crops[i]);
+	}
+	strcat(cmd, " 2>/dev/null");
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof line, p) != NULL && n < ncrops) {
+		char *tab = strchr(line, '\t'), *s, *end;
+		if (tab == NULL)
+			continue;
+		*tab = '\0';
+		assert_string_equal(line, crops[n]);
+		s = tab + 1;
+		for (int j = 0; j < nvals; j++, s = end) {
+			ref[(size_t)n * nvals + j] = strtof(s, &end);
+			assert_true(end != s);
+		}
+		n++;
+	}
+	if (pclose(p) != 0 || n != ncrops)
+		fail_msg("node tests/vision/face-reference.mjs %s gave %d of %d results (needs node "
+		    "and node_modules: tools/install-deps)", args, n, ncrops);
+}
+
 #endif
