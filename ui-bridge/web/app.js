@@ -4,6 +4,7 @@
 
 import { connect } from "/js/smartoffice.js";
 import { conferenceUI } from "./conference.js";
+import { el } from "./dom.js";
 
 const params = new URLSearchParams(location.search);
 const ROTATE_S = Math.max(0, Number(params.get("rotate") ?? 60) || 0);
@@ -53,15 +54,6 @@ const client = connect({
 });
 
 /* ---- helpers ---- */
-
-function el(tag, cls, text) {
-	const e = document.createElement(tag);
-	if (cls)
-		e.className = cls;
-	if (text != null)
-		e.textContent = text;
-	return e;
-}
 
 function item(id) {
 	return state.catalogue.find((c) => c.id === id) ?? null;

@@ -6,14 +6,7 @@
 // and events, trusted clients only); this module only shows them.  Shared by
 // the wall (app.js) and the TV (tv/tv.js).  Plain ES module.
 
-const el = (tag, cls, text) => {
-	const e = document.createElement(tag);
-	if (cls)
-		e.className = cls;
-	if (text != null)
-		e.textContent = text;
-	return e;
-};
+import { el } from "/dom.js";
 
 // What the office offers this page (hello "office"), and what runs now.
 const office = { rooms: [], departments: [], tv_room: null };

@@ -3,6 +3,7 @@
 // microphone to the daemon.  A device must be paired first.
 
 import { connect } from "/js/smartoffice.js";
+import { el } from "/dom.js";
 
 const TOKEN_KEY = "smartoffice.token.remote";
 const USAGE_KEY = "smartoffice.remote.usage";
@@ -315,14 +316,6 @@ let selectedRoom = null;
 let tvNow = null;	// { document: {id, title}, page } while the TV shows one
 let screen = "";	// the screen shown now: the context of a call
 
-const el = (tag, cls, text) => {
-	const e = document.createElement(tag);
-	if (cls)
-		e.className = cls;
-	if (text != null)
-		e.textContent = text;
-	return e;
-};
 const named = (x) => `${x.ko ? `${x.ko} · ` : ""}${x.en ?? x.id}`;
 const tvShown = () => office.briefing.length > 0 || !!office.tvRoom;
 
