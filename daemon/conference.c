@@ -8,10 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "daemon/clients.h"
+#include "daemon/listener.h"
+#include "models/catalogue.h"
+#include "models/grammar.h"
 #include "models/office.h"
 #include "ui-bridge/bridge.h"
 #include "ui-bridge/protocol.h"
@@ -34,8 +39,19 @@ struct conference {
 	int            page;
 	char           frame_src[2048];
 	char           voice_from[64];  /* the screen before a voice command */
-	char           say[160];        /* what the daemon says back for a call */
+	char           say[300];        /* what the daemon says back for a call */
+	struct grammar_extra *voice;    /* the grammar-only phrases now (NULL: none) */
+	struct timespec dir_mtime;      /* briefing_dir's at the last scan */
+	int            dir_seen;        /* ... which was a folder */
 };
+
+/* The grammar-only phrases' ids (models/grammar.h): the recognizer's
+ * result names one of them, never a catalogue entry. */
+#define VOICE_CALL "voice-call"
+#define TV_OPEN    "tv-open"
+/* What is said for a voice call: not in catalogue.json, whose content and
+ * controls are the intent head's trained classes (docs/speech.md). */
+static const char *const voice_call_say = "voice call";
 
 static void
 ok(struct daemon *d, struct bridge_client *c, json_int_t id, int has_id)
@@ -86,8 +102,16 @@ scan_briefing(struct conference *cf, const char *dir)
 	free(cf->docs);
 	cf->docs = NULL;
 	cf->ndocs = 0;
+	cf->dir_seen = 0;
 	if (dir == NULL || dir[0] == '\0')
 		return;
+	{
+		struct stat st;
+		if (stat(dir, &st) == 0) {
+			cf->dir_mtime = st.st_mtim;
+			cf->dir_seen = 1;
+		}
+	}
 	if ((dp = opendir(dir)) == NULL) {
 		log_info("briefing: %s: not a readable folder: the TV has no documents", dir);
 		return;
@@ -188,6 +212,167 @@ doc_by_title(const struct conference *cf, const char *said)
 	return found;
 }
 
+/* ---- the grammar-only phrases: what can be said for the TV and calls ---- */
+
+static char *
+xstrdup_n(const char *s, size_t n)
+{
+	char *p = xcalloc(n + 1, 1);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+struct said {
+	const char *id, *tag;
+	char        en[256], phrase[256];
+	int         document, skip;
+};
+
+/*
+ * The phrases the recognizer's grammar is to carry for this office: "voice
+ * call", and each briefing document's title as it is said
+ * (grammar_title_spoken).  A title that cannot be said is left out with one
+ * log line saying why: no word left, a word with no pronunciation, said
+ * like another document or like a catalogue screen.  NULL: none.
+ */
+static struct grammar_extra *
+build_voice(struct daemon *d)
+{
+	struct conference *cf = d->conf;
+	size_t n = cf->ndocs + 1, nw = 0, i;
+	struct said *c = xcalloc(n, sizeof *c);
+	const char **words = NULL;
+	unsigned char *known = NULL;
+	struct grammar_extra *x = NULL;
+	char err[512], probe[300];
+
+	c[0].id = VOICE_CALL;
+	snprintf(c[0].en, sizeof c[0].en, "%s", voice_call_say);
+	snprintf(c[0].phrase, sizeof c[0].phrase, "%s", voice_call_say);
+	if (d->cat != NULL && grammar_match(d->cat, voice_call_say) != NULL) {
+		log_info("voice: the catalogue says \"%s\" itself: its entry is taken", voice_call_say);
+		c[0].skip = 1;
+	}
+	for (i = 1; i < n; i++) {
+		const char *name = cf->docs[i - 1];
+		c[i].id = TV_OPEN;
+		c[i].tag = name;
+		c[i].document = 1;
+		doc_title(name, c[i].en, sizeof c[i].en);
+		if (grammar_title_spoken(c[i].en, c[i].phrase, sizeof c[i].phrase) < 0) {
+			log_info("briefing: %s cannot be opened by voice: its title \"%s\" has no word to say",
+			    name, c[i].en);
+			c[i].skip = 1;
+			continue;
+		}
+		snprintf(probe, sizeof probe, "open the %s", c[i].phrase);
+		if (d->cat != NULL && (grammar_match(d->cat, probe) != NULL ||
+		    grammar_match(d->cat, probe + strlen("open the ")) != NULL)) {
+			log_info("briefing: %s cannot be opened by voice: \"%s\" is said like a screen of the "
+			    "catalogue", name, probe);
+			c[i].skip = 1;
+			continue;
+		}
+		for (size_t k = 1; k < i; k++)
+			if (c[k].phrase[0] && strcmp(c[k].phrase, c[i].phrase) == 0) {
+				log_info("briefing: %s and %s are both said \"%s\": neither can be opened by voice",
+				    cf->docs[k - 1], name, c[i].phrase);
+				c[i].skip = c[k].skip = 1;
+			}
+	}
+	/* Every word, and which of them the dictionaries know. */
+	for (i = 0; i < n; i++)
+		for (const char *p = c[i].phrase; *p; p += strspn(p, " ")) {
+			size_t m = strcspn(p, " "), k;
+			for (k = 0; k < nw; k++)
+				if (strlen(words[k]) == m && strncmp(words[k], p, m) == 0)
+					break;
+			if (k == nw) {
+				words = xrealloc(words, (nw + 1) * sizeof *words);
+				words[nw++] = xstrdup_n(p, m);
+			}
+			p += m;
+		}
+	known = xcalloc(nw + 1, 1);
+	if (grammar_known_words(d->cat, d->cfg.cmudict, words, nw, known, err, sizeof err) < 0) {
+		log_warnx("voice: %s: no briefing title and no \"%s\" can be said", err, voice_call_say);
+		goto out;
+	}
+	x = grammar_extra_new();
+	for (i = 0; i < n; i++) {
+		char missing[256] = "";
+		if (c[i].skip)
+			continue;
+		for (const char *p = c[i].phrase; *p; p += strspn(p, " ")) {
+			size_t m = strcspn(p, " "), l = strlen(missing);
+			for (size_t k = 0; k < nw; k++)
+				if (!known[k] && strlen(words[k]) == m && strncmp(words[k], p, m) == 0)
+					snprintf(missing + l, sizeof missing - l, "%s\"%.*s\"", l ? ", " : "", (int)m, p);
+			p += m;
+		}
+		if (missing[0]) {
+			if (c[i].document)
+				log_info("briefing: %s cannot be opened by voice: no pronunciation for %s (the TV and "
+				    "the remotes still open it)", c[i].tag, missing);
+			else
+				log_info("voice: \"%s\" cannot be said: no pronunciation for %s", c[i].phrase, missing);
+			continue;
+		}
+		grammar_extra_add(x, c[i].id, c[i].en, c[i].tag, c[i].document, c[i].phrase);
+	}
+out:
+	for (i = 0; i < nw; i++)
+		free((char *)words[i]);
+	free(words);
+	free(known);
+	free(c);
+	return x;
+}
+
+/* Builds the phrases again and hands them to the room's recognizer when
+ * they changed (or always: force, at a reload). */
+static void
+update_voice(struct daemon *d, int force)
+{
+	struct conference *cf = d->conf;
+	struct grammar_extra *x = build_voice(d);
+
+	if (!force && grammar_extra_same(x, cf->voice)) {
+		grammar_extra_free(x);
+		return;
+	}
+	grammar_extra_free(cf->voice);
+	cf->voice = x;
+	if (d->listener != NULL)
+		listener_set_grammar(d->listener, grammar_extra_ref(x));
+}
+
+const struct grammar_extra *
+conference_grammar(struct daemon *d)
+{
+	return d->conf != NULL ? d->conf->voice : NULL;
+}
+
+void
+conference_tick(struct daemon *d)
+{
+	struct conference *cf = d->conf;
+	struct stat st;
+	int seen;
+
+	if (cf == NULL || d->cfg.briefing_dir == NULL || d->cfg.briefing_dir[0] == '\0')
+		return;
+	seen = stat(d->cfg.briefing_dir, &st) == 0;
+	if (seen == cf->dir_seen && (!seen || (st.st_mtim.tv_sec == cf->dir_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == cf->dir_mtime.tv_nsec)))
+		return;
+	log_info("briefing: %s changed", d->cfg.briefing_dir);
+	scan_briefing(cf, d->cfg.briefing_dir);
+	update_voice(d, 0);
+	clients_hello_all(d);
+}
+
 /* ---- start-up, reload ---- */
 
 int
@@ -206,6 +391,7 @@ conference_open(struct daemon *d, char *err, size_t errlen)
 		    cf->office->path);
 	scan_briefing(cf, d->cfg.briefing_dir);
 	d->conf = cf;
+	update_voice(d, 0);
 	return 0;
 }
 
@@ -228,6 +414,9 @@ conference_reload(struct daemon *d)
 			cf->selected[0] = '\0';
 	}
 	scan_briefing(cf, d->cfg.briefing_dir);
+	/* The listener rebuilds for a new catalogue anyway: it gets the
+	 * phrases with it, checked against that catalogue. */
+	update_voice(d, 0);
 }
 
 void
@@ -241,6 +430,7 @@ conference_close(struct daemon *d)
 	for (size_t i = 0; i < cf->ndocs; i++)
 		free(cf->docs[i]);
 	free(cf->docs);
+	grammar_extra_free(cf->voice);
 	free(cf);
 	d->conf = NULL;
 }
@@ -351,13 +541,20 @@ conference_hello(struct daemon *d, json_t *hello, int trusted)
 
 /* An event of TYPE for trusted clients only. */
 static json_t *
-event(struct daemon *d, const char *type, const char *state, const char *source)
+event_at(struct daemon *d, const char *type, const char *state, const char *source, double t)
 {
-	json_t *ev = state_event(&d->state, type, daemon_now(d));
+	json_t *ev = state_event(&d->state, type, t);
 
 	json_object_set_new(ev, "state", json_string(state));
 	json_object_set_new(ev, "source", json_string(source));
 	return ev;
+}
+
+/* ... now (a tap, a remote's message); voice gives its stream time. */
+static json_t *
+event(struct daemon *d, const char *type, const char *state, const char *source)
+{
+	return event_at(d, type, state, source, daemon_now(d));
 }
 
 static void
@@ -545,6 +742,21 @@ conference_on_call(struct daemon *d, struct bridge_client *c, const json_t *msg,
 
 /* ---- tv: open a briefing document, turn its pages, start the meeting ---- */
 
+/* The TV shows NAME of the briefing folder from its first page. */
+static void
+open_document(struct conference *cf, struct daemon *d, const char *name, const char *source, double t)
+{
+	json_t *ev;
+
+	snprintf(cf->doc, sizeof cf->doc, "%s", name);
+	cf->page = 1;
+	ev = event_at(d, "tv", "document", source, t);
+	json_object_set_new(ev, "document", doc_entry(cf->doc));
+	json_object_set_new(ev, "page", json_integer(cf->page));
+	log_info("tv: %s opened by %s", cf->doc, source);
+	emit(d, ev);
+}
+
 void
 conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t id,
                  int has_id)
@@ -595,13 +807,7 @@ conference_on_tv(struct daemon *d, struct bridge_client *c, const json_t *msg, j
 			clients_reply_error(d, c, PROTO_E_UNKNOWN_CONTENT, text, id, has_id);
 			return;
 		}
-		snprintf(cf->doc, sizeof cf->doc, "%s", doc != NULL ? doc : cf->docs[k]);
-		cf->page = 1;
-		ev = event(d, "tv", "document", source);
-		json_object_set_new(ev, "document", doc_entry(cf->doc));
-		json_object_set_new(ev, "page", json_integer(cf->page));
-		log_info("tv: %s opened by %s", cf->doc, source);
-		emit(d, ev);
+		open_document(cf, d, doc != NULL ? doc : cf->docs[k], source, daemon_now(d));
 		ok(d, c, id, has_id);
 		return;
 	}
@@ -640,6 +846,70 @@ conference_before_voice(struct daemon *d)
 		snprintf(d->conf->voice_from, sizeof d->conf->voice_from, "%s", d->state.screen);
 }
 
+/*
+ * A grammar-only phrase was heard (models/grammar.h): a briefing title
+ * ("open the budget report") opens that document on the TV, as a remote's
+ * title message does; "voice call" calls the department that answers for
+ * the screen shown, as "video call" does by video (private mode only, as a
+ * call is private).  The state machine ignored the id: it is no catalogue
+ * entry.
+ */
+static void
+grammar_only_voice(struct daemon *d, const struct input *in, struct feedback_say *say)
+{
+	struct conference *cf = d->conf;
+	const struct catalogue_entry *e;
+	const struct office_department *dp;
+	json_t *ev;
+
+	if (strcmp(in->speech.id, TV_OPEN) == 0) {
+		/* The words against the titles of now: the folder may have
+		 * changed since the recognizer was built. */
+		e = grammar_match_x(d->cat, cf->voice, in->speech.text);
+		if (e == NULL || e->detail == NULL || strcmp(e->id, TV_OPEN) != 0 ||
+		    !conference_briefing_has(d, e->detail)) {
+			log_info("tv: \"%s\" names no document of the briefing folder now", in->speech.text);
+			say->text = "That document is no longer in the briefing folder";
+			return;
+		}
+		open_document(cf, d, e->detail, "voice", in->t);
+		snprintf(cf->say, sizeof cf->say, "Opening %s", e->en);
+		say->text = cf->say;
+		return;
+	}
+	/* VOICE_CALL */
+	if (!d->state.private_mode) {
+		log_info("conference: voice call refused: not in private mode");
+		say->text = "Only in private mode";
+		return;
+	}
+	if ((dp = office_department_for(cf->office, d->state.screen)) == NULL) {
+		log_info("conference: voice call: no department answers for %s", d->state.screen);
+		say->text = "No department answers for this screen";
+		return;
+	}
+	if (dp->voice == NULL) {
+		log_info("conference: voice call: department %s has no voice URI", dp->id);
+		snprintf(cf->say, sizeof cf->say, "%s has no voice number", dp->en);
+		say->text = cf->say;
+		return;
+	}
+	end_active(cf, d, "voice");
+	cf->active = ACT_CALL;
+	snprintf(cf->dept, sizeof cf->dept, "%s", dp->id);
+	snprintf(cf->kind, sizeof cf->kind, "voice");
+	snprintf(cf->context, sizeof cf->context, "%s", d->state.screen);
+	ev = event_at(d, "call", "started", "voice", in->t);
+	json_object_set_new(ev, "kind", json_string("voice"));
+	json_object_set_new(ev, "department", dept_json(dp));
+	json_object_set_new(ev, "uri", json_string(dp->voice));
+	json_object_set_new(ev, "context", json_string(cf->context));
+	log_info("conference: voice call to %s (from %s) by voice", dp->id, cf->context);
+	emit(d, ev);
+	snprintf(cf->say, sizeof cf->say, "Calling %s", dp->en);
+	say->text = cf->say;
+}
+
 void
 conference_after_voice(struct daemon *d, const struct input *in, struct feedback_say *say)
 {
@@ -647,6 +917,11 @@ conference_after_voice(struct daemon *d, const struct input *in, struct feedback
 	const struct office_department *dp;
 	json_t *ev;
 
+	if (cf != NULL && in->kind == IN_COMMAND && catalogue_find(d->cat, in->speech.id) == NULL &&
+	    (strcmp(in->speech.id, TV_OPEN) == 0 || strcmp(in->speech.id, VOICE_CALL) == 0)) {
+		grammar_only_voice(d, in, say);
+		return;
+	}
 	/* "video call" is a phrase of the catalogue's video-conference entry;
 	 * the navigation to it happened (private mode) from a screen whose
 	 * department has a video URI. */
@@ -659,7 +934,7 @@ conference_after_voice(struct daemon *d, const struct input *in, struct feedback
 	snprintf(cf->dept, sizeof cf->dept, "%s", dp->id);
 	snprintf(cf->kind, sizeof cf->kind, "video");
 	snprintf(cf->context, sizeof cf->context, "%s", cf->voice_from);
-	ev = event(d, "call", "started", "voice");
+	ev = event_at(d, "call", "started", "voice", in->t);
 	json_object_set_new(ev, "kind", json_string("video"));
 	json_object_set_new(ev, "department", dept_json(dp));
 	json_object_set_new(ev, "uri", json_string(dp->video));

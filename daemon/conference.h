@@ -27,6 +27,17 @@ int  conference_open(struct daemon *d, char *err, size_t errlen);
 /* SIGHUP: both again; a bad office file keeps the running one (logged). */
 void conference_reload(struct daemon *d);
 void conference_close(struct daemon *d);
+/*
+ * The grammar-only phrases for the room's recognizer (models/grammar.h):
+ * "voice call" and the briefing folder's titles that can be said, built at
+ * conference_open and again at a reload or a changed folder (then handed to
+ * the listener).  NULL: none.  The caller takes a reference if it keeps it.
+ */
+struct grammar_extra;
+const struct grammar_extra *conference_grammar(struct daemon *d);
+/* Housekeeping (every second): a briefing folder that changed is listed
+ * again, its titles go to the recognizer and the hellos to the clients. */
+void conference_tick(struct daemon *d);
 /* Adds what a trusted client may see to its hello: "office" (rooms and
  * departments without their URIs), "briefing" (the TV's documents) and
  * "conference" (what runs now, with its URI). */

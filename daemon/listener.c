@@ -3,6 +3,7 @@
 #include "base/worker.h"
 #include "base/log.h"
 #include "models/embed.h"
+#include "models/grammar.h"
 #include "models/speech_slot.h"
 #include "devices/record.h"
 #include "base/queue.h"
@@ -37,6 +38,8 @@ struct listener {
 	int16_t         *echo;       /* feedback audio still to mix in */
 	size_t           echo_n, echo_at;
 	const struct catalogue *next_cat;
+	const struct grammar_extra *next_extra;
+	int              extra_pending; /* next_extra waits (NULL: none) */
 	int              audible;    /* the feedback goes to a loudspeaker */
 	atomic_int       level_cb;   /* the last chunk's RMS, centibels below full scale */
 	atomic_int       have_level;
@@ -176,6 +179,8 @@ static void
 maybe_reload(struct listener *l)
 {
 	const struct catalogue *next;
+	const struct grammar_extra *extra;
+	int extra_changed;
 	char err[1024];
 
 	/* Never in the middle of a command: it would be lost. */
@@ -184,14 +189,19 @@ maybe_reload(struct listener *l)
 	pthread_mutex_lock(&l->lock);
 	next = l->next_cat;
 	l->next_cat = NULL;
+	extra = l->next_extra;
+	extra_changed = l->extra_pending;
+	l->next_extra = NULL;
+	l->extra_pending = 0;
 	pthread_mutex_unlock(&l->lock);
-	if (next == NULL)
+	if (next == NULL && !extra_changed)
 		return;
-	if (speech_slot_swap(&l->rec, next, err, sizeof err) < 0) {
+	if (speech_slot_rebuild(&l->rec, next, extra_changed, extra, err, sizeof err) < 0) {
 		log_warnx("reload: keeping the old grammar: %s", err);
 		return;
 	}
-	log_info("recognizer reloaded with %zu entries", next->nentries);
+	log_info("recognizer reloaded with %zu entries and %zu grammar-only phrases", l->rec.cat->nentries,
+	    l->rec.cfg.extra != NULL ? l->rec.cfg.extra->n : 0);
 }
 
 /*
@@ -353,6 +363,7 @@ listener_free(struct listener *l)
 	mic_sup_close(l->mic);
 	speech_slot_free(&l->rec);
 	catalogue_free(l->next_cat);
+	grammar_extra_free(l->next_extra);
 	free(l->echo);
 	free(l->source);
 	pthread_mutex_destroy(&l->lock);
@@ -370,4 +381,17 @@ listener_set_catalogue(struct listener *l, const struct catalogue *cat)
 	l->next_cat = cat;
 	pthread_mutex_unlock(&l->lock);
 	catalogue_free(old);                /* replaced before it was taken */
+}
+
+void
+listener_set_grammar(struct listener *l, const struct grammar_extra *extra)
+{
+	const struct grammar_extra *old;
+
+	pthread_mutex_lock(&l->lock);
+	old = l->next_extra;
+	l->next_extra = extra;
+	l->extra_pending = 1;
+	pthread_mutex_unlock(&l->lock);
+	grammar_extra_free(old);            /* replaced before it was taken */
 }

@@ -44,6 +44,11 @@ void listener_free(struct listener *l);
 /* Service thread: use this catalogue from the next chunk on (reload); it
  * comes with a reference of its own that the listener drops, as above. */
 void listener_set_catalogue(struct listener *l, const struct catalogue *cat);
+/* Service thread: these grammar-only phrases (models/grammar.h; NULL for
+ * none) from the next utterance boundary on, with the catalogue if one is
+ * waiting too; extra comes with a reference the listener takes. */
+struct grammar_extra;
+void listener_set_grammar(struct listener *l, const struct grammar_extra *extra);
 /* Feedback thread: the audio answering `ticket` (16 kHz mono, may be
  * NULL/0; takes ownership of pcm), and whether it is played on a
  * loudspeaker (then the listener must not take it for the user). */

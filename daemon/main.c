@@ -37,6 +37,7 @@
 #include "daemon/tokens.h"
 #include "daemon/vision.h"
 #include "daemon/shelf.h"
+#include "daemon/statedir.h"
 #include "devices/events_file.h"
 #include "devices/pointer.h"
 #include "devices/record.h"
@@ -133,11 +134,13 @@ static void release_held(struct daemon *d);
 
 /* Housekeeping, once a second: a token revoked from the command line takes
  * effect on the running daemon; old catalogues the threads let go of are
- * freed. */
+ * freed; a changed briefing folder is listed again. */
 static void
 cron(void *ud)
 {
 	clients_check_tokens(ud);
+	admin_tick(ud);		/* a demo pause that ran out: the walls' badge */
+	conference_tick(ud);
 	release_held(ud);
 	service_tick(bridge_clients(((struct daemon *)ud)->bridge));	/* WATCHDOG=1 */
 	clients_mqtt_state(ud);
@@ -149,9 +152,9 @@ static int
 dump_grammar(struct daemon *d, const char *dir)
 {
 	struct { const char *name; char *text; } g[3] = {
-		{ "command.jsgf", grammar_command_jsgf(d->cat) },
+		{ "command.jsgf", grammar_command_jsgf_x(d->cat, conference_grammar(d)) },
 		{ "wake.jsgf", grammar_wake_jsgf(d->cat) },
-		{ "garbage.jsgf", grammar_garbage_jsgf(d->cat) },
+		{ "garbage.jsgf", grammar_garbage_jsgf_x(d->cat, conference_grammar(d)) },
 	};
 	char path[4096], err[4096];
 	FILE *f;
@@ -171,7 +174,7 @@ dump_grammar(struct daemon *d, const char *dir)
 	}
 	snprintf(path, sizeof path, "%s/words.dict", dir);
 	if (rc == 0 && (f = fopen(path, "w")) != NULL) {
-		if (grammar_write_dict(d->cat, d->cfg.cmudict, f, err, sizeof err) < 0) {
+		if (grammar_write_dict_x(d->cat, conference_grammar(d), d->cfg.cmudict, f, err, sizeof err) < 0) {
 			fputs(err, stderr);
 			rc = 1;
 		}
@@ -343,6 +346,7 @@ daemon_reload(struct daemon *d)
 	d->cfg = c;
 	clients_scan_documents(d);
 	conference_reload(d);
+	admin_reload(d);
 	clients_check_tokens(d);
 	clients_hello_all(d);
 	log_info("reloaded: %zu content screens, %zu controls", cat->ncontent, cat->nentries - cat->ncontent);
@@ -805,7 +809,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	struct listener_config lc;
 	struct feedback_config fc;
 	pthread_t sigthread;
-	int sigthread_started = 0;
+	int sigthread_started = 0, lockfd = -1;
 
 	d->exit_code = 0;
 	if (load_catalogue(d->cfg.catalogue, &d->cat) < 0) {
@@ -831,6 +835,13 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	}
 	if (daemon_ensure_state_dir(d->cfg.state_dir) < 0)
 		log_warn("state directory %s", d->cfg.state_dir);
+	/* One daemon per state directory: a second one would take over, then
+	 * remove, the first one's admin.cookie and url (statedir.h). */
+	if ((lockfd = statedir_lock(d->cfg.state_dir, err, sizeof err)) < 0) {
+		log_errx("%s", err);
+		d->exit_code = 1;
+		goto out;
+	}
 	if ((d->tokens = tokens_open(d->cfg.state_dir, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
 		d->exit_code = 1;
@@ -886,9 +897,13 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	lc.rec = d->rec;
 	config_speech(&d->cfg, &lc.speech);
 	if (source != NULL) {
+		/* The room's grammar carries the briefing titles and "voice
+		 * call" (conference.h); the remotes' recognizer does not. */
+		lc.speech.extra = conference_grammar(d);
 		/* Its reference; still ours if it fails. */
 		d->listener = listener_new(&lc, catalogue_ref(d->cat), d->queue, wake_service, d, err,
 		    sizeof err);
+		lc.speech.extra = NULL;
 		free(source);
 		if (d->listener == NULL) {
 			catalogue_free(d->cat);
@@ -1017,6 +1032,7 @@ out:
 		log_warnx("--record: %s", err);
 	pairing_free(d->pairing);
 	admin_cookie_remove(d);
+	statedir_unlock(lockfd);	/* after the files it guards are gone */
 	admin_free(d->admin);
 	d->admin = NULL;
 	conference_close(d);

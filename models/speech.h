@@ -51,6 +51,8 @@ typedef void (*speech_cb)(void *ud, const struct speech_result *r);
 
 enum speech_engine { SPEECH_ENGINE_EMBEDDING, SPEECH_ENGINE_POCKETSPHINX };
 
+struct grammar_extra;
+
 struct speech_config {
 	enum speech_engine engine;
 	/* embedding engine */
@@ -68,6 +70,10 @@ struct speech_config {
 	int    cmd_timeout_ms;    /* no speech this long after wake: timeout */
 	int    cmd_max_ms;        /* a command longer than this is cut */
 	const char *decoder_args; /* extra PocketSphinx arguments ("-lw 8 ...") */
+	/* Grammar-only phrases (models/grammar.h: briefing titles, "voice
+	 * call"), or NULL: the grammar hears them, no head does.  Their
+	 * results' entry is one of them (not in the catalogue). */
+	const struct grammar_extra *extra;
 };
 
 void speech_default_config(struct speech_config *cfg);

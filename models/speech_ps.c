@@ -269,7 +269,7 @@ finish_command(struct speech_ps *s, const char *why)
 	} else {
 		snprintf(s->text, sizeof s->text, "%s", hyp);
 		r.text = s->text;
-		r.entry = grammar_match(s->cat, s->text);
+		r.entry = grammar_match_x(s->cat, s->cfg.extra, s->text);
 		if (r.entry == NULL) {
 			r.reason = "no-command";
 		} else {
@@ -553,7 +553,7 @@ speech_ps_new(const struct speech_config *cfg, const struct catalogue *c,
 		snprintf(err, errlen, "cannot create a temporary dictionary in /tmp");
 		goto fail;
 	}
-	if (grammar_write_dict(c, cfg->cmudict, f, err, errlen) < 0) {
+	if (grammar_write_dict_x(c, cfg->extra, cfg->cmudict, f, err, errlen) < 0) {
 		fclose(f);
 		unlink(dictpath);
 		goto fail;
@@ -591,9 +591,9 @@ speech_ps_new(const struct speech_config *cfg, const struct catalogue *c,
 		snprintf(err, errlen, "%s: PocketSphinx could not load the acoustic model", cfg->hmm);
 		goto fail;
 	}
-	jsgf = grammar_command_jsgf(c);
+	jsgf = grammar_command_jsgf_x(c, cfg->extra);
 	wjsgf = grammar_wake_jsgf(c);
-	gjsgf = grammar_garbage_jsgf(c);
+	gjsgf = grammar_garbage_jsgf_x(c, cfg->extra);
 	if (ps_set_keyphrase(s->ps, "wake", c->wake) < 0 ||
 	    set_jsgf(s, "wakev", wjsgf) < 0 ||
 	    set_jsgf(s, "command", jsgf) < 0 ||

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/catalogue.h"
+#include "models/grammar.h"
 
 static void
 free_own(struct speech_slot *s)
@@ -35,10 +36,13 @@ speech_slot_init(struct speech_slot *s, const struct speech_config *cfg,
 	s->cfg.embed_models = s->own[2];
 	s->cfg.heads = s->own[3];
 	s->cfg.decoder_args = s->own[4];
+	s->cfg.extra = grammar_extra_ref(cfg->extra);
 	s->cb = cb;
 	s->ud = ud;
 	if ((s->speech = speech_new(&s->cfg, cat, cb, ud, err, errlen)) == NULL) {
 		free_own(s);
+		grammar_extra_free(s->cfg.extra);
+		s->cfg.extra = NULL;
 		return -1;
 	}
 	s->cat = cat;
@@ -48,18 +52,37 @@ speech_slot_init(struct speech_slot *s, const struct speech_config *cfg,
 int
 speech_slot_swap(struct speech_slot *s, const struct catalogue *next, char *err, size_t errlen)
 {
-	struct speech *sp = speech_new(&s->cfg, next, s->cb, s->ud, err, errlen);
+	return speech_slot_rebuild(s, next, 0, NULL, err, errlen);
+}
 
-	if (sp == NULL) {
+int
+speech_slot_rebuild(struct speech_slot *s, const struct catalogue *next, int extra_changed,
+                    const struct grammar_extra *extra, char *err, size_t errlen)
+{
+	struct speech_config cfg = s->cfg;
+	const struct catalogue *cat = next != NULL ? next : s->cat;
+	struct speech *sp;
+
+	if (extra_changed)
+		cfg.extra = extra;
+	if ((sp = speech_new(&cfg, cat, s->cb, s->ud, err, errlen)) == NULL) {
 		catalogue_free(next);           /* our reference to it */
+		if (extra_changed)
+			grammar_extra_free(extra);
 		return -1;
 	}
 	/* Stream time goes on across the swap. */
 	speech_continue(sp, s->speech);
 	speech_free(s->speech);
 	s->speech = sp;
-	catalogue_free(s->cat);             /* switched away from it */
-	s->cat = next;
+	if (next != NULL) {
+		catalogue_free(s->cat);     /* switched away from it */
+		s->cat = next;
+	}
+	if (extra_changed) {
+		grammar_extra_free(s->cfg.extra);
+		s->cfg.extra = extra;
+	}
 	return 0;
 }
 
@@ -70,5 +93,7 @@ speech_slot_free(struct speech_slot *s)
 	s->speech = NULL;
 	catalogue_free(s->cat);
 	s->cat = NULL;
+	grammar_extra_free(s->cfg.extra);
+	s->cfg.extra = NULL;
 	free_own(s);
 }

@@ -18,10 +18,12 @@ struct speech_slot {
 	speech_cb               cb;
 	void                   *ud;
 	char                   *own[5];  /* the copied strings, freed by the slot */
+	/* cfg.extra (the grammar-only phrases): the slot holds a reference */
 };
 
-/* Copies cfg and makes the first recognizer for cat, taking the caller's
- * reference to cat on success only.  0, or -1 with err (nothing to free). */
+/* Copies cfg (taking a reference of its own to cfg->extra) and makes the
+ * first recognizer for cat, taking the caller's reference to cat on
+ * success only.  0, or -1 with err (nothing to free). */
 int  speech_slot_init(struct speech_slot *s, const struct speech_config *cfg,
                       const struct catalogue *cat, speech_cb cb, void *ud, char *err, size_t errlen);
 /*
@@ -31,6 +33,14 @@ int  speech_slot_init(struct speech_slot *s, const struct speech_config *cfg,
  * says why.  Call between utterances only (speech_busy is 0).
  */
 int  speech_slot_swap(struct speech_slot *s, const struct catalogue *next, char *err, size_t errlen);
+/*
+ * The same, for a new catalogue and/or new grammar-only phrases: next NULL
+ * keeps the catalogue, extra_changed 0 keeps the phrases; extra (NULL for
+ * none) comes with the caller's reference, which is taken on success and
+ * on failure alike.
+ */
+int  speech_slot_rebuild(struct speech_slot *s, const struct catalogue *next, int extra_changed,
+                         const struct grammar_extra *extra, char *err, size_t errlen);
 void speech_slot_free(struct speech_slot *s);
 
 #endif
