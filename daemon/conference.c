@@ -319,7 +319,9 @@ build_voice(struct daemon *d)
 				log_info("voice: \"%s\" cannot be said: no pronunciation for %s", c[i].phrase, missing);
 			continue;
 		}
-		grammar_extra_add(x, c[i].id, c[i].en, c[i].tag, c[i].document, c[i].phrase);
+		if (grammar_extra_add(x, c[i].id, c[i].en, c[i].tag, c[i].document, c[i].phrase) < 0)
+			log_info("briefing: %s cannot be opened by voice: \"%s\" is not plain words", c[i].tag,
+			    c[i].phrase);
 	}
 out:
 	for (i = 0; i < nw; i++)
