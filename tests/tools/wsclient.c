@@ -308,6 +308,8 @@ on_timeout(lws_sorted_usec_list_t *sul)
 		fprintf(stderr, "wsclient: timeout after %d s (%ld messages "
 		    "received)\n", g.timeout, g.received);
 	finish(EXIT_TIMEOUT);
+	/* lws_service would otherwise wait for its next event (up to 30 s) */
+	lws_cancel_service(g.ctx);
 }
 
 /* F's bytes as binary messages of 3200 bytes. */
