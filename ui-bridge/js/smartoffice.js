@@ -130,7 +130,12 @@ export class SmartOffice {
 	 * state: "lost"|"back"|"end", reason?}, preview {camera: "room",
 	 * format: "jpeg", w, h, step: "look"|"blink", hint, data (base64)}
 	 * while a face verification runs, and
-	 * mic {mic: "room", state: "lost"|"back", reason? (lost), gone_s? (back)}.
+	 * mic {mic: "room", state: "lost"|"back", reason? (lost), gone_s? (back)},
+	 * and enroll {state: "started"|"pose" (pose, say: the words to show,
+	 * got, need), "progress" (pose, got, need), "skipped" (pose, reason),
+	 * "done" (images, descriptor, unlocks: the name is private_face), or
+	 * "failed" (reason: "cancelled", ...); name} while a guided face
+	 * enrollment (enroll()) runs.
 	 * @param {string} type @param {(m: Message) => void} fn
 	 */
 	on(type, fn) {
@@ -364,6 +369,16 @@ export class SmartOffice {
 	/** Asks for the room camera's next frame: it comes as `admin-snapshot`
 	 * {camera, w, h, t, jpeg (base64)}. */
 	snapshot() { return this.request({ type: "snapshot" }); }
+	/** Starts a guided face enrollment of name (1-63 characters of A-Z a-z
+	 * 0-9 _ . -) from the room camera; resolves with `ok` {name}, rejects
+	 * with `bad-request` when no room camera runs, an enrollment or a
+	 * private-mode verification is running, or the name is bad.  Its steps
+	 * come to trusted clients as `enroll` events until "done" or "failed". */
+	enroll(name) { return this.request({ type: "enroll", name: String(name) }); }
+	/** Cancels the running enrollment (its `enroll` event: "failed",
+	 * reason "cancelled"; nothing is written); resolves with `ok` {name},
+	 * rejects with `bad-request` when none runs. */
+	enrollCancel() { return this.request({ type: "enroll-cancel" }); }
 
 	/** Forgets the stored token (the next connection is public). */
 	forget() {
