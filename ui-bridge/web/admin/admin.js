@@ -312,6 +312,8 @@ function enrollStep(ev) {
 		p.need = ev.need ?? p.need;
 		if (ev.say)
 			$("enroll-say").textContent = ev.say;
+		else if (!$("enroll-say").textContent)	// admin-status has no words
+			$("enroll-say").textContent = POSES[ev.pose] ?? ev.pose;
 	} else if (st === "progress") {
 		const p = poseOf(ev.pose);
 		p.got = ev.got;
