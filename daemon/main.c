@@ -837,11 +837,13 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		log_warn("state directory %s", d->cfg.state_dir);
 	/* One daemon per state directory: a second one would take over, then
 	 * remove, the first one's admin.cookie and url (statedir.h). */
-	if ((lockfd = statedir_lock(d->cfg.state_dir, err, sizeof err)) < 0) {
+	if ((lockfd = statedir_lock(d->cfg.state_dir, err, sizeof err)) == -1) {
 		log_errx("%s", err);
 		d->exit_code = 1;
 		goto out;
 	}
+	if (lockfd < 0)		/* a read-only state directory: run, unguarded */
+		log_warnx("%s (another daemon on this state directory would not be noticed)", err);
 	if ((d->tokens = tokens_open(d->cfg.state_dir, err, sizeof err)) == NULL) {
 		log_errx("%s", err);
 		d->exit_code = 1;

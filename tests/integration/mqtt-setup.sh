@@ -90,10 +90,11 @@ wait_for "$T/late.err" 'mqtt: (re)?connected to 127.0.0.1' 40 && pass connects-l
 s=$(mosquitto_sub -h 127.0.0.1 -p "${MQTT_PORT[a]}" -t smartoffice/mayor/public/state -C 1 -W 3)
 expect_eq state-after-late-connect "$(jget "$s" type)/$(jget "$s" screen)" hello/main "retained public hello"
 
-# ---- wrong credentials: logged, the daemon goes on
+# ---- wrong credentials: logged, the daemon goes on (its own state
+# directory: "late" still runs, and one daemon runs per directory)
 echo wrong >"$T/wrong-pw"
 chmod 600 "$T/wrong-pw"
-start_daemon wrongpw -o audio=none -o speak=no -o "mqtt_url=mqtt://127.0.0.1:${MQTT_PORT[a]}" \
+start_daemon wrongpw --state-dir "$T/state-wrongpw" -o audio=none -o speak=no -o "mqtt_url=mqtt://127.0.0.1:${MQTT_PORT[a]}" \
 	-o mqtt_user=smartoffice-songpa -o "mqtt_password_file=$T/wrong-pw" -o site=songpa ||
 	{ fail start-wrongpw "$START_ERROR"; exit 1; }
 WPID=$DPID
