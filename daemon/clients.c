@@ -533,6 +533,7 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	enum token_role trole;
 	double now = clock_mono(), wait = 0;
 	int locked = 0;
+	struct clients_tokens_before *before;
 
 	if (bad) {
 		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, "pair: code must be a string", id, has_id);
@@ -567,7 +568,9 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 		role = "remote";
 	if (tokens_role_parse(role, &trole) < 0)
 		trole = TOKEN_REMOTE;
+	before = clients_tokens_before(d);
 	if (tokens_add(d->tokens, trole, pairing_name(d->pairing), token, tid, err, sizeof err) < 0) {
+		free(before);
 		log_warnx("pairing: %s", err);
 		show_code(d, NULL, NULL);
 		clients_reply_error(d, c, PROTO_E_INTERNAL, "cannot store the token", id, has_id);
@@ -580,6 +583,10 @@ on_pair(struct daemon *d, struct bridge_client *c, const json_t *msg, json_int_t
 	    "token_id", tid, "role", role), id, has_id);
 	send_hello(d, c, 0, 0);
 	show_code(d, NULL, NULL);
+	/* tokens_add read the file again under its lock: what the command
+	 * line revoked or renamed meanwhile reaches the live clients now (the
+	 * file's signature is this write's: no reload would notice). */
+	clients_tokens_after(d, before);
 }
 
 /*
@@ -625,6 +632,56 @@ clients_recheck_tokens(struct daemon *d)
 	bridge_foreach(d->bridge, recheck_each, d);
 }
 
+/* The tokens as they were, to tell which were renamed. */
+struct clients_tokens_before {
+	size_t             n;
+	struct token_info  v[];
+};
+
+struct clients_tokens_before *
+clients_tokens_before(struct daemon *d)
+{
+	size_t n = tokens_count(d->tokens);
+	struct clients_tokens_before *b = xmalloc(sizeof *b + n * sizeof b->v[0]);
+
+	b->n = n;
+	for (size_t i = 0; i < n; i++)
+		b->v[i] = *tokens_at(d->tokens, i);
+	return b;
+}
+
+struct renamed {
+	struct daemon           *d;
+	const struct token_info *ti;
+};
+
+static void
+rename_each(void *ud, struct bridge_client *c)
+{
+	struct renamed *rn = ud;
+
+	if (!bridge_client_trusted(c) || strcmp(bridge_client_token_id(c), rn->ti->id) != 0)
+		return;
+	log_info("client %llu: token %s renamed: \"%s\" now", (unsigned long long)bridge_client_id(c),
+	    rn->ti->id, rn->ti->name);
+	bridge_client_set_name(c, rn->ti->name);
+}
+
+void
+clients_tokens_after(struct daemon *d, struct clients_tokens_before *b)
+{
+	bridge_foreach(d->bridge, recheck_each, d);
+	for (size_t i = 0; b != NULL && i < tokens_count(d->tokens); i++) {
+		const struct token_info *ti = tokens_at(d->tokens, i);
+		for (size_t k = 0; k < b->n; k++)
+			if (!strcmp(b->v[k].id, ti->id) && strcmp(b->v[k].name, ti->name) != 0) {
+				struct renamed rn = { d, ti };
+				bridge_foreach(d->bridge, rename_each, &rn);
+			}
+	}
+	free(b);
+}
+
 /*
  * A tokens file that cannot be read (being rewritten by hand, restored,
  * its mode changed) revokes nothing: the tokens read before stay valid and
@@ -635,6 +692,7 @@ clients_check_tokens(struct daemon *d)
 {
 	char err[1024];
 	size_t n;
+	struct clients_tokens_before *b = clients_tokens_before(d);
 	int r = tokens_reload_if_changed(d->tokens, err, sizeof err);
 
 	n = tokens_count(d->tokens);
@@ -642,15 +700,18 @@ clients_check_tokens(struct daemon *d)
 		log_warnx("tokens: unreadable: %s (the %zu token%s read before stay valid until it is fixed)",
 		    err, n, n == 1 ? "" : "s");
 		d->tokens_unreadable = 1;
+		free(b);
 		return;
 	}
-	if (r == 0)
+	if (r == 0) {
+		free(b);
 		return;
+	}
 	if (d->tokens_unreadable) {
 		log_info("tokens: %s readable again: %zu token%s", tokens_path(d->tokens), n, n == 1 ? "" : "s");
 		d->tokens_unreadable = 0;
 	}
-	bridge_foreach(d->bridge, recheck_each, d);
+	clients_tokens_after(d, b);	/* revoked, back, renamed (tokens rename) */
 }
 
 int
@@ -743,7 +804,10 @@ clients_voice_result(struct daemon *d, struct input *in)
 	/* Its events on the daemon's clock, as a tap's: the recognizer's own
 	 * time counts from the start of this remote's stream. */
 	in->t = daemon_now(d);
+	/* The audit names the remote (its name and token), as for its taps. */
+	admin_actor_client(d, c);
 	state_handle(&d->state, in, daemon_emit, d, &say);
+	admin_actor_clear(d);
 	say.cue = 0;
 	speak(d, &say);
 }

@@ -42,6 +42,14 @@ void  clients_check_tokens(struct daemon *d);
 /* This daemon changed the tokens itself (the admin page's revoke): every
  * client's view is checked against the set now. */
 void clients_recheck_tokens(struct daemon *d);
+/* Around a change this daemon makes to the tokens (pair, rename, revoke:
+ * each re-reads the file under its lock, taking in what the command line
+ * changed meanwhile): before it, what the tokens are; after it, every
+ * client's view is checked against the set now, and the connections of a
+ * renamed token take its new name.  _after frees what _before returned. */
+struct clients_tokens_before;
+struct clients_tokens_before *clients_tokens_before(struct daemon *d);
+void clients_tokens_after(struct daemon *d, struct clients_tokens_before *b);
 /* A remote voice result (in->client != 0): reply, then route it. */
 void  clients_voice_result(struct daemon *d, struct input *in);
 /* Lists documents_dir/public and /private (start-up, reload). */
