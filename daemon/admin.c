@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -32,7 +33,8 @@
 #define COOKIE_HEX   64
 #define SEEN_MAX     256     /* tokens whose last sighting is kept */
 #define WANT_MAX     16      /* clients waiting for a snapshot */
-#define ACTOR_MAX    128
+#define ACTOR_MAX    160
+#define READERS_MAX  32      /* displays with a document open that are counted */
 #define DEMO_HINT    "the admin page, smartofficed admin demo off, or demo = no in the configuration"
 
 struct audit_line {
@@ -50,7 +52,7 @@ struct utterance {
 	char   source[16];
 	char   result[12];       /* "command" | "rejected" */
 	char   id[64];           /* the entry, or the rejection's reason */
-	char   text[160];
+	char   text[256];        /* at least ADMIN_TEXT_MAX: a typed command is kept whole */
 	double confidence;       /* -1: none */
 };
 
@@ -81,11 +83,20 @@ struct admin {
 	int               demo_source;                 /* the room audio is the demo session */
 	int               demo_on;                     /* -1: as configured */
 	double            human_at;                    /* clock_mono of the last use (0: none) */
-	uint64_t          readers[32];                 /* clients with a document open */
+	uint64_t          readers[READERS_MAX];        /* clients with a document open */
 	size_t            nreaders;
+	int               readers_full_logged;         /* the cap's line was written */
 	int               demo_logged;                 /* 0 playing, 1 paused, 2 off: last logged */
 	int               enrolling;                   /* a guided enrollment runs (vision_enroll) */
 	char              enroll_name[FACE_NAME_MAX];
+	char              enroll_pose[16];             /* its last step's pose, got, need */
+	int               enroll_got, enroll_need;
+	/* heads.json as last read, for admin-status: read again only when its
+	 * path, size, mtime or inode change, or after a SIGHUP. */
+	char             *heads_path;
+	struct stat       heads_st;
+	json_t           *heads;                       /* NULL: unreadable or not JSON */
+	int               heads_read;
 };
 
 struct admin *
@@ -103,7 +114,45 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	free(a->cookie_path);
+	free(a->heads_path);
+	json_decref(a->heads);
 	free(a);
+}
+
+/* src into dst (len bytes), cut at a UTF-8 character's start if it must
+ * be cut: a cut inside a character would make the entry unpackable as
+ * JSON. */
+static void
+copy_utf8(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= len) {
+		n = len - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A JSON string of s; when s is not UTF-8 (jansson refuses it) it says so
+ * in the log and keeps s with '?' for its non-ASCII bytes, so the entry
+ * it belongs to is never dropped. */
+static json_t *
+jtext(const char *what, const char *s)
+{
+	json_t *j = json_string(s);
+	char buf[512];
+	size_t i;
+
+	if (j != NULL)
+		return j;
+	for (i = 0; s[i] && i + 1 < sizeof buf; i++)
+		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+	buf[i] = '\0';
+	log_warnx("admin: %s \"%s\" is not UTF-8: shown with '?' for its bytes above 0x7f", what, buf);
+	return json_string(buf);
 }
 
 /* ---- who acts ---- */
@@ -125,7 +174,7 @@ void
 admin_actor_text(struct daemon *d, const char *by)
 {
 	if (d->admin != NULL)
-		snprintf(d->admin->actor, sizeof d->admin->actor, "%s", by);
+		copy_utf8(d->admin->actor, sizeof d->admin->actor, by);
 }
 
 void
@@ -176,10 +225,10 @@ audit(struct daemon *d, const json_t *ev, const char *what, const char *detail)
 	memset(l, 0, sizeof *l);
 	log_stamp(l->when, sizeof l->when);
 	l->t = json_number_value(json_object_get(ev, "t"));
-	snprintf(l->what, sizeof l->what, "%s", what);
-	snprintf(l->detail, sizeof l->detail, "%s", detail);
-	snprintf(l->source, sizeof l->source, "%s", source);
-	snprintf(l->by, sizeof l->by, "%s", a->actor[0] ? a->actor : by_source(source));
+	copy_utf8(l->what, sizeof l->what, what);
+	copy_utf8(l->detail, sizeof l->detail, detail);
+	copy_utf8(l->source, sizeof l->source, source);
+	copy_utf8(l->by, sizeof l->by, a->actor[0] ? a->actor : by_source(source));
 	log_info("audit: %s %s by %s (source %s)", l->what, l->detail, l->by, source[0] ? source : "-");
 }
 
@@ -199,11 +248,11 @@ utterance(struct daemon *d, const json_t *ev, const char *result)
 	memset(u, 0, sizeof *u);
 	log_stamp(u->when, sizeof u->when);
 	u->t = json_number_value(json_object_get(ev, "t"));
-	snprintf(u->source, sizeof u->source, "%s", str(ev, "source")[0] ? str(ev, "source") : "voice");
-	snprintf(u->result, sizeof u->result, "%s", result);
-	snprintf(u->id, sizeof u->id, "%s", !strcmp(result, "rejected") ? str(ev, "reason") :
+	copy_utf8(u->source, sizeof u->source, str(ev, "source")[0] ? str(ev, "source") : "voice");
+	copy_utf8(u->result, sizeof u->result, result);
+	copy_utf8(u->id, sizeof u->id, !strcmp(result, "rejected") ? str(ev, "reason") :
 	    str(ev, "content")[0] ? str(ev, "content") : str(ev, "command"));
-	snprintf(u->text, sizeof u->text, "%s", str(ev, "text"));
+	copy_utf8(u->text, sizeof u->text, str(ev, "text"));
 	u->confidence = json_is_number(conf) ? json_number_value(conf) : -1;
 }
 
@@ -215,7 +264,7 @@ device(struct device *dv, const json_t *ev)
 	/* "back" is running again; "end" a replay that is over. */
 	snprintf(dv->state, sizeof dv->state, "%s", !strcmp(st, "back") ? "running" :
 	    !strcmp(st, "end") ? "ended" : st);
-	snprintf(dv->reason, sizeof dv->reason, "%s", str(ev, "reason"));
+	copy_utf8(dv->reason, sizeof dv->reason, str(ev, "reason"));
 	log_stamp(dv->since, sizeof dv->since);
 }
 
@@ -292,9 +341,23 @@ admin_cookie_start(struct daemon *d, char *err, size_t errlen)
 void
 admin_cookie_remove(struct daemon *d)
 {
+	char line[COOKIE_HEX + 8] = "";
+	FILE *f;
+
 	if (d->admin == NULL || d->admin->cookie[0] == '\0')
 		return;
-	if (unlink(d->admin->cookie_path) < 0 && errno != ENOENT)
+	/* Only if it is still ours: another process's cookie stays. */
+	if ((f = fopen(d->admin->cookie_path, "r")) != NULL) {
+		if (fgets(line, sizeof line, f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strcmp(line, d->admin->cookie) != 0)
+			log_warnx("admin: %s is not this daemon's cookie any more: left in place",
+			    d->admin->cookie_path);
+		else if (unlink(d->admin->cookie_path) < 0 && errno != ENOENT)
+			log_warn("%s", d->admin->cookie_path);
+	} else if (errno != ENOENT)
 		log_warn("%s", d->admin->cookie_path);
 	d->admin->cookie[0] = '\0';
 }
@@ -377,60 +440,22 @@ admin_set_demo_source(struct daemon *d, int is_demo)
 		d->admin->demo_source = is_demo;
 }
 
-void
-admin_human(struct daemon *d)
-{
-	if (d->admin != NULL)
-		d->admin->human_at = clock_mono();
-}
-
-void
-admin_reading(struct daemon *d, struct bridge_client *c, int reading)
-{
-	struct admin *a = d->admin;
-	uint64_t id = bridge_client_id(c);
-	size_t i;
-
-	for (i = 0; i < a->nreaders && a->readers[i] != id; i++)
-		;
-	if (reading && i == a->nreaders && a->nreaders < sizeof a->readers / sizeof a->readers[0])
-		a->readers[a->nreaders++] = id;
-	else if (!reading && i < a->nreaders)
-		a->readers[i] = a->readers[--a->nreaders];
-	if (!reading)	/* reading ends: the pause runs on from now */
-		admin_human(d);
-}
-
-void
-admin_client_gone(struct daemon *d, struct bridge_client *c)
-{
-	struct admin *a = d->admin;
-	uint64_t id = bridge_client_id(c);
-
-	if (a == NULL)
-		return;
-	for (size_t i = 0; i < a->nreaders; i++)
-		if (a->readers[i] == id) {
-			a->readers[i] = a->readers[--a->nreaders];
-			admin_human(d);
-			break;
-		}
-	for (size_t i = 0; i < a->nwant; i++)
-		if (a->want[i] == id) {
-			a->want[i] = a->want[--a->nwant];
-			break;
-		}
-	admin_token_seen(d, bridge_client_token_id(c));
-}
-
-int
-admin_demo_passes(struct daemon *d)
+/*
+ * The demo session's state changed since it was last told (playing,
+ * paused, off): the log line and the demo event for the walls' badge, at
+ * once.  Called after everything that changes it (a use of a display, a
+ * document opened or closed, a client gone, admin demo) and from the 1 s
+ * housekeeping (admin_tick: a pause running out).  0 playing, 1 paused,
+ * 2 off.
+ */
+static int
+demo_check(struct daemon *d)
 {
 	const char *why;
 	int st;
 
 	if (d->admin == NULL || !d->admin->demo_source)
-		return 1;
+		return 0;
 	st = demo_state(d, &why);
 	if (st != d->admin->demo_logged) {
 		if (st == 0)
@@ -450,7 +475,82 @@ admin_demo_passes(struct daemon *d)
 		daemon_emit(d, ev, ev);
 		json_decref(ev);
 	}
-	return st == 0;
+	return st;
+}
+
+void
+admin_tick(struct daemon *d)
+{
+	(void)demo_check(d);
+}
+
+void
+admin_human(struct daemon *d)
+{
+	if (d->admin == NULL)
+		return;
+	d->admin->human_at = clock_mono();
+	(void)demo_check(d);
+}
+
+void
+admin_reading(struct daemon *d, struct bridge_client *c, int reading)
+{
+	struct admin *a = d->admin;
+	uint64_t id = bridge_client_id(c);
+	size_t i;
+
+	for (i = 0; i < a->nreaders && a->readers[i] != id; i++)
+		;
+	if (reading && i == a->nreaders) {
+		if (a->nreaders < READERS_MAX) {
+			a->readers[a->nreaders++] = id;
+		} else if (!a->readers_full_logged) {
+			/* The demo stays paused while any counted one is open. */
+			log_warnx("activity: %d displays have a document open; client %llu and more are not "
+			    "counted until one closes", READERS_MAX, (unsigned long long)id);
+			a->readers_full_logged = 1;
+		}
+	} else if (!reading && i < a->nreaders) {
+		a->readers[i] = a->readers[--a->nreaders];
+		a->readers_full_logged = 0;
+		/* reading ends: the pause runs on from now */
+		a->human_at = clock_mono();
+	}
+	/* reading:false from a client that was not reading is no use of a
+	 * display: it does not pause the demo. */
+	(void)demo_check(d);
+}
+
+void
+admin_client_gone(struct daemon *d, struct bridge_client *c)
+{
+	struct admin *a = d->admin;
+	uint64_t id = bridge_client_id(c);
+
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->nreaders; i++)
+		if (a->readers[i] == id) {
+			a->readers[i] = a->readers[--a->nreaders];
+			a->readers_full_logged = 0;
+			admin_human(d);
+			break;
+		}
+	for (size_t i = 0; i < a->nwant; i++)
+		if (a->want[i] == id) {
+			a->want[i] = a->want[--a->nwant];
+			break;
+		}
+	admin_token_seen(d, bridge_client_token_id(c));
+}
+
+int
+admin_demo_passes(struct daemon *d)
+{
+	if (d->admin == NULL || !d->admin->demo_source)
+		return 1;
+	return demo_check(d) == 0;
 }
 
 void
@@ -512,17 +612,54 @@ connected(json_t *clients, const char *tid)
 	return n;
 }
 
+/* Same file, same content (as far as a stat tells). */
+static int
+same_file(const struct stat *x, const struct stat *y)
+{
+	return x->st_dev == y->st_dev && x->st_ino == y->st_ino && x->st_size == y->st_size &&
+	    x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
+}
+
+/* heads.json, read again only when it changed (admin-status comes every
+ * second from each open admin page); NULL when it cannot be read. */
+static json_t *
+heads_file(struct admin *a, const char *path)
+{
+	json_error_t je;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof st);
+	if (a->heads_read && a->heads_path != NULL && !strcmp(a->heads_path, path) && same_file(&st, &a->heads_st))
+		return a->heads;
+	json_decref(a->heads);
+	a->heads = json_load_file(path, 0, &je);
+	if (a->heads == NULL)
+		log_debug("admin: %s: %s (no head versions in admin-status)", path, je.text);
+	free(a->heads_path);
+	a->heads_path = xstrdup(path);
+	a->heads_st = st;
+	a->heads_read = 1;
+	return a->heads;
+}
+
+void
+admin_reload(struct daemon *d)
+{
+	if (d->admin != NULL)
+		d->admin->heads_read = 0;
+}
+
 static json_t *
 speech_json(struct daemon *d)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s}", "engine", d->cfg.engine, "catalogue", d->cfg.catalogue,
 	    "heads", d->cfg.speech_heads);
-	json_error_t je;
 	json_t *h;
 	double db;
 
 	/* The heads' versions: what heads.json pins. */
-	if (!strcmp(d->cfg.engine, "embedding") && (h = json_load_file(d->cfg.speech_heads, 0, &je)) != NULL) {
+	if (!strcmp(d->cfg.engine, "embedding") && (h = heads_file(d->admin, d->cfg.speech_heads)) != NULL) {
 		json_t *models = json_object(), *v;
 		const char *k;
 		json_object_foreach(h, k, v)
@@ -531,7 +668,6 @@ speech_json(struct daemon *d)
 		json_object_set(o, "heads_version", json_object_get(h, "version"));
 		json_object_set(o, "catalogue_sha256", json_object_get(h, "catalogue_sha256"));
 		json_object_set_new(o, "models", models);
-		json_decref(h);
 	}
 	if (listener_level(d->listener, &db))
 		json_object_set_new(o, "level_db", json_real(db));
@@ -559,13 +695,23 @@ admin_status_json(struct daemon *d)
 	}
 	for (size_t i = 0; i < a->naudit; i++) {
 		const struct audit_line *l = &a->audit[(a->audit_head + i) % ADMIN_AUDIT_MAX];
-		json_array_append_new(audit_a, json_pack("{s:s, s:f, s:s, s:s, s:s, s:s}", "time", l->when,
-		    "t", l->t, "what", l->what, "detail", l->detail, "source", l->source, "by", l->by));
+		json_t *o = json_pack("{s:s, s:f, s:o, s:o, s:o, s:o}", "time", l->when,
+		    "t", l->t, "what", jtext("audit what", l->what), "detail", jtext("audit detail", l->detail),
+		    "source", jtext("audit source", l->source), "by", jtext("audit by", l->by));
+		if (o == NULL)
+			log_warnx("admin: the audit line of %s (%s %s) cannot be packed as JSON", l->when, l->what,
+			    l->detail);
+		json_array_append_new(audit_a, o);
 	}
 	for (size_t i = 0; i < a->nutt; i++) {
 		const struct utterance *u = &a->utt[(a->utt_head + i) % ADMIN_UTTERANCES_MAX];
-		json_t *o = json_pack("{s:s, s:f, s:s, s:s, s:s, s:s}", "time", u->when, "t", u->t,
-		    "source", u->source, "result", u->result, "id", u->id, "text", u->text);
+		json_t *o = json_pack("{s:s, s:f, s:o, s:s, s:o, s:o}", "time", u->when, "t", u->t,
+		    "source", jtext("utterance source", u->source), "result", u->result,
+		    "id", jtext("utterance id", u->id), "text", jtext("utterance text", u->text));
+		if (o == NULL) {
+			log_warnx("admin: the utterance of %s (%s) cannot be packed as JSON", u->when, u->id);
+			continue;
+		}
 		if (u->confidence >= 0)
 			json_object_set_new(o, "confidence", json_real(u->confidence));
 		json_array_append_new(utt, o);
@@ -589,6 +735,10 @@ admin_status_json(struct daemon *d)
 	    "state", !a->demo_source ? "not-playing" : ds == 0 ? "playing" : ds == 1 ? "paused" : "off",
 	    "why", a->demo_source ? why : NULL, "pause_s", d->cfg.demo_pause_s);
 	json_object_set_new(st, "mode", json_string(d->state.private_mode ? "private" : "public"));
+	/* A guided enrollment running: its last step (admin_enroll_step). */
+	json_object_set_new(st, "enroll", !a->enrolling ? json_null() :
+	    json_pack("{s:s, s:s, s:i, s:i}", "name", a->enroll_name, "pose", a->enroll_pose,
+	    "got", a->enroll_got, "need", a->enroll_need));
 	return st;
 }
 
@@ -617,11 +767,14 @@ admin_on_revoke(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 {
 	const char *tid = token_id_member(d, c, msg, id, has_id);
 	char err[512], tidc[16];
+	struct clients_tokens_before *before;
 
 	if (tid == NULL)
 		return;
 	snprintf(tidc, sizeof tidc, "%s", tid);
+	before = clients_tokens_before(d);
 	if (tokens_revoke(d->tokens, tidc, err, sizeof err) < 0) {
+		free(before);
 		clients_reply_error(d, c, strncmp(err, "no token", 8) ? PROTO_E_INTERNAL : PROTO_E_BAD_REQUEST,
 		    err, id, has_id);
 		return;
@@ -630,7 +783,7 @@ admin_on_revoke(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	clients_reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
 	/* Its connections drop to the public view now (the file changed by
 	 * this handle: no reload would notice). */
-	clients_recheck_tokens(d);
+	clients_tokens_after(d, before);
 }
 
 void
@@ -640,6 +793,7 @@ admin_on_rename(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	int bad = 0;
 	const char *name = tid != NULL ? clients_member(msg, "name", TOKENS_NAME_MAX, 1, &bad) : NULL;
 	char err[512];
+	struct clients_tokens_before *before;
 
 	if (tid == NULL)
 		return;
@@ -648,13 +802,18 @@ admin_on_rename(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 		    id, has_id);
 		return;
 	}
+	before = clients_tokens_before(d);
 	if (tokens_rename(d->tokens, tid, name, err, sizeof err) < 0) {
+		free(before);
 		clients_reply_error(d, c, strncmp(err, "no token", 8) && strncmp(err, "bad name", 8) ?
 		    PROTO_E_INTERNAL : PROTO_E_BAD_REQUEST, err, id, has_id);
 		return;
 	}
 	log_info("admin: token %s renamed \"%s\" by %s", tid, name, d->admin->actor);
 	clients_reply(d, c, json_pack("{s:s}", "type", "ok"), id, has_id);
+	/* Its live connections show the new name at once, and what the
+	 * command line changed meanwhile (read in under the lock) applies. */
+	clients_tokens_after(d, before);
 }
 
 /* ---- demo, snapshot ---- */
@@ -672,7 +831,7 @@ admin_on_demo(struct daemon *d, struct bridge_client *c, const json_t *msg, json
 	log_info("admin: demo session switched %s by %s", d->admin->demo_on ? "on" : "off", d->admin->actor);
 	if (d->admin->demo_on)	/* on now means now, not after the pause */
 		d->admin->human_at = 0;
-	(void)admin_demo_passes(d);
+	(void)demo_check(d);
 	clients_reply(d, c, json_pack("{s:s, s:b}", "type", "ok", "on", d->admin->demo_on), id, has_id);
 }
 
@@ -756,6 +915,8 @@ admin_on_enroll(struct daemon *d, struct bridge_client *c, const json_t *msg, js
 	}
 	a->enrolling = 1;
 	snprintf(a->enroll_name, sizeof a->enroll_name, "%s", name);
+	a->enroll_pose[0] = '\0';
+	a->enroll_got = a->enroll_need = 0;
 	log_info("admin: face enrollment of %s from the room camera started by %s", name, a->actor);
 	vision_enroll(d->vision, name);
 	/* The steps come as enroll events. */
@@ -813,6 +974,13 @@ admin_enroll_step(struct daemon *d, const struct input *in)
 		json_object_set_new(ev, "reason", json_string(e->text));
 		break;
 	}
+	/* The last step of the running one, for admin-status. */
+	if ((e->state == ENROLL_STARTED || e->state == ENROLL_POSE || e->state == ENROLL_PROGRESS) &&
+	    a != NULL && a->enrolling && !strcmp(e->name, a->enroll_name)) {
+		snprintf(a->enroll_pose, sizeof a->enroll_pose, "%s", e->pose);
+		a->enroll_got = e->got;
+		a->enroll_need = e->need;
+	}
 	/* A refusal of a second one (the vision thread's own check) does not
 	 * end the running one. */
 	if ((e->state == ENROLL_DONE || e->state == ENROLL_FAILED) && a != NULL &&
@@ -828,17 +996,45 @@ admin_enroll_step(struct daemon *d, const struct input *in)
 
 /* ---- a typed command ---- */
 
+/*
+ * The ASCII character a full-width one at p stands for (a Korean or CJK
+ * keyboard types them: "공기질！", "show　me"): U+FF01-U+FF5E are ASCII
+ * 0x21-0x7E, U+3000 the space, U+3001 and U+3002 (、。) a comma and a full
+ * stop.  0 when p is none of them; else *skip is its length, 3.
+ */
+static unsigned char
+fullwidth_ascii(const unsigned char *p, size_t *skip)
+{
+	unsigned cp;
+
+	if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80 && p[2] <= 0xBF)
+		cp = 0xFF00 + ((unsigned)(p[1] - 0xBC) << 6) + (unsigned)(p[2] - 0x80);
+	else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] >= 0x80 && p[2] <= 0x82)
+		cp = 0x3000 + (unsigned)(p[2] - 0x80);
+	else
+		return 0;
+	*skip = 3;
+	if (cp >= 0xFF01 && cp <= 0xFF5E)
+		return (unsigned char)(cp - 0xFEE0);
+	return cp == 0x3000 ? ' ' : cp == 0x3001 ? ',' : cp == 0x3002 ? '.' : 0;
+}
+
 /* Lower case ASCII, punctuation to spaces, one space between words, the
  * wake phrase in front dropped: "Hey Seoul, show me Air quality!" →
- * "show me air quality". */
+ * "show me air quality"; full-width punctuation, letters and spaces count
+ * as their ASCII ones. */
 static void
 normalise(const struct catalogue *cat, const char *in, char *out, size_t len)
 {
-	size_t n = 0, wl;
+	size_t n = 0, wl, skip;
 	int space = 1;
 
 	for (const unsigned char *p = (const unsigned char *)in; *p && n + 1 < len; p++) {
-		unsigned char ch = *p;
+		unsigned char ch = *p, fw = ch >= 0x80 ? fullwidth_ascii(p, &skip) : 0;
+		if (fw != 0) {
+			ch = fw;
+			p += skip - 1;
+		}
 		if (ch < 0x80 && !isalnum(ch) && ch != '\'' && ch != '-') {
 			if (!space)
 				out[n++] = ' ';

@@ -53,9 +53,15 @@ int  admin_cookie_ok(const struct daemon *d, const char *token);
 void admin_token_seen(struct daemon *d, const char *tid);
 
 /* Someone used a display (a tap, a remote or typed command): the demo
- * session pauses for demo_pause_s. */
+ * session pauses for demo_pause_s, and the walls get the demo event at
+ * once. */
 void admin_human(struct daemon *d);
-/* Client C opened (1) or closed (0) a document; it left (closed). */
+/* The 1 s housekeeping: a demo pause that ran out sends the demo event. */
+void admin_tick(struct daemon *d);
+/* SIGHUP: what admin-status caches (heads.json) is read again. */
+void admin_reload(struct daemon *d);
+/* Client C opened (1) or closed (0) a document; it left (closed).  A
+ * close from a client that had nothing open changes nothing. */
 void admin_reading(struct daemon *d, struct bridge_client *c, int reading);
 void admin_client_gone(struct daemon *d, struct bridge_client *c);
 /* The room audio is the demo session (set at start). */
