@@ -143,7 +143,15 @@ struct bridge {
 	void			(*cron)(void *ud);
 	void			*cron_ud;
 	int			 cron_ms;
+	/* Connect and leave lines: at most CONN_LOG_PER_S a second, then one
+	 * line saying how many were not written (conn_log_ok). */
+	double			 connlog_t;	/* this second's start */
+	unsigned		 connlog_n;	/* lines written in it */
+	unsigned long		 connlog_dropped;
+	double			 connlog_dropped_t;	/* the first one not written */
 };
+
+#define CONN_LOG_PER_S	10
 
 /* What lws 4.1 does not know: module scripts must be served as JS. */
 static const struct lws_protocol_vhost_options mime_wasm = { NULL, NULL, ".wasm", "application/wasm" };
@@ -609,6 +617,44 @@ client_writeable(struct bridge_client *c)
 	return 0;
 }
 
+/* The lines not written since the last such line, if any, in one line. */
+static void
+conn_log_flush(struct bridge *b, double now)
+{
+	if (b->connlog_dropped == 0)
+		return;
+	log_info("bridge: %lu more connect and leave line%s not logged in %.0f s (at most %d a second; "
+	    "%zu connected)", b->connlog_dropped, b->connlog_dropped == 1 ? "" : "s",
+	    ceil(now - b->connlog_dropped_t), CONN_LOG_PER_S, b->nclients);
+	b->connlog_dropped = 0;
+}
+
+/*
+ * May a connect or leave line be written?  At most CONN_LOG_PER_S a
+ * second (2,000 connections a minute would write 4,000 lines); the rest
+ * are counted and said in one line once the second is over (conn_log_flush,
+ * also from the housekeeping timer).  Audit and hello lines are not
+ * throttled.
+ */
+static int
+conn_log_ok(struct bridge *b)
+{
+	double now = clock_mono();
+
+	if (now - b->connlog_t >= 1.0) {
+		conn_log_flush(b, now);
+		b->connlog_t = now;
+		b->connlog_n = 0;
+	}
+	if (b->connlog_n < CONN_LOG_PER_S) {
+		b->connlog_n++;
+		return 1;
+	}
+	if (b->connlog_dropped++ == 0)
+		b->connlog_dropped_t = now;
+	return 0;
+}
+
 /* A new websocket client: joins the ring at its head and gets hello. */
 static void
 client_established(struct bridge *b, struct bridge_client *c,
@@ -646,8 +692,9 @@ client_established(struct bridge *b, struct bridge_client *c,
 	c->listed = 1;
 	b->nclients++;
 	b->nactive++;
-	log_info("client %llu connected from %s (%zu connected)", (unsigned long long)c->id,
-	    c->addr[0] ? c->addr : "?", b->nclients);
+	if (conn_log_ok(b))
+		log_info("client %llu connected from %s (%zu connected)", (unsigned long long)c->id,
+		    c->addr[0] ? c->addr : "?", b->nclients);
 
 	if (b->hooks.hello != NULL && !b->closing &&
 	    (hello = b->hooks.hello(b->hooks.ud, c)) != NULL) {
@@ -671,9 +718,10 @@ client_closed(struct bridge *b, struct bridge_client *c)
 	client_queue_clear(c);
 	client_rx_clear(c);
 	b->nclients--;
-	log_info("client %llu (%s%s%s%s) left after %.0f s (%zu connected)", (unsigned long long)c->id,
-	    c->role, c->name[0] ? " \"" : "", c->name, c->name[0] ? "\"" : "", clock_mono() - c->born,
-	    b->nclients);
+	if (conn_log_ok(b))
+		log_info("client %llu (%s%s%s%s) left after %.0f s (%zu connected)", (unsigned long long)c->id,
+		    c->role, c->name[0] ? " \"" : "", c->name, c->name[0] ? "\"" : "", clock_mono() - c->born,
+		    b->nclients);
 }
 
 /*
@@ -1567,6 +1615,8 @@ cron_fire(lws_sorted_usec_list_t *sul)
 
 	if (b->closing || b->cron == NULL)
 		return;
+	if (clock_mono() - b->connlog_t >= 1.0)
+		conn_log_flush(b, clock_mono());
 	b->cron(b->cron_ud);
 	lws_sul_schedule(b->ctx, 0, &b->sul_cron, cron_fire,
 	    (lws_usec_t)b->cron_ms * LWS_US_PER_MS);
@@ -1623,6 +1673,7 @@ bridge_free(struct bridge *b)
 	}
 	lws_sul_schedule(b->ctx, 0, &b->sul_tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	lws_context_destroy(b->ctx);
+	conn_log_flush(b, clock_mono());	/* the leaves of the last ones too */
 	lws_ring_destroy(b->ring);
 	bridge_release(b);
 }
