@@ -259,7 +259,7 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 	char url[512], cookie[128], path[4096], host[256];
 	int port, tls, limit = g.enroll != NULL ? 120 : 40;
 	struct timespec now;
-	time_t deadline;
+	double deadline;
 
 	if (service_read_url(state_dir, url, sizeof url) < 0) {
 		fprintf(stderr, PROG ": no running daemon: %s/url is missing (start smartofficed, "
@@ -319,10 +319,11 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 		return -1;
 	}
 	/* 40 s at most (an enrollment: 120 s; its five poses take at most
-	 * 40 s of the camera's time) */
+	 * 40 s of the camera's time), by the clock: the messages that keep
+	 * coming (events, enroll steps) do not push the deadline on. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = now.tv_sec + limit;
-	while (!g.done && now.tv_sec < deadline) {
+	deadline = (double)now.tv_sec + now.tv_nsec / 1e9 + limit;
+	while (!g.done && (double)now.tv_sec + now.tv_nsec / 1e9 < deadline) {
 		if (lws_service(ctx, 100) < 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
