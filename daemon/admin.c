@@ -847,6 +847,13 @@ admin_on_snapshot(struct daemon *d, struct bridge_client *c, const json_t *msg, 
 		    id, has_id);
 		return;
 	}
+	/* No frame will come to answer it: say so instead of never replying. */
+	if (d->video_done || !strcmp(a->room_cam.state, "lost")) {
+		clients_reply_error(d, c, PROTO_E_BAD_REQUEST, d->video_done ?
+		    "the room camera's replay has ended" : "the room camera is lost: try again when it is back",
+		    id, has_id);
+		return;
+	}
 	for (i = 0; i < a->nwant && a->want[i] != cid; i++)
 		;
 	if (i == a->nwant && a->nwant < WANT_MAX)
