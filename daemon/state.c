@@ -175,6 +175,11 @@ failure_reason(const char *text, char *hint, size_t hintlen)
 		snprintf(hint, hintlen, "the face model is broken: run tools/fetch-models, then restart");
 		return "face-model-broken";
 	}
+	if (strcmp(text, "a face enrollment is running") == 0) {
+		snprintf(hint, hintlen, "wait for the face enrollment to end (or cancel it on the admin "
+		    "page), then try again");
+		return "enrolling";
+	}
 	if (strcmp(text, "the camera stream ended") == 0 || strcmp(text, "the camera is gone") == 0) {
 		snprintf(hint, hintlen, "check the room camera (camera_room), then try again");
 		return "camera-gone";

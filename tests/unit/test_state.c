@@ -285,6 +285,35 @@ test_face_unlock_denied(void **state)
 	assert_string_equal(str(ev(f, i + 1), "type"), "denied");
 }
 
+/* Private mode asked for while a guided enrollment holds the camera: the
+ * verification fails with its own reason and a hint that says to wait
+ * (not "look at the camera"). */
+static void
+test_face_failed_enrolling(void **state)
+{
+	struct fixture *f = *state;
+	struct input in = command("private-mode", "go private", 1.0, 0.9);
+	size_t i, n;
+	json_t *e = NULL;
+
+	f->st.face_available = 1;
+	handle(f, &in, &i);
+	assert_string_equal(str(ev(f, i), "type"), "intent");
+	assert_string_equal(str(ev(f, i + 1), "type"), "verify");
+	assert_string_equal(str(ev(f, i + 1), "state"), "started");
+	i = json_array_size(f->events);
+	state_face(&f->st, FACE_FAILED, "a face enrollment is running", 1.2, collect, f);
+	n = json_array_size(f->events);
+	for (; i < n && e == NULL; i++)
+		if (!strcmp(str(ev(f, i), "type"), "verify"))
+			e = ev(f, i);
+	assert_non_null(e);
+	assert_string_equal(str(e, "state"), "failed");
+	assert_string_equal(str(e, "reason"), "enrolling");
+	assert_non_null(strstr(str(e, "hint"), "wait for the face enrollment to end"));
+	assert_int_equal(f->st.private_mode, 0);
+}
+
 static void
 test_control(void **state)
 {
@@ -666,6 +695,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_private_in_public_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_voice_unlock_private_then_public, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_face_unlock_denied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_face_failed_enrolling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
