@@ -38,7 +38,7 @@ if ! start_daemon d -c "$T/d.conf" --audio-file "$T/noise.wav"; then
 	fail start "$START_ERROR"
 	exit 1
 fi
-client c1 --until never --timeout 90
+client c1 --until never --timeout 600   # throughout: ended by cleanup, the reloads take 1-3 min
 C1=$CPID
 wait_for "$T/c1.msgs" '"type":"hello"' 5 || fail client "no hello"
 
