@@ -18,6 +18,7 @@ struct cv_aruco {
 	cv::Ptr<cv::aruco::Dictionary>         dict;
 	cv::Ptr<cv::aruco::DetectorParameters> par;
 	struct cv_aruco_conf                   conf;
+	float                                  max_side = 0;   /* cv_aruco_set_max_side */
 	cv::Mat                                grey;
 	std::vector<std::vector<cv::Point2f>>  corners;
 	std::vector<int>                       ids;
@@ -88,7 +89,10 @@ cv_aruco_detect(struct cv_aruco *a, const struct cv_image *im, const struct cv_r
 		/* OpenCV's size limits are rates of the image's larger side. */
 		int big = std::max(x1 - x0, y1 - y0);
 		a->par->minMarkerPerimeterRate = std::min(1.0, 4.0 * a->conf.min_side_px / big);
-		a->par->maxMarkerPerimeterRate = 4.0;
+		a->par->maxMarkerPerimeterRate = a->max_side > 0 ?
+		    std::min(4.0, 4.0 * a->max_side / big) : 4.0;
+		if (a->par->maxMarkerPerimeterRate <= a->par->minMarkerPerimeterRate)
+			return 0;
 		a->corners.clear();
 		a->ids.clear();
 		cv::aruco::detectMarkers(a->grey, a->dict, a->corners, a->ids, a->par);
@@ -170,6 +174,13 @@ cv_aruco_verify(struct cv_aruco *a, const struct cv_image *im, const struct cv_m
 		return id == m->id;
 	} CV_CATCH(err, errlen, "aruco verify %d", m->id)
 	return -1;
+}
+
+extern "C" void
+cv_aruco_set_max_side(struct cv_aruco *a, float side_px)
+{
+	if (a != nullptr)
+		a->max_side = side_px > 0 ? side_px : 0;
 }
 
 extern "C" void

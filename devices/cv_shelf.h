@@ -52,6 +52,10 @@ int  cv_aruco_detect(struct cv_aruco *a, const struct cv_image *im, const struct
  * About a hundredth of a window search, for markers that have not moved. */
 int  cv_aruco_verify(struct cv_aruco *a, const struct cv_image *im, const struct cv_marker *m,
                      char *err, size_t errlen);
+/* Larger markers than side_px are not looked for by the next detections
+ * (0: no limit, the default).  OpenCV otherwise follows every big square
+ * of a window (a striped shirt, a door frame) through to decoding. */
+void cv_aruco_set_max_side(struct cv_aruco *a, float side_px);
 void cv_aruco_free(struct cv_aruco *a);
 
 /* Draws marker id as a side×side grey image (black and white, border

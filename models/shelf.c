@@ -69,6 +69,7 @@ struct shelf {
 	double        last_t;
 	int           have_last_t;
 	unsigned long frame_no;
+	unsigned      rr;         /* BUDGET: the next window searched first */
 	struct cv_marker found[CV_ARUCO_MAX];
 	int           nfound;
 	struct shelf_stats st;
@@ -80,9 +81,21 @@ shelf_default_config(void)
 	struct shelf_config c = {
 		.take_s = 0.5, .return_s = 0.2, .settle_s = 0.6, .move_frac = 0.6,
 		.changed_ncc = 0.6, .view_frac = 0.5, .scan = SHELF_SCAN_TRACK, .scan_bands = 5,
+		.search_budget = 3,
 		.det = { .min_side_px = 10, .fast = 1, .aruco3 = 0 },
 	};
 	return c;
+}
+
+int
+shelf_scan_parse(const char *name)
+{
+	static const char *const names[] = { "track", "full", "inplace", "budget", "merged" };
+
+	for (int i = 0; name != NULL && i < (int)(sizeof names / sizeof names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
 }
 
 struct shelf *
@@ -96,10 +109,12 @@ shelf_new(const struct shelf_config *cfg, char *err, size_t errlen)
 	}
 	s->cfg = cfg != NULL ? *cfg : shelf_default_config();
 	if (s->cfg.take_s <= 0 || s->cfg.return_s <= 0 || s->cfg.settle_s < 0 ||
-	    s->cfg.move_frac <= 0 || s->cfg.scan_bands < 1 || s->cfg.scan_bands > 32) {
+	    s->cfg.move_frac <= 0 || s->cfg.scan_bands < 1 || s->cfg.scan_bands > 32 ||
+	    s->cfg.search_budget < 1 || (unsigned)s->cfg.scan > SHELF_SCAN_MERGED) {
 		log_seterr(err, errlen, "shelf: bad configuration (take_s %.2f, return_s %.2f, "
-		    "settle_s %.2f, scan_bands %d)", s->cfg.take_s, s->cfg.return_s,
-		    s->cfg.settle_s, s->cfg.scan_bands);
+		    "settle_s %.2f, scan_bands %d, search_budget %d, scan %d)", s->cfg.take_s,
+		    s->cfg.return_s, s->cfg.settle_s, s->cfg.scan_bands, s->cfg.search_budget,
+		    (int)s->cfg.scan);
 		free(s);
 		return NULL;
 	}
@@ -646,6 +661,43 @@ cpu_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Marker m read in place with its corners moved by (dx, dy). */
+static int
+verify_at(struct shelf *s, const struct cv_image *bgr, const struct cv_marker *m, float dx,
+    float dy, struct cv_marker *out, char *err, size_t errlen)
+{
+	int k;
+
+	*out = *m;
+	for (int c = 0; c < 4; c++) {
+		out->corner[c].x += dx;
+		out->corner[c].y += dy;
+	}
+	out->centre.x += dx;
+	out->centre.y += dy;
+	if ((k = cv_aruco_verify(s->det, bgr, out, err, errlen)) < 0)
+		return -1;
+	return k;
+}
+
+/* INPLACE: a marker that failed the read at home, read again a sixth and
+ * a third of its side along the row and a sixth up and down (a neighbour
+ * pushed it; cv_aruco_verify takes about a pixel either way).  1 with
+ * *out where it was read, 0 hidden (or moved farther: the band finds it). */
+static int
+verify_nudged(struct shelf *s, const struct cv_image *bgr, const struct cv_marker *m,
+    struct cv_marker *out, char *err, size_t errlen)
+{
+	static const float off[][2] = { { -1, 0 }, { 1, 0 }, { -2, 0 }, { 2, 0 }, { 0, -1 }, { 0, 1 } };
+	float step = m->side / 6;
+	int k;
+
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+		if ((k = verify_at(s, bgr, m, off[i][0] * step, off[i][1] * step, out, err, errlen)) != 0)
+			return k;
+	return 0;
+}
+
 int
 shelf_frame(struct shelf *s, const struct cv_image *bgr, double t, struct shelf_event *ev,
     int max, char *err, size_t errlen)
@@ -663,15 +715,23 @@ shelf_frame(struct shelf *s, const struct cv_image *bgr, double t, struct shelf_
 		roi[nroi].x = roi[nroi].y = 0;
 		roi[nroi].w = (float)bgr->w;
 		roi[nroi++].h = (float)bgr->h;
+		cv_aruco_set_max_side(s->det, 0);
 	} else {
-		int b = (int)(s->frame_no % (unsigned long)s->cfg.scan_bands);
-		float bh = (float)bgr->h / s->cfg.scan_bands, margin = 36;
+		int nb = s->cfg.scan_bands, b = (int)(s->frame_no % (unsigned long)nb), ntrack;
+		float bh = (float)bgr->h / nb, margin = 36, big = 0;
+		struct cv_rect rest[MAX_ROIS];
+		int nrest = 0;
 		roi[nroi].x = 0;
 		roi[nroi].w = (float)bgr->w;
 		roi[nroi].y = b * bh - margin;
 		roi[nroi++].h = bh + 2 * margin;
+		/* roi[1..ntrack): markers seen last frame away from home and the
+		 * places taken books came from (returns: searched every frame);
+		 * rest[]: the homes of markers the read in place missed. */
 		for (int id = 0; id < SHELF_NIDS; id++) {
 			const struct mk *m = &s->mk[id];
+			if (m->st != SHELF_UNSEEN && m->side > big)
+				big = m->side;
 			if (m->st == SHELF_ON) {
 				/* Still there, read in place: no search. */
 				if ((k = cv_aruco_verify(s->det, bgr, &m->hm, err, errlen)) < 0)
@@ -680,7 +740,16 @@ shelf_frame(struct shelf *s, const struct cv_image *bgr, double t, struct shelf_
 					ver[nver++] = m->hm;
 					continue;
 				}
-				add_roi(roi, &nroi, m->hx, m->hy, 1.7f * m->side);
+				if (s->cfg.scan == SHELF_SCAN_INPLACE || s->cfg.scan == SHELF_SCAN_TRACK) {
+					if (nver < CV_ARUCO_MAX &&
+					    (k = verify_nudged(s, bgr, &m->hm, &ver[nver], err, errlen)) < 0)
+						return -1;
+					nver += nver < CV_ARUCO_MAX && k == 1;
+				} else if (s->cfg.scan == SHELF_SCAN_MERGED) {
+					add_roi(roi, &nroi, m->hx, m->hy, 1.7f * m->side);
+				} else {
+					add_roi(rest, &nrest, m->hx, m->hy, 1.7f * m->side);
+				}
 			}
 			if (m->st == SHELF_GONE)
 				add_roi(roi, &nroi, m->fx, m->fy, 1.7f * m->side);
@@ -688,7 +757,26 @@ shelf_frame(struct shelf *s, const struct cv_image *bgr, double t, struct shelf_
 			    dist(m->lx, m->ly, m->hx, m->hy) > (float)s->cfg.move_frac * m->side))
 				add_roi(roi, &nroi, m->lx, m->ly, 2.2f * m->lside);
 		}
-		nroi = merge_rois(roi, nroi);
+		if (s->cfg.scan == SHELF_SCAN_MERGED) {
+			nroi = merge_rois(roi, nroi);
+			cv_aruco_set_max_side(s->det, 0);
+		} else {
+			/* The band is never merged with a window: the union of the
+			 * band and a window above it is the width of the frame and
+			 * twice the band's height (the 16 ms frames of 2026-12-01). */
+			ntrack = nroi = 1 + merge_rois(roi + 1, nroi - 1);
+			nrest = merge_rois(rest, nrest);
+			/* BUDGET: the tracking windows first, then the homes in turn,
+			 * search_budget windows in all (at least the tracking ones). */
+			for (int i = 0; i < nrest && (nroi - 1 < s->cfg.search_budget ||
+			    s->cfg.scan != SHELF_SCAN_BUDGET) && nroi < MAX_ROIS; i++)
+				roi[nroi++] = rest[(s->rr + (unsigned)i) % (unsigned)nrest];
+			if (nrest > 0)
+				s->rr = (s->rr + (unsigned)(nroi - ntrack)) % (unsigned)nrest;
+			/* Markers as big as a book held up to the camera at most
+			 * (until one is known, any size). */
+			cv_aruco_set_max_side(s->det, big > 0 ? fmaxf(2 * big, 4 * s->cfg.det.min_side_px) : 0);
+		}
 	}
 	s->frame_no++;
 	for (int i = 0; i < nroi && n < CV_ARUCO_MAX; i++) {

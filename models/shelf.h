@@ -40,7 +40,20 @@
 
 #define SHELF_NIDS CV_ARUCO_NIDS
 
-enum shelf_scan { SHELF_SCAN_TRACK, SHELF_SCAN_FULL };
+/* How markers are found (docs/shelf.md, "Measured", has each one's figures).
+ * All but FULL read the markers at home in place, search one band of the
+ * frame in turn, and look in windows around a marker seen last frame away
+ * from home and around the places taken books came from; they differ in
+ * what a marker that fails the in-place read (hidden, or nudged) costs:
+ *   INPLACE  it is read again at a few small offsets of its corners (a
+ *            nudge); no window search: what moved farther the band finds;
+ *   BUDGET   a window search around its home, at most search_budget
+ *            windows a frame, the rest round-robin in the next frames;
+ *   MERGED   a window search every frame, windows merged with the band
+ *            (the detection of 2026-12-01: frames up to 16 ms).
+ * TRACK, the default, is INPLACE. */
+enum shelf_scan { SHELF_SCAN_TRACK, SHELF_SCAN_FULL, SHELF_SCAN_INPLACE, SHELF_SCAN_BUDGET,
+                  SHELF_SCAN_MERGED };
 
 struct shelf_config {
 	double take_s;        /* away from home this long (door open) = taken (0.5) */
@@ -52,7 +65,8 @@ struct shelf_config {
 	double view_frac;     /* the place is in view when this share of the books
 	                         near it is seen (0.5) */
 	enum shelf_scan scan; /* SHELF_SCAN_TRACK */
-	int    scan_bands;    /* track: the frame is scanned in this many bands (4) */
+	int    scan_bands;    /* track: the frame is scanned in this many bands (5) */
+	int    search_budget; /* BUDGET: window searches a frame at most (3) */
 	struct cv_aruco_conf det;
 	/* known[id] != 0: the id is in the catalogue; other ids are never
 	 * taken or returned, only counted (unknown[]).  NULL: all known. */
@@ -80,6 +94,8 @@ struct shelf_stats {
 };
 
 struct shelf_config shelf_default_config(void);
+/* "track", "full", "inplace", "budget", "merged": the enum, or -1. */
+int shelf_scan_parse(const char *name);
 struct shelf *shelf_new(const struct shelf_config *cfg, char *err, size_t errlen);
 void shelf_free(struct shelf *s);
 

@@ -3,8 +3,8 @@
  *
  *   shelf-clips OUTDIR [--set quick|bench] [--seed N] [--clip NAME] [--take ID] [--list]
  *               [--png T]   (one frame at time T as OUTDIR/NAME-T.png, for looking at)
- *   shelf-clips --eval OUTDIR [--set ...] [--seed N] [--clip NAME] [--scan track|full]
- *   shelf-clips --eval-dir CLIPDIR [--scan track|full]
+ *   shelf-clips --eval OUTDIR [--set ...] [--seed N] [--clip NAME] [--scan track|full|inplace|budget|merged]
+ *   shelf-clips --eval-dir CLIPDIR [--scan track|full|inplace|budget|merged]
  *
  * The shelf is a real photograph (/work/shared/data/shelf/shelves.jpeg,
  * MIT, two rows of real books), cropped to 16:9 and scaled to 1280x720.
@@ -1009,13 +1009,18 @@ main(int argc, char **argv)
 			evaldir = argv[++i];
 		else if (!strcmp(argv[i], "--scan") && i + 1 < argc) {
 			i++;
-			scan_mode = !strcmp(argv[i], "full") ? SHELF_SCAN_FULL : SHELF_SCAN_TRACK;
+			if (shelf_scan_parse(argv[i]) < 0) {
+				fprintf(stderr, "shelf-clips: --scan %s: want track, full, inplace, budget "
+				    "or merged\n", argv[i]);
+				return 2;
+			}
+			scan_mode = (enum shelf_scan)shelf_scan_parse(argv[i]);
 		} else if (argv[i][0] != '-' && out == NULL)
 			out = argv[i];
 		else {
 			fprintf(stderr, "usage: shelf-clips OUTDIR [--set quick|bench] [--seed N] [--clip NAME] "
-			    "[--take ID] [--list] [--eval] [--scan track|full] [--png T]\n"
-			    "       shelf-clips --eval-dir CLIPDIR [--scan track|full]\n");
+			    "[--take ID] [--list] [--eval] [--scan track|full|inplace|budget|merged] [--png T]\n"
+			    "       shelf-clips --eval-dir CLIPDIR [--scan track|full|inplace|budget|merged]\n");
 			return 2;
 		}
 	}
