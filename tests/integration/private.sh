@@ -179,7 +179,7 @@ S_UNTIL=denied
 export S_UNTIL
 start_daemon confirm --video-file "$T/live" --events-stdout --exit-at-eof -o face_model="$MODEL" -o face_every=1 \
 	-o private_face=s1 -o face_verify_timeout_s=6 -o private_confirm=remote || fail confirm-start "$START_ERROR"
-client confirm-wall --send "$H_WALL" --timeout 14
+client confirm-wall --send "$H_WALL" --timeout 40   # ends with the daemon
 pw=$CPID
 sleep 0.4
 # the remote presses, waits for the confirmation request, refuses it
@@ -224,9 +224,9 @@ flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" && flite -voice rms -t "priva
 start_daemon spoken --audio-file "$T/voice.wav" --video-file "$T/late" --events-stdout --exit-at-eof \
 	-o face_model="$MODEL" -o face_every=1 -o private_face=s1 -o face_verify_timeout_s=10 \
 	-o speak=no -o cue=no || fail spoken-start "$START_ERROR"
-client spoken-wall --send "$H_WALL" --timeout 16
+client spoken-wall --send "$H_WALL" --timeout 60   # ends with the daemon
 pw=$CPID
-client spoken-kiosk --send "$H_PUB" --timeout 16
+client spoken-kiosk --send "$H_PUB" --timeout 60
 pp=$CPID
 wait_exit "$DPID" 30
 [ "$ST" = timeout ] && stop_daemon "$DPID"
