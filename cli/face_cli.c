@@ -118,7 +118,7 @@ open_ctx(const struct face_cli_config *cfg)
 {
 	struct face_config fc = { 0 };
 	struct face_ctx *ctx;
-	char err[256];
+	char err[1024];
 
 	fc.model = cfg->model ? cfg->model : FACE_DEFAULT_MODEL;
 	fc.cascade_dir = cfg->cascade_dir;
@@ -126,6 +126,8 @@ open_ctx(const struct face_cli_config *cfg)
 	fc.threshold = cfg->threshold > 0 ? cfg->threshold : 0;   /* 0: the descriptor's */
 	fc.descriptor = cfg->descriptor;
 	fc.embed_model = cfg->embed_model;
+	fc.landmark_model = cfg->landmark_model;
+	fc.landmark_required = cfg->landmark_model != NULL;
 	if ((ctx = face_open(&fc, err, sizeof err)) == NULL)
 		fprintf(stderr, "face: %s\n", err);
 	return ctx;

@@ -13,6 +13,9 @@ struct face_cli_config {
 	double      min_score;    /* detection score threshold */
 	int         descriptor;   /* enum face_descriptor: 0 embedding, 1 lbp */
 	const char *embed_model;  /* the embedding's weights manifest (NULL: default) */
+	const char *landmark_model;  /* the 68 landmarks' manifest (NULL: beside the
+	                              * embedding's, the eye cascade when missing);
+	                              * given: missing or broken is an error */
 };
 
 /* Runs `face SUBCOMMAND ...` (argv[0] == "face"); returns the exit status:

@@ -87,7 +87,8 @@ subcommand(struct daemon *d, int argc, char **argv)
 	if (!strcmp(argv[0], "face")) {
 		struct face_cli_config fc = { d->cfg.state_dir, d->cfg.face_model, d->cfg.face_cascade_dir,
 		    d->cfg.face_threshold, d->cfg.face_min_score,
-		    face_descriptor_parse(d->cfg.face_descriptor), d->cfg.face_embed_model };
+		    face_descriptor_parse(d->cfg.face_descriptor), d->cfg.face_embed_model,
+		    d->cfg.face_landmark_model };
 		if (daemon_ensure_state_dir(d->cfg.state_dir) < 0) {
 			log_warn("state directory %s", d->cfg.state_dir);
 			return 1;

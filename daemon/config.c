@@ -113,6 +113,8 @@ static struct option_row rows[] = {
 	  "Face recognizer: embedding (learned, dlib's ResNet) or lbp (the old histograms); enrollments record theirs" },
 	{ "face_embed_model", T_STRING, F(face_embed_model), 0, 0, "@DATA@/facerec/face_recognition_model-weights_manifest.json", NULL,
 	  "The embedding's weights (tfjs manifest + shard; tools/fetch-models); missing or corrupt: no face unlock", 1 },
+	{ "face_landmark_model", T_STRING, F(face_landmark_model), 0, 0, "@DATA@/facerec/face_landmark_68_tiny_model-weights_manifest.json", NULL,
+	  "The 68 landmarks' weights for the blink check (tfjs manifest + shard; tools/fetch-models); missing or corrupt: no face unlock", 1 },
 	{ "face_threshold", T_DOUBLE, F(face_threshold), 0, 10000, "0", NULL,
 	  "Face match: distance x100 at most this (lower is stricter; 0: the descriptor's, embedding 46, lbp 58.5; see make bench)" },
 	{ "face_absent_s", T_DOUBLE, F(face_absent_s), 0.5, 3600, "10", NULL,

@@ -34,6 +34,7 @@ struct config {
 	char  *camera_room, *record_dir, *private_face, *private_confirm;
 	char  *camera_shelf, *shelf_door;  /* docs/shelf.md */
 	char  *face_model, *face_cascade_dir, *face_descriptor, *face_embed_model;
+	char  *face_landmark_model;
 	double face_min_score, face_threshold, face_absent_s, face_verify_timeout_s;
 	int    face_every;
 	double hand_engage_s, hand_disengage_s, hand_dwell_s;

@@ -725,6 +725,8 @@ start_vision(struct daemon *d, int realtime)
 	vc.face = (struct face_config){ d->cfg.face_model, d->cfg.face_cascade_dir, d->cfg.face_min_score,
 	    d->cfg.face_threshold, 1, face_descriptor_parse(d->cfg.face_descriptor),
 	    d->cfg.face_embed_model };
+	vc.face.landmark_model = d->cfg.face_landmark_model;
+	vc.face.landmark_required = 1;
 	vc.live = (struct face_live_config)FACE_LIVE_DEFAULTS;
 	vc.hand = hand_default_config();
 	vc.hand.engage_s = d->cfg.hand_engage_s;

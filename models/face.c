@@ -215,9 +215,10 @@ load_cascade(const char *dir, const char *file, struct cv_cascade **c, char *err
 
 /* The landmark network, from cfg->landmark_model or beside the embedding's
  * manifest.  Missing or broken: -1, said once (the eye cascade takes over:
- * never "eyes open" for everyone). */
+ * never "eyes open" for everyone); with cfg->landmark_required, -1 with
+ * the reason in err, unsaid (face_open fails, or refuses recognition). */
 static int
-landmarks_open(struct face_ctx *ctx, const struct face_config *cfg)
+landmarks_open(struct face_ctx *ctx, const struct face_config *cfg, char *err, size_t errlen)
 {
 	static int warned;
 	const char *em = cfg->embed_model && *cfg->embed_model ? cfg->embed_model :
@@ -231,6 +232,11 @@ landmarks_open(struct face_ctx *ctx, const struct face_config *cfg)
 		    FACE_LM_MODEL_FILE);
 	if ((ctx->lm = face_landmarks_load(path, e2, sizeof e2)) != NULL)
 		return 0;
+	if (cfg->landmark_required) {
+		seterr(err, errlen, "face landmark model: %s (run tools/fetch-models, or set "
+		    "face_landmark_model)", e2);
+		return -1;
+	}
 	if (!warned) {
 		warned = 1;
 		log_warnx("face landmark model: %s: the blink check uses the eye cascade (run "
@@ -277,10 +283,20 @@ face_open(const struct face_config *cfg, char *err, size_t errlen)
 		free(ctx);
 		return NULL;
 	}
-	if (landmarks_open(ctx, cfg) == -1 &&
-	    load_cascade(cdir, "haarcascades/haarcascade_eye.xml", &ctx->eyes, e2,
-	    sizeof e2) == -1)
-		log_debug("no eye cascade (blink check unavailable): %s", e2);
+	if (landmarks_open(ctx, cfg, err, errlen) == -1) {
+		if (cfg->landmark_required) {
+			/* the blink check must not go weaker unsaid: as a broken
+			 * embedding model (below), refuse */
+			if (!cfg->recognizer_optional) {
+				face_close(ctx);
+				return NULL;
+			}
+			snprintf(ctx->recog_err, sizeof ctx->recog_err, "%s", err);
+			log_warnx("%s: no face is recognized", ctx->recog_err);
+		} else if (load_cascade(cdir, "haarcascades/haarcascade_eye.xml", &ctx->eyes, e2,
+		    sizeof e2) == -1)
+			log_debug("no eye cascade (blink check unavailable): %s", e2);
+	}
 	if (cfg->descriptor < 0 || cfg->descriptor >= FACE_NDESC) {
 		seterr(err, errlen, "face descriptor %d: want embedding or lbp", cfg->descriptor);
 		face_close(ctx);

@@ -63,13 +63,18 @@ struct face_config {
 	                                   * (face_recognizer_error), instead of failing */
 	const char *landmark_model;  /* the 68-landmark tfjs manifest; NULL: the file
 	                              * FACE_LM_MODEL_FILE beside the embedding's */
+	int         landmark_required;  /* 1 (the daemon's face_landmark_model): a missing
+	                                 * or broken landmark model fails as a broken
+	                                 * embedding does (recognizer_optional included);
+	                                 * 0: the eye cascade does the blink check */
 };
 
 struct face_ctx;
 
 /* Loads the detector (the ONNX model, or the cascade when the model file
  * is missing: logged once), the landmark network for the blink check (or,
- * when it is missing or broken, the eye cascade: logged once) and the
+ * when it is missing or broken, the eye cascade: logged once; with
+ * landmark_required, as a broken embedding model fails) and the
  * descriptor.  Fails
  * when neither detector can be loaded, and when the embedding's model is
  * missing or corrupt (never a silent fallback: templates of the other

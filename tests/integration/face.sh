@@ -150,6 +150,17 @@ check corrupt-model "$([ $? = 1 ] && grep -q 'face recognition model: .*truncate
 "$DAEMON" --state-dir "$ST" -o face_model="$MODEL" -o face_embed_model="$T/none.json" face enroll --name s9 orl/s9/1.pgm >"$T/u.out" 2>"$T/u.err"
 check missing-model "$([ $? = 1 ] && grep -q 'none.json' "$T/u.err" && [ ! -e "$ST/faces/s9.face" ] || echo "stderr: $(cat "$T/u.err")")"
 
+# ---- the same for the landmark model of the blink check (face_landmark_model):
+# refused with the reason, never a weaker blink check unsaid
+mkdir -p "$T/badlm"
+cp "$SRC/models/facerec/face_landmark_68_tiny_model-weights_manifest.json" "$T/badlm/"
+head -c 40000 "$SRC/models/facerec/face_landmark_68_tiny_model.bin" >"$T/badlm/face_landmark_68_tiny_model.bin"
+BADLM=$T/badlm/face_landmark_68_tiny_model-weights_manifest.json
+"$DAEMON" --state-dir "$ST" -o face_model="$MODEL" -o face_landmark_model="$BADLM" face verify --name s2 orl/s2/6.pgm >"$T/u.out" 2>"$T/u.err"
+check corrupt-landmark-model "$([ $? = 1 ] && grep -q "face landmark model: $BADLM.*truncated" "$T/u.err" && [ ! -s "$T/u.out" ] || echo "stdout: $(cat "$T/u.out") stderr: $(cat "$T/u.err")")"
+"$DAEMON" --state-dir "$ST" -o face_model="$MODEL" -o face_landmark_model="$T/none-lm.json" face enroll --name s9 orl/s9/1.pgm >"$T/u.out" 2>"$T/u.err"
+check missing-landmark-model "$([ $? = 1 ] && grep -q 'face landmark model: .*none-lm.json' "$T/u.err" && [ ! -e "$ST/faces/s9.face" ] || echo "stderr: $(cat "$T/u.err")")"
+
 # ---- the daemon with a corrupt model refuses private mode, and with the
 # good one the same frames unlock it.  Frames (15 fps): s1 photo 8 (not
 # enrolled) for 2 s, a head turn (photo 6) for 0.6 s, photo 8 again.
@@ -190,6 +201,13 @@ r=$PT_ERR
 [ -z "$r" ] && ! grep -q 'face recognition model: .*truncated' "$T/corrupt-model-daemon.err" && r="the log does not say why: $(grep -i face "$T/corrupt-model-daemon.err" | head -3)"
 check corrupt-model-daemon "$r"
 note "corrupt model: $(summary "$T/corrupt-model-daemon.out")"
+private_try corrupt-landmark-daemon -o face_landmark_model="$BADLM"
+r=$PT_ERR
+[ -z "$r" ] && grep -q '"mode":"private"' "$T/corrupt-landmark-daemon.out" && r="private mode with a corrupt landmark model: $(summary "$T/corrupt-landmark-daemon.out")"
+[ -z "$r" ] && ! grep -q '"face":"failed"' "$T/corrupt-landmark-daemon.out" && r="no failed verification: $(summary "$T/corrupt-landmark-daemon.out")"
+[ -z "$r" ] && ! grep -q 'face landmark model: .*truncated' "$T/corrupt-landmark-daemon.err" && r="the log does not say why: $(grep -i face "$T/corrupt-landmark-daemon.err" | head -3)"
+check corrupt-landmark-daemon "$r"
+note "corrupt landmark model: $(summary "$T/corrupt-landmark-daemon.out")"
 private_try good-model-daemon
 r=$PT_ERR
 [ -z "$r" ] && ! grep -q '"type":"mode".*"mode":"private"' "$T/good-model-daemon.out" && r="no mode private: $(summary "$T/good-model-daemon.out")"
