@@ -12,7 +12,8 @@
 #  - the daemon logs the loss once and the return, and goes on: the wake and
 #    the command after the gap are recognized, at the same stream times as
 #    in a run without the unplug (stream time continues: nothing heard
-#    twice, the gap counted), and it exits 0 at the end of the file;
+#    twice, the gap counted; within 0.3 s, see checks_on), and it exits 0
+#    at the end of the file;
 #  - --no-realtime gives the same lost/back and the same times;
 #  - --record writes the gap as silence: the recording is as long as the
 #    input and replays to the same events;
@@ -63,11 +64,14 @@ checks_on() {
 	check "$name-lost-back" "$r"
 	r=""
 	[ "$(summary <(grep -v '"type":"mic"' "$out"))" = "$ref" ] || r="events besides mic: $(summary "$out"), want $ref"
+	# Within 0.3 s: PocketSphinx hears the gap as silence where the
+	# reference heard the lead-in's noise, which moves its wake by about
+	# 0.2 s; a time base that lost or counted the gap twice is 1 s off.
 	[ -n "$r" ] || awk -v a="$(jget "$(grep '"type":"wake"' "$out")" t)" -v b="$ref_wake_t" \
-		'BEGIN { d = a - b; exit !(d > -0.05 && d < 0.05) }' ||
+		'BEGIN { d = a - b; exit !(d > -0.3 && d < 0.3) }' ||
 		r="wake at t $(jget "$(grep '"type":"wake"' "$out")" t), $ref_wake_t without the unplug"
 	[ -n "$r" ] || awk -v a="$(jget "$(grep '"type":"intent"' "$out")" t)" -v b="$ref_intent_t" \
-		'BEGIN { d = a - b; exit !(d > -0.05 && d < 0.05) }' ||
+		'BEGIN { d = a - b; exit !(d > -0.3 && d < 0.3) }' ||
 		r="intent at t $(jget "$(grep '"type":"intent"' "$out")" t), $ref_intent_t without the unplug"
 	check "$name-goes-on" "$r"
 }
