@@ -1077,6 +1077,60 @@ test_pairing(void **state)
 	expect_code_cleared(p);
 }
 
+/*
+ * A revoke from the command line just before a pairing: the pairing's
+ * write reads the tokens file in under its lock, so the housekeeping's
+ * reload would never see the revoke; the pairing applies it itself (no
+ * clients_check_tokens runs in between here).
+ */
+static void
+test_pairing_applies_revoke(void **state)
+{
+	struct bridge_client *t = paired(TOKEN_DISPLAY, "192.0.2.135"), *v = paired(TOKEN_REMOTE, "192.0.2.136");
+	struct bridge_client *n = connect_from("198.51.100.9");
+	char code[16];
+
+	(void)state;
+	say(n, "{\"type\":\"hello\",\"role\":\"remote\",\"name\":\"Tablet 4\"}");
+	expect_hello(n, "remote", 0, "main", -1);
+	pair_request(n, "Tablet 4", 61);
+	expect_code(t, code, sizeof code);
+	expect_pending(n, 61);
+	revoke_elsewhere(bridge_client_token_id(v));
+	pair(n, code, 62);
+	json_decref(reply_of(n, "paired"));
+	expect_hello(n, "remote", 1, "main", -1);
+	expect_code_cleared(t);
+	/* v is public at once, and the housekeeping has nothing left to do. */
+	expect_hello(v, "remote", 0, "main", -1);
+	assert_false(bridge_client_trusted(v));
+	clients_check_tokens(&D);
+	expect_nothing(v);
+	expect_nothing(t);
+}
+
+/* tokens rename from the command line: the token's live connections show
+ * the new name after the housekeeping's reload, and stay trusted. */
+static void
+test_renamed_while_connected(void **state)
+{
+	struct bridge_client *r = paired(TOKEN_REMOTE, "192.0.2.137"), *o = paired(TOKEN_REMOTE, "192.0.2.138");
+	char err[512];
+	struct tokens *tk = tokens_open(D.cfg.state_dir, err, sizeof err);
+
+	(void)state;
+	assert_string_equal(bridge_client_name(r), "test device");
+	if (tk == NULL || tokens_rename(tk, bridge_client_token_id(r), "hall tablet", err, sizeof err) < 0)
+		fail_msg("rename: %s", err);
+	tokens_close(tk);
+	clients_check_tokens(&D);
+	assert_string_equal(bridge_client_name(r), "hall tablet");
+	assert_true(bridge_client_trusted(r));
+	assert_string_equal(bridge_client_name(o), "test device");
+	expect_nothing(r);
+	expect_nothing(o);
+}
+
 static void
 test_pairing_expired(void **state)
 {
@@ -1472,6 +1526,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hello_bad_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_drops_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_while_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renamed_while_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pairing_applies_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_unpaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_observer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_trusted_remote, setup, teardown),
