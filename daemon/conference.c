@@ -369,8 +369,23 @@ conference_tick(struct daemon *d)
 	if (seen == cf->dir_seen && (!seen || (st.st_mtim.tv_sec == cf->dir_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == cf->dir_mtime.tv_nsec)))
 		return;
-	log_info("briefing: %s changed", d->cfg.briefing_dir);
-	scan_briefing(cf, d->cfg.briefing_dir);
+	{
+		/* The documents before, to tell the clients only of a new list. */
+		size_t n = cf->ndocs, same;
+		char **was = xcalloc(n + 1, sizeof *was);
+		for (size_t i = 0; i < n; i++)
+			was[i] = xstrdup(cf->docs[i]);
+		scan_briefing(cf, d->cfg.briefing_dir);
+		same = n == cf->ndocs;
+		for (size_t i = 0; i < n; i++) {
+			same = same && strcmp(was[i], cf->docs[i]) == 0;
+			free(was[i]);
+		}
+		free(was);
+		if (same)
+			return;
+	}
+	log_info("briefing: the documents of %s changed", d->cfg.briefing_dir);
 	update_voice(d, 0);
 	clients_hello_all(d);
 }
