@@ -40,7 +40,8 @@ mapfile -t rows < <(tail -n +2 "$CORPUS/manifest.tsv")
 running=0
 for row in "${rows[@]}"; do
 	IFS=$'\t' read -r file _ <<<"$row"
-	run_daemon "${file%.wav}" --audio-file "$CORPUS/$file" -o engine="$ENGINE" &
+	# each its own state directory: one daemon holds a state directory's lock
+	run_daemon "${file%.wav}" --audio-file "$CORPUS/$file" -o engine="$ENGINE" --state-dir "$T/state-${file%.wav}" &
 	running=$((running + 1))
 	if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
 done
