@@ -21,6 +21,7 @@
 #include "base/sysio.h"
 #include "base/xalloc.h"
 #include "daemon/clients.h"
+#include "daemon/conference.h"
 #include "daemon/state.h"
 #include "daemon/listener.h"
 #include "daemon/tokens.h"
@@ -1065,12 +1066,13 @@ normalise(const struct catalogue *cat, const char *in, char *out, size_t len)
 	}
 }
 
-/* What the words name: the grammar's match (carriers, a filler), else an
- * entry's id, English or Korean title. */
+/* What the words name: the grammar's match (carriers, a filler), with the
+ * grammar-only phrases the room hears (a briefing document's title, "voice
+ * call"), else an entry's id, English or Korean title. */
 static const struct catalogue_entry *
-typed_match(const struct catalogue *cat, const char *words)
+typed_match(const struct catalogue *cat, const struct grammar_extra *x, const char *words)
 {
-	const struct catalogue_entry *e = grammar_match(cat, words);
+	const struct catalogue_entry *e = grammar_match_x(cat, x, words);
 	char bare[ADMIN_TEXT_MAX + 1], *save, *w, copy[ADMIN_TEXT_MAX + 1];
 	size_t n = 0;
 
@@ -1083,7 +1085,7 @@ typed_match(const struct catalogue *cat, const char *words)
 	for (w = strtok_r(copy, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
 		if (strcmp(w, "the") && strcmp(w, "a") && strcmp(w, "an"))
 			n += (size_t)snprintf(bare + n, sizeof bare - n, "%s%s", n ? " " : "", w);
-	if (strcmp(bare, words) != 0 && (e = grammar_match(cat, bare)) != NULL)
+	if (strcmp(bare, words) != 0 && (e = grammar_match_x(cat, x, bare)) != NULL)
 		return e;
 	for (size_t i = 0; i < cat->nentries; i++) {
 		e = &cat->entries[i];
@@ -1110,9 +1112,12 @@ admin_on_typed(struct daemon *d, struct bridge_client *c, const json_t *msg, jso
 		return;
 	}
 	normalise(d->cat, text, words, sizeof words);
-	e = words[0] ? typed_match(d->cat, words) : NULL;
+	e = words[0] ? typed_match(d->cat, conference_grammar(d), words) : NULL;
 	snprintf(in.source, sizeof in.source, "typed");
-	snprintf(in.speech.text, sizeof in.speech.text, "%s", text);
+	/* A grammar-only phrase is matched again by its words when it is
+	 * routed (conference_after_voice): give it the normalised ones. */
+	snprintf(in.speech.text, sizeof in.speech.text, "%s",
+	    e != NULL && catalogue_find(d->cat, e->id) == NULL ? words : text);
 	in.speech.request_id = -1;
 	if (e != NULL) {
 		in.kind = IN_COMMAND;

@@ -877,6 +877,8 @@ grammar_only_voice(struct daemon *d, const struct input *in, struct feedback_say
 	struct conference *cf = d->conf;
 	const struct catalogue_entry *e;
 	const struct office_department *dp;
+	/* the room's voice, or a typed command (admin page, remote) */
+	const char *src = in->source[0] ? in->source : "voice";
 	json_t *ev;
 
 	if (strcmp(in->speech.id, TV_OPEN) == 0) {
@@ -889,7 +891,7 @@ grammar_only_voice(struct daemon *d, const struct input *in, struct feedback_say
 			say->text = "That document is no longer in the briefing folder";
 			return;
 		}
-		open_document(cf, d, e->detail, "voice", in->t);
+		open_document(cf, d, e->detail, src, in->t);
 		snprintf(cf->say, sizeof cf->say, "Opening %s", e->en);
 		say->text = cf->say;
 		return;
@@ -911,17 +913,17 @@ grammar_only_voice(struct daemon *d, const struct input *in, struct feedback_say
 		say->text = cf->say;
 		return;
 	}
-	end_active(cf, d, "voice");
+	end_active(cf, d, src);
 	cf->active = ACT_CALL;
 	snprintf(cf->dept, sizeof cf->dept, "%s", dp->id);
 	snprintf(cf->kind, sizeof cf->kind, "voice");
 	snprintf(cf->context, sizeof cf->context, "%s", d->state.screen);
-	ev = event_at(d, "call", "started", "voice", in->t);
+	ev = event_at(d, "call", "started", src, in->t);
 	json_object_set_new(ev, "kind", json_string("voice"));
 	json_object_set_new(ev, "department", dept_json(dp));
 	json_object_set_new(ev, "uri", json_string(dp->voice));
 	json_object_set_new(ev, "context", json_string(cf->context));
-	log_info("conference: voice call to %s (from %s) by voice", dp->id, cf->context);
+	log_info("conference: voice call to %s (from %s) by %s", dp->id, cf->context, src);
 	emit(d, ev);
 	snprintf(cf->say, sizeof cf->say, "Calling %s", dp->en);
 	say->text = cf->say;

@@ -69,6 +69,17 @@ if start_daemon d --audio-file "$T/tv.wav" -o speak=no -o cue=no -o log_level=in
 	fi
 	grep -q 'tv: 2026-budget-report.pdf opened by voice' "$T/d.err" && pass voice-open-log ||
 		fail voice-open-log "no \"opened by voice\" line"
+	# The same words typed (the admin page's box, the command line): the
+	# typed path knows the grammar-only phrases too, and says it was typed.
+	"$DAEMON" --state-dir "$STATE" admin command 'Open the air quality report!' >"$T/typed.out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && wait_for "$T/tv.msgs" '"state":"document","source":"typed","document":{"id":"air-quality-report.pdf"' 5; then
+		pass typed-open-title
+	else
+		fail typed-open-title "exit $rc: $(tr '\n' ' ' <"$T/typed.out" | cut -c1-160); tv: $(grep '"type":"tv"' "$T/tv.msgs" | tail -1 | cut -c1-160)"
+	fi
+	grep -q 'tv: air-quality-report.pdf opened by typed' "$T/d.err" && pass typed-open-log ||
+		fail typed-open-log "no \"opened by typed\" line"
 	# The shipped set-up: no warning at start (the heads' check is quiet).
 	if grep -qE 'warning|differ|make models' "$T/d.err"; then
 		fail no-start-warning "$(grep -m1 -E 'warning|differ|make models' "$T/d.err" | cut -c1-200)"
