@@ -9,6 +9,7 @@
  * its reply, done.
  */
 #include "cli/admin_cli.h"
+#include "cli/usage.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "daemon/service.h"
 
 #define PROG "smartofficed: admin"
+#define usage_error(...) cli_usage_error("admin", __VA_ARGS__)
 #define REQ_ID 2
 
 static void
@@ -54,15 +56,6 @@ usage(FILE *out)
 	    "\n"
 	    "Paired devices: smartofficed tokens list|rename|revoke; face enrollment\n"
 	    "without the daemon: smartofficed face enroll --camera.\n");
-}
-
-static int
-usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(smartofficed admin --help for help)\n");
-	return 2;
 }
 
 static struct {
@@ -468,7 +461,7 @@ admin_cli(int argc, char **argv, const char *state_dir)
 		char text[ADMIN_TEXT_MAX + 1] = "";
 		size_t n = 0;
 		if (argc < 3)
-			return usage_error("command needs the words: smartofficed admin command show me air quality%s", "");
+			return usage_error("command needs the words: smartofficed admin command show me air quality");
 		for (int i = 2; i < argc; i++) {
 			int w = snprintf(text + n, sizeof text - n, "%s%s", i > 2 ? " " : "", argv[i]);
 			if (w < 0 || (size_t)w >= sizeof text - n)
@@ -486,14 +479,14 @@ admin_cli(int argc, char **argv, const char *state_dir)
 		}
 	} else if (!strcmp(cmd, "demo")) {
 		if (argc != 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off")))
-			return usage_error("demo needs on or off%s", "");
+			return usage_error("demo needs on or off");
 		if (ask(state_dir, json_pack("{s:s, s:b}", "type", "demo", "on", !strcmp(argv[2], "on")), 0) < 0)
 			return 1;
 		printf("demo session %s\n", argv[2]);
 	} else if (!strcmp(cmd, "snapshot")) {
 		int len;
 		if (argc != 3)
-			return usage_error("snapshot needs a FILE.jpg to write%s", "");
+			return usage_error("snapshot needs a FILE.jpg to write");
 		if (ask(state_dir, json_pack("{s:s}", "type", "snapshot"), 1) < 0)
 			return 1;
 		if ((len = write_jpeg(argv[2], s_of(g.snapshot, "jpeg"))) < 0)
@@ -505,7 +498,7 @@ admin_cli(int argc, char **argv, const char *state_dir)
 			    json_number_value(json_object_get(g.snapshot, "t")));
 	} else if (!strcmp(cmd, "enroll")) {
 		if (argc != 3)
-			return usage_error("enroll needs the NAME to enroll%s", "");
+			return usage_error("enroll needs the NAME to enroll");
 		g.enroll = argv[2];
 		if (ask(state_dir, json_pack("{s:s, s:s}", "type", "enroll", "name", argv[2]), 0) < 0)
 			return 1;

@@ -1,4 +1,5 @@
 #include "cli/tokens_cli.h"
+#include "cli/usage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "daemon/tokens.h"
 
 #define PROG "smartofficed: tokens"
+#define usage_error(...) cli_usage_error("tokens", __VA_ARGS__)
 
 static void
 usage(FILE *out)
@@ -27,15 +29,6 @@ usage(FILE *out)
 	    "           public_url or http://ADDRESS:PORT of the configuration\n"
 	    "  rename   give the token ID a new NAME (what lists and the admin page show)\n"
 	    "  revoke   remove the token ID; its connections fall back to the public view\n");
-}
-
-static int
-usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(smartofficed tokens --help for help)\n");
-	return 2;
 }
 
 static struct tokens *
@@ -118,11 +111,11 @@ cmd_add(int argc, char **argv, const char *state_dir, const char *base_url)
 		}
 	}
 	if (role_s == NULL)
-		return usage_error("add needs --role display|remote|observer|tv|admin%s", "");
+		return usage_error("add needs --role display|remote|observer|tv|admin");
 	if (tokens_role_parse(role_s, &role) < 0)
 		return usage_error("unknown role \"%s\": display, remote, observer, tv or admin", role_s);
 	if (name == NULL)
-		return usage_error("add needs --name NAME%s", "");
+		return usage_error("add needs --name NAME");
 	if (tokens_name_valid(name, err, sizeof err) < 0)
 		return usage_error("--name: %s", err);
 	if ((t = open_or_say(state_dir)) == NULL)
@@ -163,7 +156,7 @@ cmd_revoke(int argc, char **argv, const char *state_dir)
 	char err[512];
 
 	if (argc < 3)
-		return usage_error("revoke needs a token ID (see: smartofficed tokens list)%s", "");
+		return usage_error("revoke needs a token ID (see: smartofficed tokens list)");
 	if (argc > 3)
 		return usage_error("revoke: unexpected argument \"%s\"", argv[3]);
 	if ((t = open_or_say(state_dir)) == NULL)
@@ -185,7 +178,7 @@ cmd_rename(int argc, char **argv, const char *state_dir)
 	char err[512];
 
 	if (argc < 4)
-		return usage_error("rename needs a token ID and a NAME (see: smartofficed tokens list)%s", "");
+		return usage_error("rename needs a token ID and a NAME (see: smartofficed tokens list)");
 	if (argc > 4)
 		return usage_error("rename: unexpected argument \"%s\" (quote a NAME with spaces)", argv[4]);
 	if ((t = open_or_say(state_dir)) == NULL)
@@ -227,5 +220,5 @@ tokens_cli(int argc, char **argv, const char *state_dir, const char *base_url)
 		return cmd_rename(argc, argv, state_dir);
 	if (strcmp(cmd, "revoke") == 0)
 		return cmd_revoke(argc, argv, state_dir);
-	return usage_error("unknown command \"%s\": list, add or revoke", cmd);
+	return usage_error("unknown command \"%s\": list, add, rename or revoke", cmd);
 }
