@@ -12,6 +12,7 @@
 #include "cli/usage.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,8 @@ static struct {
 	int      want_snapshot;
 	const char *enroll;         /* admin enroll: the name whose events are said */
 	int      enrolled;          /* ... its done event came */
+	int      cancel;            /* ... to be cancelled (interrupted, or out of time): 1 to send, 2 sent */
+	struct lws *wsi;
 	json_t  *reply;             /* the reply to REQ_ID */
 	json_t  *snapshot;          /* admin-snapshot */
 	char    *rx;
@@ -153,10 +156,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		g.done = 1;
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		g.wsi = wsi;
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		msg = g.sent == 0 ? g.hello : g.sent == 1 ? g.request : NULL;
+		msg = g.sent == 0 ? g.hello : g.sent == 1 ? g.request :
+		    g.cancel == 1 ? "{\"type\":\"enroll-cancel\",\"id\":3}" : NULL;
+		if (msg != NULL && g.sent >= 2)
+			g.cancel = 2;
 		if (msg == NULL || strlen(msg) > sizeof buf - LWS_PRE)
 			break;
 		memcpy(buf + LWS_PRE, msg, strlen(msg));
@@ -185,6 +192,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_CLOSED:
+		g.wsi = NULL;
 		if (!g.done)
 			snprintf(g.error, sizeof g.error, "the daemon closed the connection");
 		g.done = 1;
@@ -218,6 +226,17 @@ parse_url(const char *url, char *host, size_t hlen, int *port, int *tls)
 	}
 	*port = colon != NULL ? atoi(colon + 1) : *tls ? 443 : 80;
 	return *port > 0 && *port < 65536 && host[0] ? 0 : -1;
+}
+
+/* Ctrl-C or a kill during admin enroll: the enrollment is cancelled
+ * rather than left running in the daemon. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
 }
 
 /* Reads the first line of PATH into buf: 0, or -1 with errno. */
@@ -316,7 +335,24 @@ ask(const char *state_dir, json_t *request, int want_snapshot)
 	 * coming (events, enroll steps) do not push the deadline on. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	deadline = (double)now.tv_sec + now.tv_nsec / 1e9 + limit;
-	while (!g.done && (double)now.tv_sec + now.tv_nsec / 1e9 < deadline) {
+	if (g.enroll != NULL) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	while (!g.done) {
+		int late = (double)now.tv_sec + now.tv_nsec / 1e9 >= deadline;
+		/* An enrollment given up (interrupted, out of time) is
+		 * cancelled, and its "failed: cancelled" waited for (5 s). */
+		if (g.enroll != NULL && g.sent >= 2 && g.cancel == 0 && (interrupted || late) && g.wsi != NULL) {
+			fprintf(stderr, PROG ": %s: cancelling the enrollment\n", interrupted ? "interrupted" : "out of time");
+			g.cancel = 1;
+			deadline = (double)now.tv_sec + now.tv_nsec / 1e9 + 5;
+			lws_callback_on_writable(g.wsi);
+		} else if (late)
+			break;
 		if (lws_service(ctx, 100) < 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);

@@ -13,7 +13,8 @@
 #  - the refusals: no room camera, a bad name, a second enrollment while
 #    one runs (bad-request, saying which runs), enroll from a paired remote
 #    or a public display (unauthorized); enroll-cancel ends the running one
-#    (the command line says "failed: cancelled", exit 1; nothing written)
+#    (the command line says "failed: cancelled", exit 1; nothing written),
+#    and so does Ctrl-C on the command line's admin enroll;
 #    and with none running is a bad-request.
 # shellcheck source-path=SCRIPTDIR disable=SC2015
 . "$(dirname "$0")/lib.sh"
@@ -93,6 +94,23 @@ check cancel "$r"
 ask cancel2 "$H_ADM" '{"type":"enroll-cancel","id":2}' error
 check cancel-none "$([ "$(code cancel2 2)" = bad-request ] && grep -q 'no enrollment is running' "$T/cancel2.msgs" ||
 	echo "$(cut -c1-200 "$T/cancel2.msgs")")"
+
+# Ctrl-C on the command line cancels its enrollment in the daemon (it
+# was left running there): the next one is not refused.
+"$DAEMON" --state-dir "$SD" admin enroll s8 >"$T/int.cli" 2>&1 &   # its own pid, not a subshell's
+INTR=$!
+CHILD_PIDS+=("$INTR")
+r=""
+wait_for "$T/int.cli" 'look straight at the camera' 10 || r="no first pose: $(cat "$T/int.cli")"
+kill -INT "$INTR"
+wait_exit "$INTR" 10
+[ -n "$r" ] || [ "$ST" = 1 ] || r="the interrupted enroll: exit $ST"
+[ -n "$r" ] || grep -q 'interrupted: cancelling the enrollment' "$T/int.cli" || r="it said: $(tail -3 "$T/int.cli" | tr '\n' ' ')"
+[ -n "$r" ] || grep -q '^failed: cancelled$' "$T/int.cli" || r="no cancelled line: $(tail -3 "$T/int.cli" | tr '\n' ' ')"
+[ -n "$r" ] || [ ! -e "$SD/faces/s8.face" ] || r="the interrupted enrollment was written"
+[ -n "$r" ] || grep -q 'face enrollment of s8 cancelled by admin "command line"' "$T/live.err" ||
+	r="the daemon did not cancel it: $(grep 's8' "$T/live.err" | tail -2 | tr '\n' ' ')"
+check interrupt-cancels "$r"
 
 # ---- the enrollment
 adm enroll s1 >"$T/enroll.cli" 2>&1
