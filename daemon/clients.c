@@ -796,6 +796,9 @@ clients_voice_result(struct daemon *d, struct input *in)
 		r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
 		    e->is_control ? "command" : "content", e->id, "text", in->speech.text,
 		    "confidence", in->speech.confidence);
+	else if (in->kind == IN_COMMAND && in->speech.id[0])	/* a grammar-only phrase */
+		r = json_pack("{s:s, s:s, s:s, s:s, s:f}", "type", "recognized", "result", "command",
+		    "command", in->speech.id, "text", in->speech.text, "confidence", in->speech.confidence);
 	else
 		r = json_pack("{s:s, s:s, s:s, s:s}", "type", "recognized", "result", "rejected",
 		    "reason", in->kind == IN_REJECT ? in->speech.reason : "no-command", "text", in->speech.text);
@@ -806,7 +809,11 @@ clients_voice_result(struct daemon *d, struct input *in)
 	in->t = daemon_now(d);
 	/* The audit names the remote (its name and token), as for its taps. */
 	admin_actor_client(d, c);
+	/* As the room's voice (daemon_route_speech): "video call", a
+	 * briefing title, "voice call". */
+	conference_before_voice(d);
 	state_handle(&d->state, in, daemon_emit, d, &say);
+	conference_after_voice(d, in, &say);
 	admin_actor_clear(d);
 	say.cue = 0;
 	speak(d, &say);

@@ -15,6 +15,7 @@
 #include "base/xalloc.h"
 #include "daemon/clients.h"
 #include "daemon/listener.h"
+#include "daemon/remote_voice.h"
 #include "models/catalogue.h"
 #include "models/grammar.h"
 #include "models/office.h"
@@ -348,6 +349,8 @@ update_voice(struct daemon *d, int force)
 	cf->voice = x;
 	if (d->listener != NULL)
 		listener_set_grammar(d->listener, grammar_extra_ref(x));
+	if (d->rv != NULL)
+		remote_voice_set_grammar(d->rv, grammar_extra_ref(x));
 }
 
 const struct grammar_extra *

@@ -902,7 +902,7 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 	config_speech(&d->cfg, &lc.speech);
 	if (source != NULL) {
 		/* The room's grammar carries the briefing titles and "voice
-		 * call" (conference.h); the remotes' recognizer does not. */
+		 * call" (conference.h), as the remotes' does. */
 		lc.speech.extra = conference_grammar(d);
 		/* Its reference; still ours if it fails. */
 		d->listener = listener_new(&lc, catalogue_ref(d->cat), d->queue, wake_service, d, err,
@@ -943,8 +943,10 @@ daemon_run(struct daemon *d, const struct daemon_run_options *o)
 		goto out;
 	}
 	/* The remotes' voice button: its own recognizer, idle until used. */
+	lc.speech.extra = conference_grammar(d);	/* the slot takes its own reference */
 	d->rv = remote_voice_new(&lc.speech, catalogue_ref(d->cat), d->queue, wake_service, d,
 	    d->cfg.remote_audio_max_s, err, sizeof err);
+	lc.speech.extra = NULL;
 	if (d->rv == NULL)
 		catalogue_free(d->cat);
 	if (d->rv == NULL)

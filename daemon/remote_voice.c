@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "base/queue.h"
 #include "base/worker.h"
+#include "models/grammar.h"
 #include "models/speech_slot.h"
 
 #include <math.h>
@@ -39,6 +40,8 @@ struct remote_voice {
 	int              have_odd;    /* a low byte waiting for its high byte */
 	uint8_t          odd;
 	const struct catalogue *next_cat;
+	const struct grammar_extra *next_extra;
+	int              extra_pending; /* next_extra waits (NULL: none) */
 	uint64_t         next_after;  /* the stream to finish on the old grammar first */
 
 	/* Worker only. */
@@ -193,17 +196,20 @@ stream_abandon(struct remote_voice *rv)
 	rv->got = 0;
 }
 
-/* Worker: swaps in a recognizer for cat (between streams only). */
+/* Worker: swaps in a recognizer for cat (NULL: the same) and/or the
+ * grammar-only phrases (between streams only). */
 static void
-reload(struct remote_voice *rv, const struct catalogue *cat)
+reload(struct remote_voice *rv, const struct catalogue *cat, int extra_changed,
+    const struct grammar_extra *extra)
 {
 	char err[1024];
 
-	if (speech_slot_swap(&rv->rec, cat, err, sizeof err) < 0) {
+	if (speech_slot_rebuild(&rv->rec, cat, extra_changed, extra, err, sizeof err) < 0) {
 		log_warnx("remote voice: reload: keeping the old grammar: %s", err);
 		return;
 	}
-	log_debug("remote voice: recognizer reloaded with %zu entries", cat->nentries);
+	log_debug("remote voice: recognizer reloaded with %zu entries and %zu grammar-only phrases",
+	    rv->rec.cat->nentries, rv->rec.cfg.extra != NULL ? rv->rec.cfg.extra->n : 0);
 }
 
 static void *
@@ -224,11 +230,16 @@ rv_main(void *arg)
 		}
 		/* A stream started before the reload was asked for ends on
 		 * the grammar it started with, as the room listener's does. */
-		if (rv->cur == 0 && rv->next_cat != NULL && !(rv->busy && rv->gen == rv->next_after)) {
+		if (rv->cur == 0 && (rv->next_cat != NULL || rv->extra_pending) &&
+		    !(rv->busy && rv->gen == rv->next_after)) {
 			const struct catalogue *cat = rv->next_cat;
+			const struct grammar_extra *extra = rv->next_extra;
+			int extra_changed = rv->extra_pending;
 			rv->next_cat = NULL;
+			rv->next_extra = NULL;
+			rv->extra_pending = 0;
 			pthread_mutex_unlock(&rv->lock);
-			reload(rv, cat);
+			reload(rv, cat, extra_changed, extra);
 			pthread_mutex_lock(&rv->lock);
 			continue;
 		}
@@ -335,6 +346,7 @@ remote_voice_free(struct remote_voice *rv)
 	worker_stop(&rv->thr);
 	speech_slot_free(&rv->rec);
 	catalogue_free(rv->next_cat);
+	grammar_extra_free(rv->next_extra);
 	free(rv->buf);
 	pthread_mutex_destroy(&rv->lock);
 	pthread_cond_destroy(&rv->cond);
@@ -457,6 +469,21 @@ remote_voice_set_catalogue(struct remote_voice *rv, const struct catalogue *cat)
 	pthread_cond_signal(&rv->cond);
 	pthread_mutex_unlock(&rv->lock);
 	catalogue_free(old);                /* replaced before it was taken */
+}
+
+void
+remote_voice_set_grammar(struct remote_voice *rv, const struct grammar_extra *extra)
+{
+	const struct grammar_extra *old;
+
+	pthread_mutex_lock(&rv->lock);
+	old = rv->next_extra;
+	rv->next_extra = extra;
+	rv->extra_pending = 1;
+	rv->next_after = rv->busy ? rv->gen : 0;
+	pthread_cond_signal(&rv->cond);
+	pthread_mutex_unlock(&rv->lock);
+	grammar_extra_free(old);            /* replaced before it was taken */
 }
 
 int

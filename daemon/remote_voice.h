@@ -52,6 +52,9 @@ void remote_voice_cancel(struct remote_voice *rv, uint64_t client_id);
  * catalogue comes with a reference the thread drops once it has switched
  * away from it, as for the listener). */
 void remote_voice_set_catalogue(struct remote_voice *rv, const struct catalogue *cat);
+/* The grammar-only phrases (conference.h) for the next stream on, with the
+ * caller's reference to extra (NULL: none), as listener_set_grammar. */
+void remote_voice_set_grammar(struct remote_voice *rv, const struct grammar_extra *extra);
 /* Is a stream open or being decoded (for the service thread's busy). */
 int  remote_voice_busy(struct remote_voice *rv);
 

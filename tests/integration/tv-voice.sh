@@ -52,6 +52,13 @@ STATE=$T/state
 TV=$(head -1 "$T/tv.tok")
 [ -n "$TV" ] || { fail prerequisites "tokens add gave no TV token"; exit 1; }
 tv_hello="{\"type\":\"hello\",\"role\":\"tv\",\"name\":\"lobby\",\"token\":\"$TV\"}"
+"$DAEMON" --state-dir "$STATE" tokens add --role remote --name tablet >"$T/rem.tok" 2>/dev/null
+rem_hello="{\"type\":\"hello\",\"role\":\"remote\",\"name\":\"tablet\",\"token\":\"$(head -1 "$T/rem.tok")\"}"
+# the remote's voice button: the words alone, raw 16 kHz s16le
+printf '%s\n' "open the city briefing." >"$T/city.txt"
+text2wave -eval "(voice_kal_diphone)" "$T/city.txt" -o "$T/city.raw.wav" 2>/dev/null &&
+	sox "$T/city.raw.wav" -t raw -r 16000 -c 1 -b 16 -e signed-integer -L "$T/city.raw" pad 0.5 0.8 ||
+	{ fail prerequisites "festival or sox failed (city)"; exit 1; }
 
 # ---- a TV is connected; the daemon hears "open the budget report"
 silence 4 "$T/lead.wav"
@@ -80,6 +87,17 @@ if start_daemon d --audio-file "$T/tv.wav" -o speak=no -o cue=no -o log_level=in
 	fi
 	grep -q 'tv: air-quality-report.pdf opened by typed' "$T/d.err" && pass typed-open-log ||
 		fail typed-open-log "no \"opened by typed\" line"
+	# A remote's voice button (no wake phrase): the remotes' recognizer
+	# has the titles too.
+	"$WSCLIENT" --port "$PORT" --send "$rem_hello" --send '{"type":"audio-start","rate":16000,"format":"s16le","id":30}' \
+		--send-binary-file "$T/city.raw" --send '{"type":"audio-end","id":31}' --until recognized --timeout 15 \
+		>"$T/rv.msgs" 2>"$T/rv.cerr"
+	if grep -q '"type":"recognized","result":"command","command":"tv-open"' "$T/rv.msgs" &&
+		wait_for "$T/tv.msgs" '"state":"document","source":"remote-voice","document":{"id":"city-briefing.pdf"' 5; then
+		pass remote-voice-open-title
+	else
+		fail remote-voice-open-title "$(grep -m1 recognized "$T/rv.msgs" | cut -c1-160); tv: $(grep '"type":"tv"' "$T/tv.msgs" | tail -1 | cut -c1-160)"
+	fi
 	# The shipped set-up: no warning at start (the heads' check is quiet).
 	if grep -qE 'warning|differ|make models' "$T/d.err"; then
 		fail no-start-warning "$(grep -m1 -E 'warning|differ|make models' "$T/d.err" | cut -c1-200)"
