@@ -143,10 +143,12 @@ test: deps all $(UNIT_BIN) $(TOOL_BIN)
 bench: deps all
 	@BUILD=$(BUILD) tests/bench/run
 
+# ASan runs the daemon 2-4 times slower: each test file gets 900 s, not 300;
+# -k: the fuzz corpus is replayed even when a test failed.
 sanitize:
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	TEST_TIMEOUT=$${TEST_TIMEOUT:-900} LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration fuzz-replay
+	$(MAKE) -k BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" unit integration fuzz-replay
 
 valgrind: all $(UNIT_BIN)
 	@BUILD=$(BUILD) tests/run-valgrind
