@@ -28,7 +28,7 @@ for tool in flite text2wave; do
 done
 
 # ---- audio: silence S, wake W (flite rms), command in festival's kal voice
-silence() { sox -n -r 16000 -c 1 -b 16 "$2" trim 0 "$1"; }
+silence() { sox -R -n -r 16000 -c 1 -b 16 "$2" trim 0 "$1"; }
 flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" &&
 	sox -R "$T/w.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/w.wav" pad 0 0.6 &&
 	silence 1.2 "$T/g.wav" || { fail prerequisites "flite or sox failed"; exit 1; }
@@ -36,8 +36,8 @@ flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" &&
 said() {
 	printf '%s\n' "$2" >"$T/said.txt"
 	text2wave -eval "(voice_${3:-kal_diphone})" "$T/said.txt" -o "$T/said.raw.wav" 2>"$T/said.err" &&
-		sox "$T/said.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/said.wav" &&
-		sox "$T/g.wav" "$T/w.wav" "$T/said.wav" "$T/g.wav" "$1"
+		sox -R "$T/said.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/said.wav" &&
+		sox -R "$T/g.wav" "$T/w.wav" "$T/said.wav" "$T/g.wav" "$1"
 }
 # ev_of FILE: the tv, call, navigate and mode events, without seq and t
 ev_of() { grep -E '"type":"(tv|call|navigate|mode)"' "$1" | sed 's/"seq":[0-9]*,"t":[0-9.]*,//' | tr '\n' ' '; }
@@ -57,12 +57,12 @@ rem_hello="{\"type\":\"hello\",\"role\":\"remote\",\"name\":\"tablet\",\"token\"
 # the remote's voice button: the words alone, raw 16 kHz s16le
 printf '%s\n' "open the city briefing." >"$T/city.txt"
 text2wave -eval "(voice_kal_diphone)" "$T/city.txt" -o "$T/city.raw.wav" 2>/dev/null &&
-	sox "$T/city.raw.wav" -t raw -r 16000 -c 1 -b 16 -e signed-integer -L "$T/city.raw" pad 0.5 0.8 ||
+	sox -R "$T/city.raw.wav" -t raw -r 16000 -c 1 -b 16 -e signed-integer -L "$T/city.raw" pad 0.5 0.8 ||
 	{ fail prerequisites "festival or sox failed (city)"; exit 1; }
 
 # ---- a TV is connected; the daemon hears "open the budget report"
 silence 4 "$T/lead.wav"
-sox "$T/lead.wav" "$T/budget.wav" "$T/lead.wav" "$T/tv.wav"
+sox -R "$T/lead.wav" "$T/budget.wav" "$T/lead.wav" "$T/tv.wav"
 if start_daemon d --audio-file "$T/tv.wav" -o speak=no -o cue=no -o log_level=info; then
 	client tv --send "$tv_hello" --until never --timeout 60
 	TVPID=$CPID
@@ -111,7 +111,7 @@ else
 fi
 
 # ---- "voice call": private mode, the disaster event, then the words
-sox "$T/pm.wav" "$T/ds.wav" "$T/vc.wav" "$T/call.wav"
+sox -R "$T/pm.wav" "$T/ds.wav" "$T/vc.wav" "$T/call.wav"
 run_daemon call --audio-file "$T/call.wav" -o private_unlock=voice -o speak=no -o cue=no -o log_level=info
 EV=$(ev_of "$T/call.out")
 [[ $EV == *'"mode":"private"'*'"content":"disaster-safety"'*'"type":"call","state":"started","source":"voice","kind":"voice","department":{"id":"disaster-response"'*'"uri":"tel:+82-2-120","context":"disaster-safety"'* ]] &&
@@ -151,7 +151,7 @@ mkdir -p "$T/brief"
 cp "$SRC"/ui-bridge/briefing/*.pdf "$T/brief/"
 silence 7 "$T/lead7.wav"
 silence 30 "$T/tail.wav"
-sox "$T/lead7.wav" "$T/council.wav" "$T/tail.wav" "$T/live.wav"
+sox -R "$T/lead7.wav" "$T/council.wav" "$T/tail.wav" "$T/live.wav"
 if start_daemon live --audio-file "$T/live.wav" -o briefing_dir="$T/brief" -o speak=no -o cue=no -o log_level=info; then
 	client tv2 --send "$tv_hello" --until never --timeout 60
 	TVPID=$CPID
