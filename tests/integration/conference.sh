@@ -184,12 +184,12 @@ spoken() {
 	flite -voice rms -t "hey seoul." -o "$T/w.raw.wav" && flite -voice rms -t "$2" -o "$T/c.raw.wav" &&
 	sox -R "$T/w.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/w.wav" pad 0 0.6 &&
 	sox -R "$T/c.raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$T/c.wav" &&
-	sox -n -r 16000 -c 1 -b 16 "$T/g.wav" trim 0 1.2 &&
-	sox "$T/g.wav" "$T/w.wav" "$T/c.wav" "$T/g.wav" "$1"
+	sox -R -n -r 16000 -c 1 -b 16 "$T/g.wav" trim 0 1.2 &&
+	sox -R "$T/g.wav" "$T/w.wav" "$T/c.wav" "$T/g.wav" "$1"
 }
 spoken "$T/v1.wav" "private mode." && spoken "$T/v2.wav" "disaster safety." && spoken "$T/v3.wav" "video call." ||
 	{ fail prerequisites "flite or sox failed"; exit 1; }
-sox "$T/v1.wav" "$T/v2.wav" "$T/v3.wav" "$T/voice.wav"
+sox -R "$T/v1.wav" "$T/v2.wav" "$T/v3.wav" "$T/voice.wav"
 run_daemon voice --audio-file "$T/voice.wav" -o private_unlock=voice -o speak=no -o cue=no -o log_level=info
 EV=$(grep -E '"type":"(navigate|mode|call)"' "$T/voice.out" | sed 's/"seq":[0-9]*,"t":[0-9.]*,//' | tr '\n' ' ')
 [[ $EV == *'"mode":"private"'*'"content":"disaster-safety"'*'"content":"video-conference"'*'"type":"call","state":"started","source":"voice","kind":"video","department":{"id":"disaster-response"'*'"context":"disaster-safety"'* ]] &&
@@ -198,7 +198,7 @@ grep -q 'conference: video call to disaster-response (from disaster-safety) by v
 	pass voice-call-log || fail voice-call-log "no log line"
 # The same words on a screen no department answers for: the picker only;
 # and in public mode the private video-conference screen is refused.
-sox "$T/v1.wav" "$T/v3.wav" "$T/voice2.wav"
+sox -R "$T/v1.wav" "$T/v3.wav" "$T/voice2.wav"
 run_daemon voice2 --audio-file "$T/voice2.wav" -o private_unlock=voice -o speak=no -o cue=no
 grep -q '"content":"video-conference"' "$T/voice2.out" && ! grep -q '"type":"call"' "$T/voice2.out" &&
 	pass voice-no-department || fail voice-no-department "$(grep -E 'navigate|call' "$T/voice2.out" | head -2 | tr '\n' ' ')"

@@ -23,7 +23,7 @@ PLUGIN=$BUILD/tests/libasound_module_pcm_sotest.so
 need "$DAEMON" "$SPEECH" "$PLUGIN"
 
 lead_in "$SPEECH" "$T/in.wav" 5
-sox "$T/in.wav" -t raw -r 16000 -c 1 -b 16 -e signed "$T/in.raw" pad 0 4
+sox -R "$T/in.wav" -t raw -r 16000 -c 1 -b 16 -e signed "$T/in.raw" pad 0 4
 CTL=$T/control
 echo ok >"$CTL"
 # ALSA's own configuration first: PortAudio (the spoken feedback's

@@ -277,7 +277,7 @@ fi
 # ---- --record: what the camera and the microphone gave is kept, and the
 # recording replays to the same gestures
 if render 000-raise && [ -f "$SRC/devices/demo/session.wav" ]; then
-	sox "$SRC/devices/demo/session.wav" "$T/rec-audio.wav" trim 0 3
+	sox -R "$SRC/devices/demo/session.wav" "$T/rec-audio.wav" trim 0 3
 	run_daemon record --video-file "$T/clips/000-raise" --audio-file "$T/rec-audio.wav" --record "$T/rec" "${VOPTS[@]}"
 	r=""
 	[ "$(cat "$T/record.rc")" = 0 ] || r="exit $(cat "$T/record.rc"): $(tail -2 "$T/record.err" | tr '\n' ' ')"
