@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 /*
  * Frequent short English words.  They give ordinary speech a path through
  * the command grammar that is not a command, so that "what's the time"
@@ -41,7 +43,7 @@ buf_add(struct buf *b, const char *s)
 
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
+		b->s = xrealloc(b->s, b->cap);
 	}
 	memcpy(b->s + b->len, s, n + 1);
 	b->len += n;
@@ -77,17 +79,22 @@ static const char *const doc_verbs[] = { "open", "show", NULL };
 struct grammar_extra *
 grammar_extra_new(void)
 {
-	return calloc(1, sizeof(struct grammar_extra));
+	return xcalloc(1, sizeof(struct grammar_extra));
 }
 
 static void
 extra_word(struct grammar_extra *x, const char *w, size_t len)
 {
+	char *copy;
+
 	for (size_t i = 0; i < x->nwords; i++)
 		if (strlen(x->words[i]) == len && strncmp(x->words[i], w, len) == 0)
 			return;
-	x->words = realloc(x->words, (x->nwords + 1) * sizeof *x->words);
-	x->words[x->nwords++] = strndup(w, len);
+	copy = xmalloc(len + 1);
+	memcpy(copy, w, len);
+	copy[len] = '\0';
+	x->words = xrealloc(x->words, (x->nwords + 1) * sizeof *x->words);
+	x->words[x->nwords++] = copy;
 }
 
 static void
@@ -111,15 +118,15 @@ grammar_extra_add(struct grammar_extra *x, const char *id, const char *en, const
 	    strstr(phrase, "  ") != NULL ||
 	    strspn(phrase, "abcdefghijklmnopqrstuvwxyz0123456789' ") != strlen(phrase))
 		return -1;
-	x->p = realloc(x->p, (x->n + 1) * sizeof *x->p);
+	x->p = xrealloc(x->p, (x->n + 1) * sizeof *x->p);
 	p = &x->p[x->n++];
 	memset(p, 0, sizeof *p);
-	p->e.id = strdup(id);
-	p->e.en = strdup(en != NULL ? en : phrase);
-	p->e.detail = tag != NULL ? strdup(tag) : NULL;
+	p->e.id = xstrdup(id);
+	p->e.en = xstrdup(en != NULL ? en : phrase);
+	p->e.detail = tag != NULL ? xstrdup(tag) : NULL;
 	p->e.privacy = CAT_PRIVATE;
-	p->e.say = calloc(2, sizeof *p->e.say);
-	p->e.say[0] = strdup(phrase);
+	p->e.say = xcalloc(2, sizeof *p->e.say);
+	p->e.say[0] = xstrdup(phrase);
 	p->e.nsay = 1;
 	p->document = document;
 	extra_words(x, phrase);
