@@ -44,3 +44,13 @@ xstrdup(const char *s)
 		fatalx("out of memory (a %zu-byte string)", strlen(s) + 1);
 	return p;
 }
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}

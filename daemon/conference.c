@@ -215,15 +215,6 @@ doc_by_title(const struct conference *cf, const char *said)
 
 /* ---- the grammar-only phrases: what can be said for the TV and calls ---- */
 
-static char *
-xstrdup_n(const char *s, size_t n)
-{
-	char *p = xcalloc(n + 1, 1);
-
-	memcpy(p, s, n);
-	return p;
-}
-
 struct said {
 	const char *id, *tag;
 	char        en[256], phrase[256];
@@ -291,7 +282,7 @@ build_voice(struct daemon *d)
 					break;
 			if (k == nw) {
 				words = xrealloc(words, (nw + 1) * sizeof *words);
-				words[nw++] = xstrdup_n(p, m);
+				words[nw++] = xstrndup(p, m);
 			}
 			p += m;
 		}

@@ -85,16 +85,11 @@ grammar_extra_new(void)
 static void
 extra_word(struct grammar_extra *x, const char *w, size_t len)
 {
-	char *copy;
-
 	for (size_t i = 0; i < x->nwords; i++)
 		if (strlen(x->words[i]) == len && strncmp(x->words[i], w, len) == 0)
 			return;
-	copy = xmalloc(len + 1);
-	memcpy(copy, w, len);
-	copy[len] = '\0';
 	x->words = xrealloc(x->words, (x->nwords + 1) * sizeof *x->words);
-	x->words[x->nwords++] = copy;
+	x->words[x->nwords++] = xstrndup(w, len);
 }
 
 static void
